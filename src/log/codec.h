@@ -9,9 +9,14 @@
 
 #include "base/buf.h"
 
+/* Default decompression limit (limit 0 means this). */
+#define ED_CODEC_DEFAULT_LIMIT ((size_t)64 << 20)
+
 /* Append the decompressed form of in[0..n) to out. Fails with ED_ETOOBIG
  * (checked while inflating, before the memory is taken) when it would exceed
- * limit bytes, ED_ECORRUPT on malformed input, ED_EINVAL for an unknown codec. */
+ * limit bytes, ED_ECORRUPT on malformed input, ED_EINVAL for an unknown codec.
+ * On failure out is left as it was on entry. Output room grows in chunks and
+ * is never reserved for more than limit bytes of output. */
 int ed_codec_decompress(int codec, const uint8_t *in, size_t n, struct ed_buf *out, size_t limit);
 /* Append the compressed form of in[0..n) to out. 0, ED_ENOMEM or ED_EINVAL. */
 int ed_codec_compress(int codec, const uint8_t *in, size_t n, struct ed_buf *out);
