@@ -143,7 +143,12 @@ struct ed_record {
 
 /* Iterates the records of one validated batch, decompressing it first when it
  * is compressed (into the iterator's own buffer, at most max_uncompressed
- * bytes, 0 = 64 MiB). Record pointers stay valid until the next init/fini. */
+ * bytes, 0 = 64 MiB). Record pointers stay valid until the next init/fini.
+ * Still checks every length itself (never reads out of bounds on any input).
+ * init: 0, ED_EAGAIN (short), ED_ECORRUPT, ED_ETOOBIG (over the limit) or
+ * ED_ENOMEM; on failure nothing is held. Call fini after a successful init
+ * before the next init. next also fails with ED_ECORRUPT when the records do
+ * not match recordsCount (too few, or bytes left after the last). */
 struct ed_record_iter {
 	struct ed_batch_info bi;
 	struct ed_cur cur;
@@ -156,7 +161,8 @@ int ed_record_iter_init(struct ed_record_iter *it, const uint8_t *batch, size_t 
 /* 1 with *rec filled, 0 at the end, negative ed_err on a malformed record. */
 int ed_record_iter_next(struct ed_record_iter *it, struct ed_record *rec);
 void ed_record_iter_fini(struct ed_record_iter *it);
-/* Read header i (0-based) of a record; 0 or ED_ECORRUPT. */
+/* Read header i (0-based) of a record; 0, ED_ERANGE if i >= header_count,
+ * or ED_ECORRUPT. */
 int ed_record_header(const struct ed_record *rec, uint32_t i, struct ed_header *h);
 
 /* Builds one batch from records, for local writers (CLI, HTTP, sinks).
@@ -177,14 +183,20 @@ struct ed_batch_builder {
 void ed_batch_builder_init(struct ed_batch_builder *bb, int codec);
 void ed_batch_builder_fini(struct ed_batch_builder *bb);
 void ed_batch_builder_reset(struct ed_batch_builder *bb);
-/* key/value NULL with len -1 mean null. 0 or ED_ENOMEM. */
+/* key/value NULL with len -1 mean null (any negative length is null). 0,
+ * ED_ENOMEM (the builder is unchanged and can be retried), ED_EINVAL (NULL
+ * pointer with a positive length, or a header with a negative key length) or
+ * ED_ETOOBIG (the batch would pass 2 GiB). */
 int ed_batch_builder_add(struct ed_batch_builder *bb, int64_t timestamp, const void *key,
 			 int32_t key_len, const void *value, int32_t value_len,
 			 const struct ed_header *headers, uint32_t header_count);
 /* Bytes the batch would take if finished now (uncompressed). */
 size_t ed_batch_builder_size(const struct ed_batch_builder *bb);
-/* Finish: fill the header (baseOffset 0), compress if asked, compute the CRC.
- * *out points into the builder and stays valid until the next reset. */
+/* Finish: fill the header (baseOffset 0, partitionLeaderEpoch -1, producerId
+ * and friends from the builder, -1 by default), compress if asked, compute the
+ * CRC. *out points into the builder and stays valid until the next reset, add
+ * or finish. 0, ED_EINVAL (no records, or an unknown codec), ED_ENOMEM,
+ * ED_ETOOBIG. */
 int ed_batch_builder_finish(struct ed_batch_builder *bb, uint8_t **out, size_t *len);
 
 #endif
