@@ -1,0 +1,581 @@
+/* `eddy produce TOPIC`: appends the lines of stdin to a topic, one record per
+ * line. Lines are batched per partition in reused ed_batch_builders (no
+ * allocation per record) and each finished batch goes to
+ * ed_partition_append. With --acks all, records count as acknowledged only
+ * once ed_partition_sync returned for every partition written. Open batches
+ * are appended (and with acks=all synced) when full, when the oldest
+ * unacknowledged line has waited --linger-ms and stdin has nothing more
+ * right now or never pauses, every ACK_SYNC_BYTES of appends, and at the
+ * end.
+ *
+ * Record partitioning follows Kafka's default partitioner for keyed records,
+ * (murmur2(key) & 0x7fffffff) % partitions, and round robin for null keys. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/hash.h"
+#include "base/mem.h"
+#include "cli/cli.h"
+#include "log/batch.h"
+#include "log/codec.h"
+#include "log/log.h"
+
+static const char *const CMD = "produce";
+
+/* Appended but not yet fsynced bytes after which acks=all syncs anyway. */
+#define ACK_SYNC_BYTES (32 * 1024 * 1024)
+/* Bytes held in all open batches after which every batch is flushed. */
+#define PENDING_MAX_BYTES (64 * 1024 * 1024)
+#define READ_CHUNK (1024 * 1024)
+
+enum {
+	OPT_KEY_SEP = ED_OPT_FIRST_COMMAND_OPT,
+	OPT_PARTITION,
+	OPT_BATCH_RECORDS,
+	OPT_COMPRESSION,
+	OPT_ACKS,
+	OPT_REPORT_ACKS,
+	OPT_QUIET,
+	OPT_LINGER,
+};
+
+enum { ACKS_NONE = 0, ACKS_LEADER = 1, ACKS_ALL = -1 };
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: eddy produce TOPIC [FLAGS] < lines\n"
+		"\n"
+		"Append each line of stdin to TOPIC as one record (the newline is not\n"
+		"stored). A line may be as long as the topic's max.message.bytes minus\n"
+		"the batch and record overhead; a longer one stops the command with an\n"
+		"error after the lines before it were produced.\n"
+		"\n"
+		"  --key-separator C     the text before the first C of a line is the record key,\n"
+		"                        the rest its value; a line without C has a null key.\n"
+		"                        C is one character ('\\t' is accepted for a tab)\n"
+		"  --partition N         write every record to partition N; otherwise keyed\n"
+		"                        records go to (murmur2(key) & 0x7fffffff) %% partitions\n"
+		"                        (Kafka's default) and null keys round robin\n"
+		"  --batch-records N     records per batch, at most (default 1000); a batch is\n"
+		"                        also closed before it would pass max.message.bytes\n"
+		"  --compression CODEC   none|gzip|snappy|lz4|zstd (default none)\n"
+		"  --acks 0|1|all        all (default): records are acknowledged once fsynced\n"
+		"                        (grouped fdatasync); 1 and 0: once appended and visible\n"
+		"                        to readers, left to the OS page cache\n"
+		"  --linger-ms MS        how long a line may wait for more lines to share its\n"
+		"                        batch and fsync before it is acknowledged (default 5)\n"
+		"  --report-acks         print 'acked N' on stdout each time the first N lines\n"
+		"                        are acknowledged (durable with --acks all)\n"
+		"  -q, --quiet           no summary on stderr\n"
+		"\n"
+		"A summary (records, batches, bytes, rate) goes to stderr at the end.\n"
+		"\n" ED_CLI_TARGET_HELP);
+}
+
+struct produce_args {
+	struct ed_cli_target target;
+	const char *topic;
+	int key_sep; /* -1: no keys */
+	int64_t partition; /* -1: by key / round robin */
+	int64_t batch_records;
+	int codec;
+	int acks;
+	int64_t linger_ms;
+	bool report_acks;
+	bool quiet;
+};
+
+/* One open batch per partition written to. */
+struct pstate {
+	struct ed_batch_builder bb;
+	bool used;       /* bb initialised */
+	bool unsynced;   /* appended since the last sync */
+	int64_t next;    /* offset after the last record appended */
+};
+
+struct producer {
+	const struct produce_args *args;
+	struct ed_topic *topic;
+	int32_t nparts;
+	struct pstate *parts;
+	size_t max_batch;     /* max.message.bytes of the topic */
+	uint32_t rr;          /* round-robin cursor for null keys */
+	size_t pending_bytes; /* in open batches */
+	size_t unsynced_bytes;
+	int64_t lines;        /* read and added to a batch */
+	int64_t appended;     /* lines whose batch was appended */
+	int64_t acked;        /* lines acknowledged */
+	int64_t reported;     /* last count printed by --report-acks */
+	int64_t first_unacked_ms; /* when the oldest unacknowledged line was read */
+	int64_t batches;
+	int64_t bytes;        /* batch bytes appended */
+	bool failed;
+};
+
+/* Reads stdin in large chunks and hands out lines without copying them. */
+struct line_reader {
+	int fd;
+	char *buf;
+	size_t cap, start, end, scan;
+	size_t limit; /* longest line accepted */
+	bool eof;
+	int64_t lineno;
+};
+
+static int zz_len(int64_t v)
+{
+	uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+	int n = 1;
+
+	while (u >= 0x80) {
+		u >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/* Exact bytes of a batch holding only this record (deltas 0, no headers). */
+static size_t single_batch_size(int32_t klen, int32_t vlen)
+{
+	int64_t body = 1 + 1 + 1 + zz_len(klen) + (klen > 0 ? klen : 0) + zz_len(vlen) + vlen + 1;
+
+	return ED_BATCH_HEADER_SIZE + (size_t)zz_len(body) + (size_t)body;
+}
+
+/* Upper bound of what adding this record to an open batch costs. */
+static size_t record_bound(int32_t klen, int32_t vlen)
+{
+	return 5 + 1 + 10 + 5 + 5 + (size_t)(klen > 0 ? klen : 0) + 5 + (size_t)vlen + 1;
+}
+
+static void report(struct producer *pr)
+{
+	if (pr->args->report_acks && pr->acked != pr->reported) {
+		printf("acked %lld\n", (long long)pr->acked);
+		fflush(stdout);
+		pr->reported = pr->acked;
+	}
+}
+
+/* Close partition p's batch and append it. */
+static int flush_partition(struct producer *pr, int32_t p)
+{
+	struct pstate *ps = &pr->parts[p];
+	struct ed_append_result res;
+	char err[512] = "";
+	uint8_t *batch;
+	size_t len;
+	int32_t count;
+	int rc;
+
+	if (!ps->used || ps->bb.count == 0)
+		return 0;
+	count = ps->bb.count;
+	pr->pending_bytes -= ed_batch_builder_size(&ps->bb);
+	rc = ed_batch_builder_finish(&ps->bb, &batch, &len);
+	if (rc != 0) {
+		ed_cli_error(CMD, "cannot build a batch: %s", ed_err_str(rc));
+		goto fail;
+	}
+	rc = ed_partition_append(ed_topic_partition(pr->topic, p), batch, len, &res, err,
+				 sizeof(err));
+	if (rc == ED_ETOOBIG) {
+		ed_cli_error(CMD,
+			     "a %s batch of %zu bytes for partition %d is over max.message.bytes "
+			     "(%zu); use fewer --batch-records or another --compression",
+			     ed_codec_name(pr->args->codec), len, p, pr->max_batch);
+		goto fail;
+	}
+	if (rc != 0) {
+		ed_cli_error(CMD, "append to %s partition %d failed: %s", pr->args->topic, p,
+			     *err ? err : ed_err_str(rc));
+		goto fail;
+	}
+	ed_batch_builder_reset(&ps->bb);
+	ps->next = res.last_offset + 1;
+	ps->unsynced = true;
+	pr->unsynced_bytes += len;
+	pr->appended += count;
+	pr->batches++;
+	pr->bytes += (int64_t)len;
+	return 0;
+fail:
+	ed_batch_builder_reset(&ps->bb);
+	pr->failed = true;
+	return -1;
+}
+
+/* Append every open batch, then acknowledge: fsync first with acks=all. */
+static int flush_all(struct producer *pr)
+{
+	int rc;
+
+	for (int32_t p = 0; p < pr->nparts; p++) {
+		if (flush_partition(pr, p) != 0)
+			return -1;
+	}
+	if (pr->args->acks == ACKS_ALL) {
+		for (int32_t p = 0; p < pr->nparts; p++) {
+			struct pstate *ps = &pr->parts[p];
+
+			if (!ps->unsynced)
+				continue;
+			rc = ed_partition_sync(ed_topic_partition(pr->topic, p), ps->next);
+			if (rc != 0) {
+				ed_cli_error(CMD,
+					     "fsync of %s partition %d failed (%s): records since the "
+					     "last acknowledgement may be lost; the partition is now "
+					     "read-only",
+					     pr->args->topic, p, ed_err_str(rc));
+				pr->failed = true;
+				return -1;
+			}
+			ps->unsynced = false;
+		}
+		pr->unsynced_bytes = 0;
+	}
+	pr->acked = pr->appended;
+	report(pr);
+	return 0;
+}
+
+static int32_t choose_partition(struct producer *pr, const char *key, int32_t klen)
+{
+	if (pr->args->partition >= 0)
+		return (int32_t)pr->args->partition;
+	if (klen >= 0)
+		return (int32_t)((ed_murmur2(key, (size_t)klen) & 0x7fffffff) %
+				 (uint32_t)pr->nparts);
+	return (int32_t)(pr->rr++ % (uint32_t)pr->nparts);
+}
+
+static int add_line(struct producer *pr, const char *line, size_t len)
+{
+	const char *key = NULL, *value = line;
+	int32_t klen = -1, vlen;
+	struct pstate *ps;
+	int32_t p;
+	size_t before;
+	int rc;
+
+	if (pr->args->key_sep >= 0) {
+		const char *sep = memchr(line, pr->args->key_sep, len);
+
+		if (sep) {
+			key = line;
+			klen = (int32_t)(sep - line);
+			value = sep + 1;
+			len -= (size_t)klen + 1;
+		}
+	}
+	vlen = (int32_t)len;
+	if (single_batch_size(klen, vlen) > pr->max_batch) {
+		ed_cli_error(CMD,
+			     "line %lld is too long: as a record it needs a %zu-byte batch, over "
+			     "max.message.bytes (%zu) of topic %s",
+			     (long long)pr->lines + 1, single_batch_size(klen, vlen), pr->max_batch,
+			     pr->args->topic);
+		pr->failed = true;
+		return -1;
+	}
+	p = choose_partition(pr, key, klen);
+	ps = &pr->parts[p];
+	if (!ps->used) {
+		ed_batch_builder_init(&ps->bb, pr->args->codec);
+		ps->used = true;
+	}
+	if (ps->bb.count > 0 &&
+	    (ps->bb.count >= pr->args->batch_records ||
+	     ed_batch_builder_size(&ps->bb) + record_bound(klen, vlen) > pr->max_batch)) {
+		if (flush_partition(pr, p) != 0)
+			return -1;
+	}
+	before = ed_batch_builder_size(&ps->bb);
+	rc = ed_batch_builder_add(&ps->bb, ed_wall_ms(), key, klen, value, vlen, NULL, 0);
+	if (rc != 0) {
+		ed_cli_error(CMD, "cannot add a record: %s", ed_err_str(rc));
+		pr->failed = true;
+		return -1;
+	}
+	pr->pending_bytes += ed_batch_builder_size(&ps->bb) - before;
+	if (pr->lines == pr->acked)
+		pr->first_unacked_ms = ed_mono_ms();
+	pr->lines++;
+	if (pr->pending_bytes > PENDING_MAX_BYTES) {
+		for (int32_t i = 0; i < pr->nparts; i++) {
+			if (flush_partition(pr, i) != 0)
+				return -1;
+		}
+	}
+	if (pr->args->acks == ACKS_ALL && pr->unsynced_bytes > ACK_SYNC_BYTES)
+		return flush_all(pr);
+	return 0;
+}
+
+/* Called before each read of stdin: acknowledge the lines read so far once
+ * the oldest has lingered long enough, or as soon as stdin has no data
+ * within what is left of its linger time. */
+static int before_read(struct line_reader *lr, struct producer *pr)
+{
+	struct pollfd pfd = { .fd = lr->fd, .events = POLLIN };
+	int64_t wait;
+
+	if (pr->lines == pr->acked)
+		return 0;
+	wait = pr->first_unacked_ms + pr->args->linger_ms - ed_mono_ms();
+	if (wait > 0 && poll(&pfd, 1, (int)wait) > 0)
+		return 0;
+	return flush_all(pr);
+}
+
+/* Next line into (*line, *len): 1, 0 at the end of input, -1 after printing
+ * an error. Each read of stdin is preceded by before_read, so a slow writer
+ * sees its lines acknowledged within about --linger-ms. */
+static int next_line(struct line_reader *lr, struct producer *pr, const char **line, size_t *len)
+{
+	for (;;) {
+		char *nl = memchr(lr->buf + lr->scan, '\n', lr->end - lr->scan);
+		ssize_t n;
+
+		if (nl) {
+			*line = lr->buf + lr->start;
+			*len = (size_t)(nl - (lr->buf + lr->start));
+			lr->start = lr->scan = (size_t)(nl - lr->buf) + 1;
+			break;
+		}
+		lr->scan = lr->end;
+		if (lr->end - lr->start > lr->limit)
+			goto too_long;
+		if (lr->eof) {
+			if (lr->start == lr->end)
+				return 0;
+			*line = lr->buf + lr->start;
+			*len = lr->end - lr->start;
+			lr->start = lr->scan = lr->end;
+			break;
+		}
+		if (lr->start > 0 && (lr->start == lr->end || lr->end == lr->cap)) {
+			memmove(lr->buf, lr->buf + lr->start, lr->end - lr->start);
+			lr->end -= lr->start;
+			lr->scan = lr->end;
+			lr->start = 0;
+		}
+		if (lr->end == lr->cap) {
+			size_t ncap = lr->cap * 2;
+			char *nbuf;
+
+			if (ncap > lr->limit + 2)
+				ncap = lr->limit + 2;
+			if (ncap <= lr->cap)
+				goto too_long;
+			nbuf = ed_realloc(lr->buf, ncap);
+			if (!nbuf) {
+				ed_cli_error(CMD, "out of memory for a %zu-byte line", ncap);
+				return -1;
+			}
+			lr->buf = nbuf;
+			lr->cap = ncap;
+		}
+		if (before_read(lr, pr) != 0)
+			return -1;
+		n = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ed_cli_error(CMD, "cannot read stdin: %s", strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			lr->eof = true;
+		lr->end += (size_t)n;
+	}
+	lr->lineno++;
+	return 1;
+too_long:
+	ed_cli_error(CMD, "line %lld is longer than max.message.bytes (%zu) of topic %s",
+		     (long long)lr->lineno + 1, lr->limit, pr->args->topic);
+	return -1;
+}
+
+static int run(struct produce_args *a)
+{
+	struct producer pr;
+	struct line_reader lr;
+	struct ed_topic_config cfg;
+	const char *line;
+	size_t len;
+	int64_t t0 = ed_mono_ns();
+	int status = ED_EXIT_FAIL;
+	int rc;
+
+	memset(&pr, 0, sizeof(pr));
+	memset(&lr, 0, sizeof(lr));
+	pr.args = a;
+	if (ed_cli_target_open(&a->target, CMD) != 0)
+		return ED_EXIT_FAIL;
+	pr.topic = ed_log_topic_get(a->target.log, a->topic);
+	if (!pr.topic) {
+		ed_cli_error(CMD, "topic '%s' does not exist (create it with 'eddy topic create %s')",
+			     a->topic, a->topic);
+		return ED_EXIT_FAIL;
+	}
+	ed_topic_config_get(pr.topic, &cfg);
+	pr.nparts = ed_topic_partition_count(pr.topic);
+	pr.max_batch = cfg.max_message_bytes > 0 ? (size_t)cfg.max_message_bytes : 1048588;
+	if (a->partition >= pr.nparts) {
+		ed_cli_error(CMD, "--partition %lld is out of range: topic %s has %d partition%s",
+			     (long long)a->partition, a->topic, pr.nparts, pr.nparts == 1 ? "" : "s");
+		goto out;
+	}
+	pr.parts = ed_calloc((size_t)pr.nparts, sizeof(*pr.parts));
+	lr.fd = STDIN_FILENO;
+	lr.limit = pr.max_batch;
+	lr.cap = READ_CHUNK;
+	lr.buf = ed_malloc(lr.cap);
+	if (!pr.parts || !lr.buf) {
+		ed_cli_error(CMD, "out of memory");
+		goto out;
+	}
+	while ((rc = next_line(&lr, &pr, &line, &len)) > 0) {
+		if (add_line(&pr, line, len) != 0)
+			break;
+	}
+	/* Whatever was read before an error is still produced and acknowledged. */
+	if (!pr.failed)
+		flush_all(&pr);
+	if (rc == 0 && !pr.failed)
+		status = ED_EXIT_OK;
+out:
+	if (!a->quiet && pr.topic) {
+		double secs = (double)(ed_mono_ns() - t0) / 1e9;
+
+		fprintf(stderr,
+			"eddy produce: %lld records in %lld batches (%.1f MB) to %s, %lld "
+			"acknowledged (acks=%s), %.2f s, %.0f records/s, %.1f MB/s\n",
+			(long long)pr.appended, (long long)pr.batches, (double)pr.bytes / 1e6,
+			a->topic, (long long)pr.acked,
+			a->acks == ACKS_ALL ? "all, fsynced" : a->acks == ACKS_LEADER ? "1" : "0",
+			secs, secs > 0 ? (double)pr.appended / secs : 0.0,
+			secs > 0 ? (double)pr.bytes / 1e6 / secs : 0.0);
+	}
+	if (pr.parts) {
+		for (int32_t p = 0; p < pr.nparts; p++) {
+			if (pr.parts[p].used)
+				ed_batch_builder_fini(&pr.parts[p].bb);
+		}
+	}
+	ed_free(pr.parts);
+	ed_free(lr.buf);
+	ed_topic_unref(pr.topic);
+	return status;
+}
+
+int ed_cmd_produce(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "key-separator", required_argument, NULL, OPT_KEY_SEP },
+		{ "partition", required_argument, NULL, OPT_PARTITION },
+		{ "batch-records", required_argument, NULL, OPT_BATCH_RECORDS },
+		{ "compression", required_argument, NULL, OPT_COMPRESSION },
+		{ "acks", required_argument, NULL, OPT_ACKS },
+		{ "report-acks", no_argument, NULL, OPT_REPORT_ACKS },
+		{ "linger-ms", required_argument, NULL, OPT_LINGER },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		ED_CLI_TARGET_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct produce_args a;
+	int opt, rc, status;
+
+	memset(&a, 0, sizeof(a));
+	ed_cli_target_init(&a.target);
+	a.key_sep = -1;
+	a.partition = -1;
+	a.batch_records = 1000;
+	a.codec = ED_CODEC_NONE;
+	a.acks = ACKS_ALL;
+	a.linger_ms = 5;
+	argv[0] = (char *)"eddy produce";
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "hq", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return ED_EXIT_OK;
+		case 'q':
+		case OPT_QUIET:
+			a.quiet = true;
+			break;
+		case OPT_KEY_SEP:
+			if (strcmp(optarg, "\\t") == 0)
+				a.key_sep = '\t';
+			else if (strlen(optarg) == 1 && optarg[0] != '\n')
+				a.key_sep = (unsigned char)optarg[0];
+			else
+				return ed_cli_usage_error(
+					CMD, "--key-separator wants one character, got '%s'", optarg);
+			break;
+		case OPT_PARTITION:
+			if (!ed_cli_parse_i64(optarg, 0, INT32_MAX, &a.partition))
+				return ed_cli_usage_error(
+					CMD, "--partition wants a partition number >= 0, got '%s'",
+					optarg);
+			break;
+		case OPT_BATCH_RECORDS:
+			if (!ed_cli_parse_i64(optarg, 1, 1000000, &a.batch_records))
+				return ed_cli_usage_error(
+					CMD, "--batch-records wants a number from 1 to 1000000, got '%s'",
+					optarg);
+			break;
+		case OPT_COMPRESSION:
+			a.codec = ed_codec_parse(optarg);
+			if (a.codec < 0)
+				return ed_cli_usage_error(
+					CMD, "unknown --compression '%s' (none|gzip|snappy|lz4|zstd)",
+					optarg);
+			break;
+		case OPT_ACKS:
+			if (strcmp(optarg, "all") == 0 || strcmp(optarg, "-1") == 0)
+				a.acks = ACKS_ALL;
+			else if (strcmp(optarg, "1") == 0)
+				a.acks = ACKS_LEADER;
+			else if (strcmp(optarg, "0") == 0)
+				a.acks = ACKS_NONE;
+			else
+				return ed_cli_usage_error(CMD, "--acks wants 0, 1 or all, got '%s'",
+							  optarg);
+			break;
+		case OPT_LINGER:
+			if (!ed_cli_parse_i64(optarg, 0, 3600000, &a.linger_ms))
+				return ed_cli_usage_error(
+					CMD, "--linger-ms wants milliseconds from 0 to 3600000, got '%s'",
+					optarg);
+			break;
+		case OPT_REPORT_ACKS:
+			a.report_acks = true;
+			break;
+		case '?':
+			return ed_cli_usage_error(CMD, "bad flag");
+		default:
+			rc = ed_cli_target_opt(&a.target, CMD, opt, optarg);
+			if (rc <= 0)
+				return ED_EXIT_USAGE;
+			break;
+		}
+	}
+	if (optind >= argc)
+		return ed_cli_usage_error(CMD, "which topic? usage: eddy produce TOPIC < lines");
+	a.topic = argv[optind++];
+	if (optind < argc)
+		return ed_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	status = run(&a);
+	ed_cli_target_close(&a.target);
+	return status;
+}
