@@ -457,9 +457,13 @@ int ed_codec_decompress(int codec, const uint8_t *in, size_t n, struct ed_buf *o
 
 	if (out->err)
 		return ED_ENOMEM;
-	if (limit == 0)
-		limit = ED_CODEC_DEFAULT_LIMIT;
 	switch (codec) {
+	case ED_CODEC_NONE:
+		if (n > limit)
+			return ED_ETOOBIG;
+		ed_buf_append(out, in, n);
+		rc = out->err;
+		break;
 	case ED_CODEC_GZIP:
 		rc = gzip_decompress(in, n, out, limit);
 		break;
@@ -490,6 +494,10 @@ int ed_codec_compress(int codec, const uint8_t *in, size_t n, struct ed_buf *out
 	if (out->err)
 		return ED_ENOMEM;
 	switch (codec) {
+	case ED_CODEC_NONE:
+		ed_buf_append(out, in, n);
+		rc = out->err;
+		break;
 	case ED_CODEC_GZIP:
 		rc = gzip_compress(in, n, out);
 		break;
