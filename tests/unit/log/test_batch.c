@@ -743,6 +743,115 @@ static void test_kafka_client_batches(void **state)
 	}
 }
 
+/* ---- fuzz corpus -------------------------------------------------------- */
+
+static void write_file(const char *dir, const char *name, const uint8_t *p, size_t n)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(p, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* With EDDY_FUZZ_CORPUS_OUT=DIR, writes the seed corpus of
+ * tests/fuzz/fuzz_batch into DIR: valid batches per codec (built here and
+ * captured from librdkafka) and broken ones. Otherwise does nothing. */
+static void test_write_fuzz_corpus(void **state)
+{
+	(void)state;
+	const char *dir = getenv("EDDY_FUZZ_CORPUS_OUT");
+	char name[64];
+	if (!dir)
+		skip();
+	for (int codec = 0; codec <= ED_CODEC_ZSTD; codec++) {
+		struct ed_batch_builder bb;
+		uint8_t *p, *q;
+		size_t n;
+		const char *cn = ed_codec_name(codec);
+
+		ed_batch_builder_init(&bb, codec);
+		build_mixed(&bb);
+		assert_int_equal(ed_batch_builder_finish(&bb, &p, &n), 0);
+		snprintf(name, sizeof name, "valid-mixed-%s", cn);
+		write_file(dir, name, p, n);
+
+		/* Broken: cut in the records, a flipped bit, a bad count with a
+		 * matching CRC, and (compressed) a damaged payload with a matching
+		 * CRC, so the decompressor itself meets it. */
+		snprintf(name, sizeof name, "broken-cut-%s", cn);
+		write_file(dir, name, p, n - 3);
+		q = malloc(n);
+		memcpy(q, p, n);
+		q[n / 2] ^= 0x04;
+		snprintf(name, sizeof name, "broken-bitflip-%s", cn);
+		write_file(dir, name, q, n);
+		memcpy(q, p, n);
+		put_be32(q + ED_BOFF_RECORDS_COUNT, 5);
+		ed_batch_update_crc(q, n);
+		snprintf(name, sizeof name, "broken-count-%s", cn);
+		write_file(dir, name, q, n);
+		if (codec != ED_CODEC_NONE) {
+			memcpy(q, p, n);
+			q[ED_BATCH_HEADER_SIZE + (n - ED_BATCH_HEADER_SIZE) / 2] ^= 0x55;
+			ed_batch_update_crc(q, n);
+			snprintf(name, sizeof name, "broken-payload-%s", cn);
+			write_file(dir, name, q, n);
+		}
+		free(q);
+
+		/* Many records; then one over the fuzzer's 1 MiB decompression cap. */
+		ed_batch_builder_reset(&bb);
+		char val[64];
+		for (int i = 0; i < 200; i++) {
+			int vl = snprintf(val, sizeof val, "value %d", i);
+			struct ed_header h = {(const uint8_t *)"h", 1, (const uint8_t *)val, vl};
+			assert_int_equal(ed_batch_builder_add(&bb, 1700000000000LL + i * 3, "key", 3,
+							      val, vl, &h, i % 2),
+					 0);
+		}
+		assert_int_equal(ed_batch_builder_finish(&bb, &p, &n), 0);
+		snprintf(name, sizeof name, "valid-200-%s", cn);
+		write_file(dir, name, p, n);
+		/* Two batches back to back: the target reads the first. */
+		q = malloc(2 * n);
+		memcpy(q, p, n);
+		memcpy(q + n, p, n);
+		snprintf(name, sizeof name, "valid-twice-%s", cn);
+		write_file(dir, name, q, 2 * n);
+		free(q);
+		if (codec != ED_CODEC_NONE) {
+			static uint8_t zeros[1100 << 10];
+			ed_batch_builder_reset(&bb);
+			assert_int_equal(ed_batch_builder_add(&bb, 0, NULL, -1, zeros, sizeof zeros,
+							      NULL, 0),
+					 0);
+			assert_int_equal(ed_batch_builder_finish(&bb, &p, &n), 0);
+			snprintf(name, sizeof name, "bomb-%s", cn);
+			write_file(dir, name, p, n);
+		}
+		ed_batch_builder_fini(&bb);
+
+		uint8_t *k;
+		size_t kn = unhex(kafka_batches[codec], &k);
+		snprintf(name, sizeof name, "librdkafka-%s", cn);
+		write_file(dir, name, k, kn);
+		free(k);
+	}
+	/* Header-level damage. */
+	uint8_t hdr[ED_BATCH_HEADER_SIZE] = {0};
+	put_be32(hdr + ED_BOFF_LENGTH, ED_BATCH_HEADER_SIZE - 12);
+	hdr[ED_BOFF_MAGIC] = 2;
+	ed_batch_update_crc(hdr, sizeof hdr);
+	write_file(dir, "valid-empty", hdr, sizeof hdr);
+	hdr[ED_BOFF_MAGIC] = 1;
+	write_file(dir, "broken-magic1", hdr, sizeof hdr);
+	put_be32(hdr + ED_BOFF_LENGTH, 0x7fffffff);
+	write_file(dir, "broken-huge-length", hdr, sizeof hdr);
+	write_file(dir, "broken-short", hdr, 11);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -758,6 +867,7 @@ int main(void)
 		cmocka_unit_test(test_builder_arguments),
 		cmocka_unit_test(test_iterator_garbage),
 		cmocka_unit_test(test_kafka_client_batches),
+		cmocka_unit_test(test_write_fuzz_corpus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
