@@ -154,4 +154,7 @@ int ed_partition_offset_for_time(struct ed_partition *part, int64_t ts, int64_t 
  * cleanup.policy=compact. Returns 0 or the first error. */
 int ed_log_maintain(struct ed_log *log, int64_t now_ms);
 
+/* Number of group-commit fdatasyncs the flusher has issued (metrics, tests). */
+uint64_t ed_log_fsync_count(struct ed_log *log);
+
 #endif
