@@ -1,0 +1,345 @@
+/* Kafka data-path APIs: Produce (acks 0/1/all, idempotent dedup), Fetch
+ * (long poll on max_wait_ms/min_bytes, woken when a produce advances a
+ * high-water mark) and ListOffsets. Batches are validated with
+ * ed_batch_validate and stored exactly as produced, whatever their codec. */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/diag.h"
+#include "base/err.h"
+#include "kafka/kafka_int.h"
+#include "log/batch.h"
+#include "log/log.h"
+
+#define MOD "kafka"
+
+static int16_t kerr_from_append(int rc)
+{
+	switch (rc) {
+	case 0: return ED_KERR_NONE;
+	case ED_EAGAIN:
+	case ED_ECORRUPT: return ED_KERR_CORRUPT_MESSAGE;
+	case ED_EUNSUPPORTED: return ED_KERR_UNSUPPORTED_FOR_MESSAGE_FORMAT;
+	case ED_ETOOBIG: return ED_KERR_MESSAGE_TOO_LARGE;
+	case ED_EFAILED:
+	case ED_EIO:
+	case ED_ENOSPC: return ED_KERR_KAFKA_STORAGE_ERROR;
+	case ED_ENOENT: return ED_KERR_UNKNOWN_TOPIC_OR_PARTITION;
+	default: return ED_KERR_UNKNOWN_SERVER_ERROR;
+	}
+}
+
+struct prod_result {
+	int16_t kerr;
+	int64_t base_offset;
+	int64_t log_append_time;
+	int64_t log_start_offset;
+	const char *msg;
+};
+
+/* Validate then append every batch of one partition's records. */
+static void produce_partition(struct ed_kreq *req, const char *tname, struct ed_topic *topic,
+			      size_t max_msg, struct ed_kprod_part *pp, bool *syncing,
+			      struct prod_result *res, char *err, size_t errlen)
+{
+	struct ed_kafka *k = req->k;
+	struct ed_partition *part = ed_topic_partition(topic, pp->index);
+	res->kerr = ED_KERR_NONE;
+	res->base_offset = -1;
+	res->log_append_time = -1;
+	res->log_start_offset = -1;
+	res->msg = NULL;
+	if (!part) {
+		res->kerr = ED_KERR_UNKNOWN_TOPIC_OR_PARTITION;
+		return;
+	}
+	if (!pp->records.p || pp->records.len <= 0) {
+		res->kerr = ED_KERR_CORRUPT_MESSAGE;
+		res->msg = "empty record set";
+		return;
+	}
+	/* pass 1: validate every batch; pass 2: append */
+	uint8_t *base = (uint8_t *)pp->records.p; /* our read buffer: appends stamp it */
+	size_t total = (size_t)pp->records.len;
+	for (int pass = 0; pass < 2 && res->kerr == ED_KERR_NONE; pass++) {
+		size_t off = 0;
+		while (off < total) {
+			struct ed_batch_info bi;
+			int rc = ed_batch_validate(base + off, total - off, max_msg, &bi, err, errlen);
+			if (rc < 0) {
+				res->kerr = kerr_from_append(rc);
+				res->msg = err;
+				ed_debug(MOD, "produce to %s/%d refused: %s", tname, pp->index, err);
+				break;
+			}
+			if (pass == 0) {
+				if (bi.attributes & (ED_BATCH_ATTR_TRANSACTIONAL | ED_BATCH_ATTR_CONTROL)) {
+					res->kerr = ED_KERR_INVALID_REQUEST;
+					res->msg = "transactions are not supported";
+					break;
+				}
+				off += (size_t)bi.size;
+				continue;
+			}
+			int64_t dup_offset = -1;
+			if (bi.producer_id >= 0) {
+				int chk = ed_kprodstate_check(k->prodstate, tname, part, &bi, &dup_offset);
+				if (chk == 1) {
+					if (res->base_offset < 0)
+						res->base_offset = dup_offset;
+					off += (size_t)bi.size;
+					continue;
+				}
+				if (chk != ED_KERR_NONE) {
+					res->kerr = (int16_t)chk;
+					break;
+				}
+			}
+			struct ed_append_result ar;
+			rc = ed_partition_append(part, base + off, (size_t)bi.size, &ar, err, errlen);
+			if (rc < 0) {
+				res->kerr = kerr_from_append(rc);
+				res->msg = err;
+				ed_warn(MOD, "append to %s/%d failed: %s", tname, pp->index, err);
+				break;
+			}
+			if (bi.producer_id >= 0)
+				ed_kprodstate_record(k->prodstate, tname, part, &bi, ar.base_offset);
+			if (res->base_offset < 0)
+				res->base_offset = ar.base_offset;
+			res->log_append_time = ar.log_append_time;
+			if (req->msg.u.produce.acks == -1) {
+				if (!*syncing) {
+					ed_kreq_sync_begin(req);
+					*syncing = true;
+				}
+				ed_kreq_sync_add(req, part, ar.last_offset + 1);
+			}
+			off += (size_t)bi.size;
+		}
+	}
+	res->log_start_offset = ed_partition_start_offset(part);
+}
+
+void ed_kafka_handle_produce(struct ed_kreq *req)
+{
+	struct ed_kafka *k = req->k;
+	struct ed_kreq_produce *m = &req->msg.u.produce;
+	struct ed_buf *b = &req->resp;
+	int16_t v = req->msg.api_version;
+	bool syncing = false, appended = false;
+	char err[256];
+	size_t start = ed_kresp_begin(b, req->msg.correlation_id);
+	ed_kput_i32(b, m->ntopics);
+	for (int32_t i = 0; i < m->ntopics; i++) {
+		struct ed_kprod_topic *t = &m->topics[i];
+		int16_t topic_err = ED_KERR_NONE;
+		struct ed_topic *topic = NULL;
+		size_t max_msg = 0;
+		if (m->acks != 0 && m->acks != 1 && m->acks != -1)
+			topic_err = ED_KERR_INVALID_REQUIRED_ACKS;
+		else if (m->transactional_id)
+			topic_err = ED_KERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+		else
+			topic = ed_kafka_topic_get_or_create(k, t->name, true, &topic_err);
+		if (topic) {
+			struct ed_topic_config cfg;
+			ed_topic_config_get(topic, &cfg);
+			max_msg = cfg.max_message_bytes > 0 ? (size_t)cfg.max_message_bytes : 0;
+		}
+		ed_kput_str(b, t->name);
+		ed_kput_i32(b, t->nparts);
+		for (int32_t j = 0; j < t->nparts; j++) {
+			struct prod_result res = {topic_err, -1, -1, -1, NULL};
+			err[0] = 0;
+			if (topic) {
+				produce_partition(req, t->name, topic, max_msg, &t->parts[j], &syncing,
+						  &res, err, sizeof(err));
+				if (res.kerr == ED_KERR_NONE)
+					appended = true;
+			}
+			ed_kput_i32(b, t->parts[j].index);
+			ed_kput_i16(b, res.kerr);
+			ed_kput_i64(b, res.base_offset);
+			if (v >= 2)
+				ed_kput_i64(b, res.log_append_time);
+			if (v >= 5)
+				ed_kput_i64(b, res.log_start_offset);
+			if (v >= 8) {
+				ed_kput_i32(b, 0); /* record errors */
+				ed_kput_str(b, res.kerr ? res.msg : NULL);
+			}
+		}
+		ed_topic_unref(topic);
+	}
+	if (v >= 1)
+		ed_kput_i32(b, 0); /* throttle */
+	ed_kresp_end(b, start);
+	if (m->acks == 0)
+		req->no_response = true;
+	if (appended)
+		ed_kafka_wake_fetches(k);
+	if (syncing)
+		ed_kreq_sync_end(req); /* done when every partition synced */
+	else
+		ed_kreq_done(req);
+}
+
+/* ---- Fetch ---- */
+
+/* Build the fetch response into req->resp. Returns the record bytes included;
+ * *any_error is set when a partition answered with an error (which, as in
+ * Kafka, ends the long poll at once). */
+static size_t fetch_build(struct ed_kreq *req, bool *any_error)
+{
+	struct ed_kafka *k = req->k;
+	struct ed_kreq_fetch *m = &req->msg.u.fetch;
+	struct ed_buf *b = &req->resp;
+	int16_t v = req->msg.api_version;
+	size_t bytes = 0;
+	int64_t budget = m->max_bytes > 0 ? m->max_bytes : 0;
+	*any_error = false;
+	ed_buf_reset(b);
+	size_t start = ed_kresp_begin(b, req->msg.correlation_id);
+	if (v >= 1)
+		ed_kput_i32(b, 0); /* throttle */
+	if (v >= 7) {
+		ed_kput_i16(b, ED_KERR_NONE);
+		ed_kput_i32(b, 0); /* no fetch session: clients send full requests */
+	}
+	ed_kput_i32(b, m->ntopics);
+	for (int32_t i = 0; i < m->ntopics; i++) {
+		struct ed_kfetch_topic *t = &m->topics[i];
+		struct ed_topic *topic = ed_log_topic_get(k->log, t->name);
+		ed_kput_str(b, t->name);
+		ed_kput_i32(b, t->nparts);
+		for (int32_t j = 0; j < t->nparts; j++) {
+			struct ed_kfetch_part *fp = &t->parts[j];
+			struct ed_partition *part = topic ? ed_topic_partition(topic, fp->partition) : NULL;
+			int16_t kerr = part ? ED_KERR_NONE : ED_KERR_UNKNOWN_TOPIC_OR_PARTITION;
+			int64_t hwm = part ? ed_partition_hwm(part) : -1;
+			int64_t lso = part ? ed_partition_start_offset(part) : -1;
+			if (part && (fp->fetch_offset < lso || fp->fetch_offset > hwm))
+				kerr = ED_KERR_OFFSET_OUT_OF_RANGE;
+			ed_kput_i32(b, fp->partition);
+			size_t err_pos = b->len;
+			ed_kput_i16(b, kerr);
+			ed_kput_i64(b, hwm);
+			if (v >= 4)
+				ed_kput_i64(b, hwm); /* last stable offset: no transactions */
+			if (v >= 5)
+				ed_kput_i64(b, lso);
+			if (v >= 4)
+				ed_kput_i32(b, 0); /* aborted transactions: none */
+			if (v >= 11)
+				ed_kput_i32(b, -1); /* preferred read replica */
+			size_t len_pos = b->len;
+			ed_kput_i32(b, 0);
+			if (kerr != ED_KERR_NONE) {
+				*any_error = true;
+				continue;
+			}
+			if (fp->fetch_offset >= hwm || fp->max_bytes <= 0 || (budget <= 0 && bytes > 0))
+				continue;
+			size_t max = (size_t)fp->max_bytes;
+			if (bytes > 0 && (int64_t)max > budget)
+				max = (size_t)budget;
+			size_t before = b->len;
+			int rc = ed_partition_read(part, fp->fetch_offset, max, b);
+			if (rc < 0) {
+				/* Retention moved the start under us: answer out of range. */
+				b->len = before;
+				if (!b->err) {
+					b->data[err_pos] = 0;
+					b->data[err_pos + 1] = ED_KERR_OFFSET_OUT_OF_RANGE;
+				}
+				*any_error = true;
+				continue;
+			}
+			size_t got = b->len - before;
+			ed_buf_patch_be32(b, len_pos, (uint32_t)got);
+			bytes += got;
+			budget -= (int64_t)got;
+		}
+		ed_topic_unref(topic);
+	}
+	ed_kresp_end(b, start);
+	return bytes;
+}
+
+static void fetch_answer_or_park(struct ed_kreq *req, bool expired, bool first)
+{
+	bool any_error;
+	struct ed_kreq_fetch *m = &req->msg.u.fetch;
+	size_t bytes = fetch_build(req, &any_error);
+	if (expired || any_error || m->max_wait_ms <= 0 || (int64_t)bytes >= (int64_t)m->min_bytes ||
+	    (bytes > 0 && m->min_bytes <= 0) || req->k->stopping) {
+		ed_kreq_done(req);
+		return;
+	}
+	ed_buf_reset(&req->resp);
+	int64_t deadline = first ? ed_mono_ms() + m->max_wait_ms : req->deadline_ms;
+	ed_kreq_park(req, ED_KPARK_FETCH, deadline, NULL);
+}
+
+void ed_kafka_handle_fetch(struct ed_kreq *req) { fetch_answer_or_park(req, false, true); }
+
+void ed_kafka_fetch_retry(struct ed_kreq *req, bool expired)
+{
+	fetch_answer_or_park(req, expired, false);
+}
+
+/* ---- ListOffsets ---- */
+
+void ed_kafka_handle_list_offsets(struct ed_kreq *req)
+{
+	struct ed_kafka *k = req->k;
+	struct ed_kreq_list_offsets *m = &req->msg.u.list_offsets;
+	struct ed_buf *b = &req->resp;
+	int16_t v = req->msg.api_version;
+	size_t start = ed_kresp_begin(b, req->msg.correlation_id);
+	if (v >= 2)
+		ed_kput_i32(b, 0);
+	ed_kput_i32(b, m->ntopics);
+	for (int32_t i = 0; i < m->ntopics; i++) {
+		struct ed_klo_topic *t = &m->topics[i];
+		struct ed_topic *topic = ed_log_topic_get(k->log, t->name);
+		ed_kput_str(b, t->name);
+		ed_kput_i32(b, t->nparts);
+		for (int32_t j = 0; j < t->nparts; j++) {
+			struct ed_klo_part *lp = &t->parts[j];
+			struct ed_partition *part = topic ? ed_topic_partition(topic, lp->index) : NULL;
+			int16_t kerr = part ? ED_KERR_NONE : ED_KERR_UNKNOWN_TOPIC_OR_PARTITION;
+			int64_t offset = -1, ts = -1;
+			if (part) {
+				if (lp->timestamp == -1) {
+					offset = ed_partition_hwm(part);
+				} else if (lp->timestamp == -2) {
+					offset = ed_partition_start_offset(part);
+				} else {
+					int rc = ed_partition_offset_for_time(part, lp->timestamp, &offset);
+					if (rc < 0)
+						offset = -1; /* no record at or after ts */
+					else
+						ts = lp->timestamp;
+				}
+			}
+			ed_kput_i32(b, lp->index);
+			ed_kput_i16(b, kerr);
+			if (v == 0) {
+				ed_kput_i32(b, offset >= 0 ? 1 : 0);
+				if (offset >= 0)
+					ed_kput_i64(b, offset);
+			} else {
+				ed_kput_i64(b, ts);
+				ed_kput_i64(b, offset);
+				if (v >= 4)
+					ed_kput_i32(b, 0); /* leader epoch */
+			}
+		}
+		ed_topic_unref(topic);
+	}
+	ed_kresp_end(b, start);
+	ed_kreq_done(req);
+}

@@ -1,0 +1,182 @@
+/* Internals of the Kafka front end shared by its files: the broker, its
+ * connections and in-flight requests. Not for use outside src/kafka/.
+ *
+ * Invariants:
+ *  1. Everything here is owned by the loop thread, except ed_kreq.sync_pending,
+ *     sync_err and done_next, which the flusher thread touches through the
+ *     completion queue (k->done_mu).
+ *  2. Responses leave a connection in request order: a connection keeps its
+ *     requests in a FIFO; a request's response is written once it is done and
+ *     every older one has been written.
+ *  3. A request waiting for a log sync is never freed before the sync callback
+ *     ran; if its connection closed meanwhile it is orphaned (conn NULL) and
+ *     freed on completion.
+ *  4. Bytes fields of a decoded request point into the connection's read
+ *     buffer and are valid only during the handler call; anything kept longer
+ *     (member metadata, assignments) is copied. */
+#ifndef ED_KAFKA_INT_H
+#define ED_KAFKA_INT_H
+
+#include <stdatomic.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "kafka/kafka.h"
+#include "kafka/proto.h"
+
+struct ed_batch_info;
+struct ed_kconn;
+struct ed_kgroups;
+struct ed_partition;
+struct ed_topic;
+struct ed_koffsets;
+struct ed_kprodstate;
+
+enum ed_kpark {
+	ED_KPARK_NONE = 0,
+	ED_KPARK_FETCH,
+	ED_KPARK_JOIN,
+	ED_KPARK_SYNC,
+};
+
+struct ed_kreq {
+	struct ed_kreq *next; /* connection FIFO */
+	struct ed_kconn *conn; /* NULL once orphaned */
+	struct ed_kafka *k;
+	struct ed_arena arena;
+	struct ed_kreq_msg msg;
+	struct ed_buf resp;
+	bool done;
+	bool no_response; /* acks=0 */
+	/* waiting for log syncs (produce acks=all) */
+	atomic_int sync_pending;
+	atomic_int sync_err;
+	struct ed_kreq *done_next;
+	/* parked (fetch long poll, join/sync barrier) */
+	enum ed_kpark park;
+	int64_t deadline_ms;
+	struct ed_kreq *park_prev, *park_next;
+	void *park_ctx;
+	uint64_t wake_seen; /* last fetch wake generation this request saw */
+	uv_write_t wreq;
+};
+
+struct ed_kafka {
+	uv_loop_t *loop;
+	struct ed_log *log;
+	struct ed_kafka_config cfg;
+	char *bind_host, *advertise_host, *state_dir;
+	int bound_port;
+	uv_tcp_t listener;
+	uv_async_t async;
+	uv_timer_t park_timer; /* earliest parked deadline */
+	uv_timer_t tick_timer; /* group session timeouts */
+	int open_handles;
+	bool stopping;
+	struct ed_kconn *conns;
+	/* completed syncs, pushed by the flusher thread */
+	uv_mutex_t done_mu;
+	struct ed_kreq *done_head;
+	int syncs_waiting; /* requests with sync_pending > 0 (loop thread) */
+	struct ed_kreq *parked; /* doubly linked through park_prev/next */
+	uint64_t wake_gen;
+	bool waking;
+	struct ed_kgroups *groups;
+	struct ed_koffsets *offsets;
+	struct ed_kprodstate *prodstate;
+	char cluster_id[32];
+};
+
+struct ed_kconn {
+	uv_tcp_t tcp;
+	struct ed_kafka *k;
+	struct ed_kconn *prev, *next;
+	uint8_t *rbuf;
+	size_t rlen, rcap;
+	struct ed_kreq *q_head, *q_tail;
+	int inflight;
+	bool closing;
+	bool reading;
+	bool processing;
+	char peer[64];
+};
+
+/* net.c */
+/* Mark req done; its response (if any) goes out in order. */
+void ed_kreq_done(struct ed_kreq *req);
+/* Park req until ed_kreq_unpark; deadline_ms is monotonic ms (expiry calls the
+ * park kind's timeout handler). */
+void ed_kreq_park(struct ed_kreq *req, enum ed_kpark kind, int64_t deadline_ms, void *ctx);
+void ed_kreq_unpark(struct ed_kreq *req);
+/* Ask the log to sync part up to upto and complete req when all such syncs
+ * are done. Call ed_kreq_sync_begin first and ed_kreq_sync_end after the
+ * last ed_kreq_sync_add. */
+void ed_kreq_sync_begin(struct ed_kreq *req);
+void ed_kreq_sync_add(struct ed_kreq *req, struct ed_partition *part, int64_t upto);
+void ed_kreq_sync_end(struct ed_kreq *req);
+/* Wake parked fetches (the hwm of some partition advanced). */
+void ed_kafka_wake_fetches(struct ed_kafka *k);
+const char *ed_kafka_adv_host(const struct ed_kafka *k);
+int ed_kafka_adv_port(const struct ed_kafka *k);
+
+/* handle_meta.c */
+void ed_kafka_handle_api_versions(struct ed_kreq *req, int16_t error);
+void ed_kafka_handle_metadata(struct ed_kreq *req);
+void ed_kafka_handle_create_topics(struct ed_kreq *req);
+void ed_kafka_handle_delete_topics(struct ed_kreq *req);
+void ed_kafka_handle_describe_configs(struct ed_kreq *req);
+void ed_kafka_handle_find_coordinator(struct ed_kreq *req);
+void ed_kafka_handle_init_producer_id(struct ed_kreq *req);
+/* Create topic name with the default partition count when auto-creation is
+ * on. Returns a referenced topic or NULL (*kerr says why). */
+struct ed_topic *ed_kafka_topic_get_or_create(struct ed_kafka *k, const char *name, bool allow,
+					      int16_t *kerr);
+
+/* handle_data.c */
+void ed_kafka_handle_produce(struct ed_kreq *req);
+void ed_kafka_handle_fetch(struct ed_kreq *req);
+/* Re-run a parked fetch; answers it if enough bytes or expired. */
+void ed_kafka_fetch_retry(struct ed_kreq *req, bool expired);
+void ed_kafka_handle_list_offsets(struct ed_kreq *req);
+
+/* group.c */
+int ed_kgroups_new(struct ed_kafka *k, struct ed_kgroups **out);
+void ed_kgroups_free(struct ed_kgroups *g);
+void ed_kgroups_tick(struct ed_kafka *k, int64_t now_ms);
+/* A parked join/sync request expired or its connection closed. */
+void ed_kgroups_park_expired(struct ed_kreq *req);
+void ed_kgroups_park_cancel(struct ed_kreq *req);
+/* Kafka error for an offset commit by (generation, member) in group. */
+int16_t ed_kgroups_check_commit(struct ed_kafka *k, const char *group, int32_t generation,
+				const char *member);
+bool ed_kgroups_exists(struct ed_kafka *k, const char *group);
+void ed_kafka_handle_join_group(struct ed_kreq *req);
+void ed_kafka_handle_sync_group(struct ed_kreq *req);
+void ed_kafka_handle_heartbeat(struct ed_kreq *req);
+void ed_kafka_handle_leave_group(struct ed_kreq *req);
+void ed_kafka_handle_describe_groups(struct ed_kreq *req);
+void ed_kafka_handle_list_groups(struct ed_kreq *req);
+
+/* offsets.c: committed offsets, persisted in state_dir/offsets.log */
+int ed_koffsets_open(struct ed_kafka *k, struct ed_koffsets **out, char *err, size_t errlen);
+void ed_koffsets_close(struct ed_koffsets *o);
+void ed_kafka_handle_offset_commit(struct ed_kreq *req);
+void ed_kafka_handle_offset_fetch(struct ed_kreq *req);
+
+/* producer_state.c: idempotent producers */
+int ed_kprodstate_open(struct ed_kafka *k, struct ed_kprodstate **out, char *err, size_t errlen);
+void ed_kprodstate_close(struct ed_kprodstate *ps);
+/* Allocate a fresh producer id (persisted, never reused). */
+int ed_kprodstate_new_pid(struct ed_kprodstate *ps, int64_t *pid);
+/* Check an idempotent batch before append. Returns ED_KERR_NONE to append,
+ * another Kafka error to refuse it, or 1 when it duplicates a recent batch
+ * (*dup_offset = its original base offset). */
+int ed_kprodstate_check(struct ed_kprodstate *ps, const char *topic, struct ed_partition *part,
+			const struct ed_batch_info *bi, int64_t *dup_offset);
+/* Record an appended idempotent batch. */
+void ed_kprodstate_record(struct ed_kprodstate *ps, const char *topic, struct ed_partition *part,
+			  const struct ed_batch_info *bi, int64_t base_offset);
+/* Forget a deleted topic. */
+void ed_kprodstate_drop_topic(struct ed_kprodstate *ps, const char *topic);
+
+#endif

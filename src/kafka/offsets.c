@@ -1,0 +1,380 @@
+/* Committed consumer-group offsets (OffsetCommit / OffsetFetch), kept in
+ * memory and persisted in an append-only file, state_dir/offsets.log, that
+ * is fdatasync'd before a commit is acknowledged and rewritten compacted at
+ * start (and when it grows far beyond its live content).
+ *
+ * offsets.log record (big-endian), repeated:
+ *
+ *   offset size field
+ *   ------ ---- ------------------------------------------
+ *        0    4 payload length n
+ *        4    4 CRC32C of the payload
+ *        8    n payload:
+ *               2+g  group id (int16 length + bytes)
+ *               2+t  topic (int16 length + bytes)
+ *               4    partition
+ *               8    committed offset (-1 deletes the entry)
+ *               2+m  metadata (int16 length, -1 = null)
+ *
+ * A torn or corrupt tail (crash while appending) ends the replay; the file
+ * is then rewritten from what was read. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/crc32c.h"
+#include "base/cursor.h"
+#include "base/diag.h"
+#include "base/err.h"
+#include "base/hash.h"
+#include "base/io.h"
+#include "base/mem.h"
+#include "kafka/kafka_int.h"
+#include "log/log.h"
+
+#define MOD "kafka"
+#define NBUCKETS 4096
+#define FILE_LIMIT (1024u << 20)
+#define REWRITE_SLACK (64u << 20)
+
+struct oentry {
+	struct oentry *next;
+	char *group;
+	char *topic;
+	int32_t partition;
+	int64_t offset;
+	char *metadata; /* NULL = null */
+};
+
+struct ed_koffsets {
+	struct oentry *buckets[NBUCKETS];
+	size_t count;
+	int fd;
+	size_t file_bytes;
+	char path[4096];
+};
+
+static size_t bucket_of(const char *group, const char *topic, int32_t partition)
+{
+	uint64_t h = ed_hash64(group, strlen(group));
+	h = ed_hash64_seed(topic, strlen(topic), h ^ (uint64_t)(uint32_t)partition);
+	return (size_t)(h % NBUCKETS);
+}
+
+static struct oentry *find(struct ed_koffsets *o, const char *group, const char *topic,
+			   int32_t partition)
+{
+	for (struct oentry *e = o->buckets[bucket_of(group, topic, partition)]; e; e = e->next)
+		if (e->partition == partition && strcmp(e->group, group) == 0 &&
+		    strcmp(e->topic, topic) == 0)
+			return e;
+	return NULL;
+}
+
+static void entry_free(struct oentry *e)
+{
+	ed_free(e->group);
+	ed_free(e->topic);
+	ed_free(e->metadata);
+	ed_free(e);
+}
+
+/* Set (offset >= 0) or delete (offset < 0) an entry. 0 or ED_ENOMEM. */
+static int set_entry(struct ed_koffsets *o, const char *group, const char *topic,
+		     int32_t partition, int64_t offset, const char *metadata)
+{
+	size_t bk = bucket_of(group, topic, partition);
+	struct oentry **pe = &o->buckets[bk];
+	while (*pe && !((*pe)->partition == partition && strcmp((*pe)->group, group) == 0 &&
+			strcmp((*pe)->topic, topic) == 0))
+		pe = &(*pe)->next;
+	if (offset < 0) {
+		if (*pe) {
+			struct oentry *dead = *pe;
+			*pe = dead->next;
+			entry_free(dead);
+			o->count--;
+		}
+		return 0;
+	}
+	char *meta = metadata ? ed_strdup(metadata) : NULL;
+	if (metadata && !meta)
+		return ED_ENOMEM;
+	if (*pe) {
+		ed_free((*pe)->metadata);
+		(*pe)->metadata = meta;
+		(*pe)->offset = offset;
+		return 0;
+	}
+	struct oentry *e = ed_calloc(1, sizeof(*e));
+	if (!e || !(e->group = ed_strdup(group)) || !(e->topic = ed_strdup(topic))) {
+		if (e)
+			ed_free(e->group);
+		ed_free(e);
+		ed_free(meta);
+		return ED_ENOMEM;
+	}
+	e->partition = partition;
+	e->offset = offset;
+	e->metadata = meta;
+	e->next = o->buckets[bk];
+	o->buckets[bk] = e;
+	o->count++;
+	return 0;
+}
+
+static void put_record(struct ed_buf *b, const char *group, const char *topic, int32_t partition,
+		       int64_t offset, const char *metadata)
+{
+	size_t start = b->len;
+	ed_buf_put_be32(b, 0);
+	ed_buf_put_be32(b, 0);
+	ed_kput_str(b, group);
+	ed_kput_str(b, topic);
+	ed_kput_i32(b, partition);
+	ed_kput_i64(b, offset);
+	ed_kput_str(b, metadata);
+	if (b->err)
+		return;
+	size_t n = b->len - start - 8;
+	ed_buf_patch_be32(b, start, (uint32_t)n);
+	ed_buf_patch_be32(b, start + 4, ed_crc32c(0, b->data + start + 8, n));
+}
+
+static char *cur_str(struct ed_cur *c, char *tmp, size_t tmplen, bool *null)
+{
+	int16_t len = ed_cur_i16(c);
+	*null = false;
+	if (len == -1) {
+		*null = true;
+		return NULL;
+	}
+	if (len < 0 || (size_t)len >= tmplen) {
+		c->err = true;
+		return NULL;
+	}
+	const uint8_t *p = ed_cur_bytes(c, (size_t)len);
+	if (!p)
+		return NULL;
+	memcpy(tmp, p, (size_t)len);
+	tmp[len] = 0;
+	return tmp;
+}
+
+/* Replay the file; returns bytes of valid records. */
+static int replay(struct ed_koffsets *o, const char *data, size_t len, size_t *valid)
+{
+	size_t pos = 0;
+	static char group[32768], topic[32768], meta[32768];
+	while (len - pos >= 8) {
+		struct ed_cur c;
+		ed_cur_init(&c, data + pos, len - pos);
+		uint32_t n = ed_cur_u32(&c);
+		uint32_t crc = ed_cur_u32(&c);
+		if (n > len - pos - 8 || ed_crc32c(0, data + pos + 8, n) != crc)
+			break;
+		struct ed_cur p;
+		ed_cur_init(&p, data + pos + 8, n);
+		bool gnull, tnull, mnull;
+		char *g = cur_str(&p, group, sizeof(group), &gnull);
+		char *t = cur_str(&p, topic, sizeof(topic), &tnull);
+		int32_t part = ed_cur_i32(&p);
+		int64_t off = ed_cur_i64(&p);
+		char *m = cur_str(&p, meta, sizeof(meta), &mnull);
+		if (p.err || !g || !t)
+			break;
+		int rc = set_entry(o, g, t, part, off, mnull ? NULL : m);
+		if (rc < 0)
+			return rc;
+		pos += 8 + n;
+	}
+	*valid = pos;
+	return 0;
+}
+
+/* Rewrite the file with the live entries only (atomic replace). */
+static int rewrite(struct ed_koffsets *o)
+{
+	struct ed_buf b;
+	ed_buf_init(&b);
+	for (size_t i = 0; i < NBUCKETS; i++)
+		for (struct oentry *e = o->buckets[i]; e; e = e->next)
+			put_record(&b, e->group, e->topic, e->partition, e->offset, e->metadata);
+	int rc = b.err ? b.err : ed_io_write_file_atomic(o->path, b.data ? (void *)b.data : "", b.len);
+	size_t written = b.len;
+	ed_buf_fini(&b);
+	if (rc < 0)
+		return rc;
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = open(o->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (o->fd < 0)
+		return ed_err_from_errno(errno);
+	o->file_bytes = written;
+	return 0;
+}
+
+int ed_koffsets_open(struct ed_kafka *k, struct ed_koffsets **out, char *err, size_t errlen)
+{
+	struct ed_koffsets *o = ed_calloc(1, sizeof(*o));
+	if (!o)
+		return ED_ENOMEM;
+	o->fd = -1;
+	snprintf(o->path, sizeof(o->path), "%s/offsets.log", k->state_dir);
+	char *data = NULL;
+	size_t len = 0, valid = 0;
+	int rc = ed_io_read_file(o->path, FILE_LIMIT, &data, &len);
+	if (rc == 0) {
+		rc = replay(o, data, len, &valid);
+		ed_free(data);
+		if (rc < 0)
+			goto fail;
+		if (valid != len)
+			ed_warn(MOD, "%s: ignored %zu bytes of torn tail", o->path, len - valid);
+	} else if (rc != ED_ENOENT) {
+		goto fail;
+	}
+	rc = rewrite(o);
+	if (rc < 0)
+		goto fail;
+	ed_info(MOD, "loaded %zu committed offsets from %s", o->count, o->path);
+	*out = o;
+	return 0;
+fail:
+	snprintf(err, errlen, "%s: %s", o->path, ed_err_str(rc));
+	ed_koffsets_close(o);
+	return rc;
+}
+
+void ed_koffsets_close(struct ed_koffsets *o)
+{
+	if (!o)
+		return;
+	for (size_t i = 0; i < NBUCKETS; i++) {
+		struct oentry *e = o->buckets[i];
+		while (e) {
+			struct oentry *next = e->next;
+			entry_free(e);
+			e = next;
+		}
+	}
+	if (o->fd >= 0)
+		close(o->fd);
+	ed_free(o);
+}
+
+void ed_kafka_handle_offset_commit(struct ed_kreq *req)
+{
+	struct ed_kafka *k = req->k;
+	struct ed_koffsets *o = k->offsets;
+	struct ed_kreq_offset_commit *m = &req->msg.u.offset_commit;
+	struct ed_buf *b = &req->resp;
+	int16_t v = req->msg.api_version;
+	int16_t gerr = ED_KERR_NONE;
+	if (m->group_id[0] == 0)
+		gerr = ED_KERR_INVALID_GROUP_ID;
+	else
+		gerr = ed_kgroups_check_commit(k, m->group_id, m->generation_id, m->member_id);
+
+	/* Persist first (one write + fdatasync for the whole request). */
+	int io_rc = 0;
+	if (gerr == ED_KERR_NONE) {
+		struct ed_buf rec;
+		ed_buf_init(&rec);
+		for (int32_t i = 0; i < m->ntopics; i++)
+			for (int32_t j = 0; j < m->topics[i].nparts; j++) {
+				struct ed_kcommit_part *cp = &m->topics[i].parts[j];
+				put_record(&rec, m->group_id, m->topics[i].name, cp->index, cp->offset,
+					   cp->metadata);
+			}
+		io_rc = rec.err;
+		if (!io_rc && rec.len)
+			io_rc = ed_io_write_all(o->fd, rec.data, rec.len);
+		if (!io_rc && rec.len)
+			io_rc = ed_io_fdatasync(o->fd);
+		if (!io_rc)
+			o->file_bytes += rec.len;
+		ed_buf_fini(&rec);
+		if (io_rc)
+			ed_error(MOD, "cannot persist offsets for group %s: %s", m->group_id,
+				 ed_err_str(io_rc));
+		for (int32_t i = 0; !io_rc && i < m->ntopics; i++)
+			for (int32_t j = 0; j < m->topics[i].nparts; j++) {
+				struct ed_kcommit_part *cp = &m->topics[i].parts[j];
+				set_entry(o, m->group_id, m->topics[i].name, cp->index, cp->offset,
+					  cp->metadata);
+			}
+		if (!io_rc && o->file_bytes > REWRITE_SLACK + o->count * 256)
+			rewrite(o);
+	}
+	size_t start = ed_kresp_begin(b, req->msg.correlation_id);
+	if (v >= 3)
+		ed_kput_i32(b, 0);
+	ed_kput_i32(b, m->ntopics);
+	for (int32_t i = 0; i < m->ntopics; i++) {
+		ed_kput_str(b, m->topics[i].name);
+		ed_kput_i32(b, m->topics[i].nparts);
+		for (int32_t j = 0; j < m->topics[i].nparts; j++) {
+			ed_kput_i32(b, m->topics[i].parts[j].index);
+			ed_kput_i16(b, gerr ? gerr : io_rc ? ED_KERR_COORDINATOR_NOT_AVAILABLE : 0);
+		}
+	}
+	ed_kresp_end(b, start);
+	ed_kreq_done(req);
+}
+
+static void put_fetch_part(struct ed_buf *b, int16_t v, int32_t partition, struct oentry *e)
+{
+	ed_kput_i32(b, partition);
+	ed_kput_i64(b, e ? e->offset : -1);
+	if (v >= 5)
+		ed_kput_i32(b, -1); /* leader epoch */
+	ed_kput_str(b, e ? e->metadata : "");
+	ed_kput_i16(b, ED_KERR_NONE);
+}
+
+void ed_kafka_handle_offset_fetch(struct ed_kreq *req)
+{
+	struct ed_kafka *k = req->k;
+	struct ed_koffsets *o = k->offsets;
+	struct ed_kreq_offset_fetch *m = &req->msg.u.offset_fetch;
+	struct ed_buf *b = &req->resp;
+	int16_t v = req->msg.api_version;
+	size_t start = ed_kresp_begin(b, req->msg.correlation_id);
+	if (v >= 3)
+		ed_kput_i32(b, 0);
+	if (m->ntopics >= 0) {
+		ed_kput_i32(b, m->ntopics);
+		for (int32_t i = 0; i < m->ntopics; i++) {
+			struct ed_koffetch_topic *t = &m->topics[i];
+			ed_kput_str(b, t->name);
+			ed_kput_i32(b, t->nparts);
+			for (int32_t j = 0; j < t->nparts; j++)
+				put_fetch_part(b, v, t->parts[j],
+					       find(o, m->group_id, t->name, t->parts[j]));
+		}
+	} else {
+		/* All topics of the group: one topic entry per partition keeps this
+		 * simple and is valid (clients key by name and partition). */
+		int32_t n = 0;
+		size_t count_pos = b->len;
+		ed_kput_i32(b, 0);
+		for (size_t i = 0; i < NBUCKETS; i++)
+			for (struct oentry *e = o->buckets[i]; e; e = e->next) {
+				if (strcmp(e->group, m->group_id) != 0)
+					continue;
+				ed_kput_str(b, e->topic);
+				ed_kput_i32(b, 1);
+				put_fetch_part(b, v, e->partition, e);
+				n++;
+			}
+		if (!b->err)
+			ed_buf_patch_be32(b, count_pos, (uint32_t)n);
+	}
+	if (v >= 2)
+		ed_kput_i16(b, ED_KERR_NONE);
+	ed_kresp_end(b, start);
+	ed_kreq_done(req);
+}

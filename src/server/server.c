@@ -1,0 +1,397 @@
+/* `eddy server`: configuration (file, then flags), the libuv loop, the log,
+ * periodic log maintenance (on the loop's thread pool so the loop never waits
+ * for a compaction), the Kafka front end, and clean shutdown on SIGINT or
+ * SIGTERM. Threads: the loop thread, the log's flusher, and libuv's pool for
+ * maintenance. */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "base/clock.h"
+#include "base/diag.h"
+#include "base/err.h"
+#include "base/io.h"
+#include "base/mem.h"
+#include "kafka/kafka.h"
+#include "log/log.h"
+#include "server/server.h"
+
+#define MOD "server"
+#define MAINTAIN_EVERY_MS 5000
+
+struct server_config {
+	char data_dir[4096];
+	char bind[256];
+	int kafka_port;
+	char advertise_host[256];
+	int advertise_port;
+	bool auto_create_topics;
+	int32_t default_partitions;
+	size_t max_frame_bytes;
+	int log_level;
+	int sql_port;  /* reserved: PostgreSQL front end (later issue) */
+	int http_port; /* reserved: HTTP front end (later issue) */
+};
+
+struct server {
+	struct server_config cfg;
+	uv_loop_t loop;
+	struct ed_log *log;
+	struct ed_kafka *kafka;
+	uv_signal_t sigint, sigterm;
+	uv_timer_t maintain_timer;
+	uv_work_t maintain_work;
+	bool maintaining;
+	bool stopping;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: eddy server [flags]\n"
+		"\n"
+		"Runs the eddy broker: the durable log served over the Kafka protocol.\n"
+		"\n"
+		"  --data-dir DIR            data directory (default ./data)\n"
+		"  --bind HOST               address to listen on (default 127.0.0.1)\n"
+		"  --kafka-port PORT         Kafka protocol port (default 9092; 0 = any free port)\n"
+		"  --advertise HOST:PORT     address given to clients in metadata\n"
+		"                            (default: the bind address and Kafka port)\n"
+		"  --config FILE             key=value file with these same keys (without --);\n"
+		"                            flags given on the command line win\n"
+		"  --auto-create-topics[=true|false]\n"
+		"                            create unknown topics on metadata and produce\n"
+		"                            requests (default true)\n"
+		"  --no-auto-create-topics   same as --auto-create-topics=false\n"
+		"  --default-partitions N    partitions of auto-created topics (default 1)\n"
+		"  --max-frame-bytes N       largest request accepted (default 104857600)\n"
+		"  --log-level LEVEL         debug, info, warn, error or silent (default info)\n"
+		"  --help                    this text\n"
+		"\n"
+		"Committed offsets and producer ids are kept in DIR/kafka/. SIGINT or\n"
+		"SIGTERM shut the server down cleanly.\n");
+}
+
+static void config_defaults(struct server_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->data_dir, sizeof(c->data_dir), "./data");
+	snprintf(c->bind, sizeof(c->bind), "127.0.0.1");
+	c->kafka_port = 9092;
+	c->auto_create_topics = true;
+	c->default_partitions = 1;
+	c->max_frame_bytes = 100u * 1024 * 1024;
+	c->log_level = ED_INFO;
+}
+
+static bool parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char *end = NULL;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || !end || end == s || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+	if (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes") || !strcmp(s, "on"))
+		*out = true;
+	else if (!strcmp(s, "false") || !strcmp(s, "0") || !strcmp(s, "no") || !strcmp(s, "off"))
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
+/* Apply one setting by name (flag name without "--"). 0, or -1 with err set. */
+static int config_set(struct server_config *c, const char *key, const char *val, char *err,
+		      size_t errlen)
+{
+	int64_t n;
+	if (!strcmp(key, "data-dir")) {
+		if (!*val || strlen(val) >= sizeof(c->data_dir))
+			goto bad;
+		snprintf(c->data_dir, sizeof(c->data_dir), "%s", val);
+	} else if (!strcmp(key, "bind")) {
+		if (!*val || strlen(val) >= sizeof(c->bind))
+			goto bad;
+		snprintf(c->bind, sizeof(c->bind), "%s", val);
+	} else if (!strcmp(key, "kafka-port")) {
+		if (!parse_i64(val, 0, 65535, &n))
+			goto bad;
+		c->kafka_port = (int)n;
+	} else if (!strcmp(key, "advertise")) {
+		const char *colon = strrchr(val, ':');
+		if (!colon || colon == val || (size_t)(colon - val) >= sizeof(c->advertise_host) ||
+		    !parse_i64(colon + 1, 1, 65535, &n))
+			goto bad;
+		snprintf(c->advertise_host, sizeof(c->advertise_host), "%.*s", (int)(colon - val),
+			 val);
+		if (c->advertise_host[0] == '[') { /* [ipv6]:port */
+			size_t l = strlen(c->advertise_host);
+			if (l < 3 || c->advertise_host[l - 1] != ']')
+				goto bad;
+			memmove(c->advertise_host, c->advertise_host + 1, l - 2);
+			c->advertise_host[l - 2] = 0;
+		}
+		c->advertise_port = (int)n;
+	} else if (!strcmp(key, "auto-create-topics")) {
+		if (!parse_bool(val, &c->auto_create_topics))
+			goto bad;
+	} else if (!strcmp(key, "default-partitions")) {
+		if (!parse_i64(val, 1, 100000, &n))
+			goto bad;
+		c->default_partitions = (int32_t)n;
+	} else if (!strcmp(key, "max-frame-bytes")) {
+		if (!parse_i64(val, 1024, INT32_MAX, &n))
+			goto bad;
+		c->max_frame_bytes = (size_t)n;
+	} else if (!strcmp(key, "log-level")) {
+		int lvl = ed_diag_parse_level(val);
+		if (lvl < 0)
+			goto bad;
+		c->log_level = lvl;
+	} else {
+		snprintf(err, errlen, "unknown setting '%s'", key);
+		return -1;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "bad value '%s' for %s", val, key);
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = 0;
+	return s;
+}
+
+static int config_load_file(struct server_config *c, const char *path, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = ed_io_read_file(path, 1u << 20, &text, &len);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot read %s: %s", path, ed_err_str(rc));
+		return -1;
+	}
+	int lineno = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		lineno++;
+		char *l = trim(line);
+		if (!*l || *l == '#')
+			continue;
+		char *eq = strchr(l, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%d: expected key=value", path, lineno);
+			ed_free(text);
+			return -1;
+		}
+		*eq = 0;
+		char sub[256];
+		if (config_set(c, trim(l), trim(eq + 1), sub, sizeof(sub)) < 0) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, sub);
+			ed_free(text);
+			return -1;
+		}
+	}
+	ed_free(text);
+	return 0;
+}
+
+/* Parse argv: --config first (so that flags win), then every flag.
+ * Returns 0, 1 for --help, -1 on error (message printed). */
+static int parse_args(struct server_config *c, int argc, char **argv)
+{
+	char err[512];
+	config_defaults(c);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			return 1;
+		const char *path = NULL;
+		if (!strcmp(a, "--config") && i + 1 < argc)
+			path = argv[++i];
+		else if (!strncmp(a, "--config=", 9))
+			path = a + 9;
+		if (path && config_load_file(c, path, err, sizeof(err)) < 0) {
+			fprintf(stderr, "eddy server: %s\n", err);
+			return -1;
+		}
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strncmp(a, "--", 2) != 0) {
+			fprintf(stderr, "eddy server: unexpected argument '%s' (see --help)\n", a);
+			return -1;
+		}
+		char key[128];
+		const char *val = NULL;
+		const char *eq = strchr(a, '=');
+		if (eq) {
+			snprintf(key, sizeof(key), "%.*s", (int)(eq - a - 2), a + 2);
+			val = eq + 1;
+		} else {
+			snprintf(key, sizeof(key), "%s", a + 2);
+		}
+		if (!strcmp(key, "config")) {
+			if (!val)
+				i++;
+			continue;
+		}
+		if (!strcmp(key, "no-auto-create-topics") && !val) {
+			c->auto_create_topics = false;
+			continue;
+		}
+		if (!strcmp(key, "auto-create-topics") && !val) {
+			c->auto_create_topics = true;
+			continue;
+		}
+		if (!val) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "eddy server: --%s needs a value (see --help)\n", key);
+				return -1;
+			}
+			val = argv[++i];
+		}
+		if (config_set(c, key, val, err, sizeof(err)) < 0) {
+			fprintf(stderr, "eddy server: %s (see --help)\n", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- maintenance on the thread pool ---- */
+
+static void maintain_work(uv_work_t *w)
+{
+	struct server *s = w->data;
+	int rc = ed_log_maintain(s->log, ed_wall_ms());
+	if (rc < 0)
+		ed_warn(MOD, "log maintenance: %s", ed_err_str(rc));
+}
+
+static void maintain_done(uv_work_t *w, int status)
+{
+	struct server *s = w->data;
+	(void)status;
+	s->maintaining = false;
+}
+
+static void on_maintain_timer(uv_timer_t *t)
+{
+	struct server *s = t->data;
+	if (s->maintaining || s->stopping)
+		return;
+	s->maintaining = true;
+	s->maintain_work.data = s;
+	if (uv_queue_work(&s->loop, &s->maintain_work, maintain_work, maintain_done) < 0)
+		s->maintaining = false;
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct server *s = h->data;
+	if (s->stopping)
+		return;
+	ed_info(MOD, "%s received: shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
+	s->stopping = true;
+	ed_kafka_stop(s->kafka);
+	uv_timer_stop(&s->maintain_timer);
+	uv_close((uv_handle_t *)&s->maintain_timer, NULL);
+	uv_close((uv_handle_t *)&s->sigint, NULL);
+	uv_close((uv_handle_t *)&s->sigterm, NULL);
+}
+
+int ed_server_main(int argc, char **argv)
+{
+	struct server s;
+	char err[512] = "";
+	int status = 1;
+	memset(&s, 0, sizeof(s));
+	int prc = parse_args(&s.cfg, argc, argv);
+	if (prc == 1) {
+		usage(stdout);
+		return 0;
+	}
+	if (prc < 0)
+		return 2;
+	if (!getenv("EDDY_LOG_LEVEL"))
+		ed_diag_set_level((enum ed_level)s.cfg.log_level);
+	signal(SIGPIPE, SIG_IGN);
+
+	int rc = ed_io_mkdirs(s.cfg.data_dir, 0755);
+	if (rc < 0) {
+		ed_error(MOD, "cannot create %s: %s", s.cfg.data_dir, ed_err_str(rc));
+		return 1;
+	}
+	struct ed_log_options opts;
+	ed_log_options_defaults(&opts);
+	opts.defaults.partitions = s.cfg.default_partitions;
+	rc = ed_log_open(s.cfg.data_dir, &opts, &s.log, err, sizeof(err));
+	if (rc < 0) {
+		ed_error(MOD, "cannot open data directory %s: %s (%s)", s.cfg.data_dir, err,
+			 ed_err_str(rc));
+		return 1;
+	}
+	if (uv_loop_init(&s.loop) < 0) {
+		ed_error(MOD, "cannot create the event loop");
+		goto close_log;
+	}
+	char state_dir[4200];
+	snprintf(state_dir, sizeof(state_dir), "%s/kafka", s.cfg.data_dir);
+	struct ed_kafka_config kc;
+	ed_kafka_config_defaults(&kc);
+	kc.bind_host = s.cfg.bind;
+	kc.port = s.cfg.kafka_port;
+	kc.advertise_host = s.cfg.advertise_host[0] ? s.cfg.advertise_host : NULL;
+	kc.advertise_port = s.cfg.advertise_port;
+	kc.auto_create_topics = s.cfg.auto_create_topics;
+	kc.default_partitions = s.cfg.default_partitions;
+	kc.max_frame_bytes = s.cfg.max_frame_bytes;
+	kc.state_dir = state_dir;
+	rc = ed_kafka_new(&s.loop, s.log, &kc, &s.kafka, err, sizeof(err));
+	if (rc < 0) {
+		ed_error(MOD, "kafka: %s", err);
+		goto close_loop;
+	}
+	uv_signal_init(&s.loop, &s.sigint);
+	uv_signal_init(&s.loop, &s.sigterm);
+	s.sigint.data = s.sigterm.data = &s;
+	uv_signal_start(&s.sigint, on_signal, SIGINT);
+	uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+	uv_timer_init(&s.loop, &s.maintain_timer);
+	s.maintain_timer.data = &s;
+	uv_timer_start(&s.maintain_timer, on_maintain_timer, MAINTAIN_EVERY_MS, MAINTAIN_EVERY_MS);
+
+	ed_info(MOD, "eddy listening for Kafka clients on %s:%d (advertised as %s:%d), data in %s",
+		s.cfg.bind, ed_kafka_port(s.kafka),
+		s.cfg.advertise_host[0] ? s.cfg.advertise_host : s.cfg.bind,
+		s.cfg.advertise_port ? s.cfg.advertise_port : ed_kafka_port(s.kafka), s.cfg.data_dir);
+	uv_run(&s.loop, UV_RUN_DEFAULT);
+	status = 0;
+	ed_kafka_free(s.kafka);
+close_loop:
+	if (uv_loop_close(&s.loop) == UV_EBUSY)
+		ed_warn(MOD, "event loop closed with handles still open");
+close_log:
+	ed_log_close(s.log);
+	if (status == 0)
+		ed_info(MOD, "stopped cleanly");
+	return status;
+}
