@@ -17,7 +17,9 @@
  *     the open fails with ED_ECORRUPT naming the file, P and where the valid
  *     data resumes. Nothing is ever dropped silently.
  *  5. Batch offsets must increase: a batch whose baseOffset is below the end
- *     of the previous batch (or the segment's base) counts as invalid.
+ *     of the previous batch (or the segment's base) counts as invalid. In the
+ *     final segment, which compaction never touches, they must be contiguous
+ *     (baseOffset is not covered by the CRC, so this is its only check).
  * After a clean shutdown every index file is trusted (rule 1 applies to all
  * segments) and only the final segment's tail past its last index entry is
  * walked, with rules 3-5. */
@@ -70,7 +72,7 @@ static bool parse_seg_name(const char *name, const char *ext, int64_t *base)
 
 /* Read and validate the batch at pos. 0 with *bi filled; else the
  * validator's error with a reason in msg. */
-static int check_batch(int fd, int64_t pos, int64_t file_size, int64_t min_base,
+static int check_batch(int fd, int64_t pos, int64_t file_size, int64_t min_base, bool exact,
 		       struct ed_buf *buf, struct ed_batch_info *bi, char *msg, size_t msglen)
 {
 	uint8_t h[ED_BATCH_LOG_OVERHEAD];
@@ -94,9 +96,9 @@ static int check_batch(int fd, int64_t pos, int64_t file_size, int64_t min_base,
 	int rc = ed_batch_validate(buf->data, (size_t)size, 0, bi, msg, msglen);
 	if (rc)
 		return rc;
-	if (bi->base_offset < min_base)
+	if (bi->base_offset < min_base || (exact && bi->base_offset != min_base))
 		return ed_log_fail(ED_ECORRUPT, msg, msglen,
-				   "baseOffset %" PRId64 " is below the expected %" PRId64,
+				   "baseOffset %" PRId64 " where %" PRId64 " was expected",
 				   bi->base_offset, min_base);
 	return 0;
 }
@@ -129,8 +131,8 @@ static int64_t find_valid_after(int fd, int64_t bad, int64_t file_size, int64_t 
 			    blen < ED_BATCH_HEADER_SIZE - ED_BATCH_LOG_OVERHEAD ||
 			    at + i + (int64_t)blen + ED_BATCH_LOG_OVERHEAD > file_size)
 				continue;
-			if (check_batch(fd, at + i, file_size, min_base, buf, &bi, msg, sizeof msg) ==
-			    0) {
+			if (check_batch(fd, at + i, file_size, min_base, false, buf, &bi, msg,
+					sizeof msg) == 0) {
 				found = at + i;
 				break;
 			}
@@ -162,7 +164,8 @@ static int scan_segment(struct ed_partition *part, struct ed_segment *seg, int64
 	int64_t file_size = st.st_size;
 	seg->bytes_since_index = 0;
 	while (pos < file_size) {
-		rc = check_batch(seg->fd, pos, file_size, min_base, &buf, &bi, msg, sizeof msg);
+		rc = check_batch(seg->fd, pos, file_size, min_base, is_last, &buf, &bi, msg,
+				 sizeof msg);
 		if (rc == ED_ENOMEM || rc == ED_EIO) {
 			ed_log_fail(rc, err, errlen, "%s: position %" PRId64 ": %s", seg->path, pos,
 				    msg);

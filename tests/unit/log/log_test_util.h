@@ -30,7 +30,9 @@
 
 static T_UNUSED char *t_tmpdir(void)
 {
-	char tmpl[] = "/tmp/eddy-logtest-XXXXXX";
+	char tmpl[4096];
+	const char *base = getenv("EDDY_TEST_TMPDIR");
+	snprintf(tmpl, sizeof tmpl, "%s/eddy-logtest-XXXXXX", base && *base ? base : "/tmp");
 	char *d = mkdtemp(tmpl);
 	assert_non_null(d);
 	return strdup(d);
