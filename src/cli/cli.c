@@ -116,6 +116,12 @@ int ed_cli_usage_error(const char *cmd, const char *fmt, ...)
 	return ED_EXIT_USAGE;
 }
 
+int ed_cli_bad_flag(const char *cmd)
+{
+	fprintf(stderr, "run 'eddy %s --help' for its flags\n", cmd);
+	return ED_EXIT_USAGE;
+}
+
 bool ed_cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 {
 	char *end;

@@ -67,6 +67,8 @@ void ed_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(p
 /* Usage error: the message plus a hint to run --help; returns ED_EXIT_USAGE. */
 int ed_cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* After getopt_long printed why it rejected a flag: the hint; ED_EXIT_USAGE. */
+int ed_cli_bad_flag(const char *cmd);
 /* Strict decimal integer in [min, max]; false on anything else. */
 bool ed_cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 /* A byte count with an optional k/m/g suffix (powers of 1024). */

@@ -366,7 +366,7 @@ int ed_cmd_consume(int argc, char **argv)
 					CMD, "--separator wants one character, got '%s'", optarg);
 			break;
 		case '?':
-			return ed_cli_usage_error(CMD, "bad flag");
+			return ed_cli_bad_flag(CMD);
 		default:
 			rc = ed_cli_target_opt(&a.target, CMD, opt, optarg);
 			if (rc <= 0)

@@ -107,7 +107,7 @@ struct producer {
 	struct pstate *parts;
 	size_t max_batch;     /* max.message.bytes of the topic */
 	uint32_t rr;          /* round-robin cursor for null keys */
-	size_t pending_bytes; /* in open batches */
+	size_t pending_bytes; /* record bytes in open batches (headers not counted) */
 	size_t unsynced_bytes;
 	int64_t lines;        /* read and added to a batch */
 	int64_t appended;     /* lines whose batch was appended */
@@ -116,7 +116,8 @@ struct producer {
 	int64_t first_unacked_ms; /* when the oldest unacknowledged line was read */
 	int64_t batches;
 	int64_t bytes;        /* batch bytes appended */
-	bool failed;
+	bool failed;          /* storage or memory error: nothing more is appended */
+	bool bad_input;       /* stopped at a bad line: what came before is produced */
 };
 
 /* Reads stdin in large chunks and hands out lines without copying them. */
@@ -178,7 +179,7 @@ static int flush_partition(struct producer *pr, int32_t p)
 	if (!ps->used || ps->bb.count == 0)
 		return 0;
 	count = ps->bb.count;
-	pr->pending_bytes -= ed_batch_builder_size(&ps->bb);
+	pr->pending_bytes -= ed_batch_builder_size(&ps->bb) - ED_BATCH_HEADER_SIZE;
 	rc = ed_batch_builder_finish(&ps->bb, &batch, &len);
 	if (rc != 0) {
 		ed_cli_error(CMD, "cannot build a batch: %s", ed_err_str(rc));
@@ -282,7 +283,7 @@ static int add_line(struct producer *pr, const char *line, size_t len)
 			     "max.message.bytes (%zu) of topic %s",
 			     (long long)pr->lines + 1, single_batch_size(klen, vlen), pr->max_batch,
 			     pr->args->topic);
-		pr->failed = true;
+		pr->bad_input = true;
 		return -1;
 	}
 	p = choose_partition(pr, key, klen);
@@ -447,10 +448,10 @@ static int run(struct produce_args *a)
 		if (add_line(&pr, line, len) != 0)
 			break;
 	}
-	/* Whatever was read before an error is still produced and acknowledged. */
+	/* The lines before a bad one are still produced and acknowledged. */
 	if (!pr.failed)
 		flush_all(&pr);
-	if (rc == 0 && !pr.failed)
+	if (rc == 0 && !pr.failed && !pr.bad_input)
 		status = ED_EXIT_OK;
 out:
 	if (!a->quiet && pr.topic) {
@@ -562,7 +563,7 @@ int ed_cmd_produce(int argc, char **argv)
 			a.report_acks = true;
 			break;
 		case '?':
-			return ed_cli_usage_error(CMD, "bad flag");
+			return ed_cli_bad_flag(CMD);
 		default:
 			rc = ed_cli_target_opt(&a.target, CMD, opt, optarg);
 			if (rc <= 0)

@@ -81,7 +81,7 @@ static int topic_create(struct topic_args *a, const char *name)
 	struct ed_topic_config cfg;
 	char err[512] = "";
 	char key[256];
-	const char *value;
+	const char *value = NULL;
 	int rc;
 
 	if (ed_topic_name_validate(name, err, sizeof(err)) != 0) {
@@ -99,8 +99,7 @@ static int topic_create(struct topic_args *a, const char *name)
 		err[0] = '\0';
 		rc = ed_topic_config_set(&cfg, key, value, err, sizeof(err));
 		if (rc == ED_ENOENT) {
-			ed_cli_error(CMD, "unknown topic config '%s'%s%s", key, *err ? ": " : "",
-				     err);
+			ed_cli_error(CMD, "unknown topic config '%s' (see 'eddy topic --help')", key);
 			return ED_EXIT_FAIL;
 		}
 		if (rc != 0) {
@@ -197,7 +196,7 @@ static int topic_alter(struct topic_args *a, const char *name)
 {
 	char err[512] = "";
 	char key[256];
-	const char *value;
+	const char *value = NULL;
 	struct ed_topic *topic;
 	int rc;
 
@@ -308,7 +307,7 @@ int ed_cmd_topic(int argc, char **argv)
 			a.if_exists = true;
 			break;
 		case '?':
-			status = ed_cli_usage_error(CMD, "bad flag");
+			status = ed_cli_bad_flag(CMD);
 			goto out;
 		default:
 			rc = ed_cli_target_opt(&a.target, CMD, opt, optarg);
