@@ -23,9 +23,14 @@ export EDDY_DATA_DIR=$tmp/data
 cd "$tmp"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# Lines "R-I" for I = 1, 2, ... in bursts of 50 to 300, a few ms apart.
+# Lines "R-I" for I = 1, 2, ...: odd rounds in bursts of 50 to 300 lines a
+# few ms apart (the writer mostly waits), even rounds as fast as seq goes (the
+# writer is always appending or syncing when the kill comes).
 feed() {
 	local round=$1 i=0 n
+	if ((round % 2 == 0)); then
+		exec seq -f "$round-%.0f" 1 1000000000
+	fi
 	while :; do
 		n=$((50 + RANDOM % 250))
 		for ((j = 0; j < n; j++)); do
