@@ -1,0 +1,1 @@
+SELECT CASE WHEN a > 0 THEN 'pos' WHEN a < 0 THEN 'neg' ELSE 'zero' END, CASE b WHEN 1 THEN 'one' END, CAST(a AS BIGINT), b::text, c::numeric(10,2)::varchar, coalesce(a, b, 0), nullif(a, 0) FROM t

@@ -1,0 +1,1 @@
+CREATE SOURCE IF NOT EXISTS bids (auction BIGINT, bidder BIGINT, price DECIMAL(12,2), channel VARCHAR(64), url TEXT, date_time TIMESTAMP, WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND) WITH (topic = 'bids', format = 'json', scan.startup.mode = 'earliest');

@@ -1,0 +1,1 @@
+create source s (a int, b int4, c int8, d float4, e float(30), f real, g double precision, h bool, i smallint, j numeric, k timestamptz, l timestamp(3) with time zone, m interval, n character varying(10), "Weird Col" string) with ('topic' = 't', partitions = 3, strict = true, mode = latest)

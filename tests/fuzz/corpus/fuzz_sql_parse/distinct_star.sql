@@ -1,0 +1,1 @@
+SELECT DISTINCT t.*, * FROM t; select all a from t limit all

@@ -1,0 +1,1 @@
+SELECT INTERVAL '10 parsecs'

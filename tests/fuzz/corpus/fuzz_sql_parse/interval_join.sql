@@ -1,0 +1,1 @@
+SELECT p.id, a.id FROM person p JOIN auction a ON p.id = a.seller AND a.date_time BETWEEN p.date_time AND p.date_time + INTERVAL '1 hour 30 minutes'

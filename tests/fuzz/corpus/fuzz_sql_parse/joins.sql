@@ -1,0 +1,1 @@
+SELECT * FROM a JOIN b ON a.id = b.id LEFT JOIN c ON c.x = a.x RIGHT OUTER JOIN d ON true FULL JOIN e ON e.k = d.k CROSS JOIN f, g INNER JOIN (h JOIN i ON h.a = i.a) ON g.z = h.z

@@ -1,0 +1,1 @@
+SELECT * FROM v WHERE k = $1 AND ts > $2::timestamptz LIMIT $3

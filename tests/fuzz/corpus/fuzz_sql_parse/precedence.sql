@@ -1,0 +1,1 @@
+SELECT a OR b AND NOT c = d + e * f, -a * b, a - b - c, a - (b - c), NOT a IS NULL, (a = b) = c, a || b -> 'c' ->> 'd' FROM t

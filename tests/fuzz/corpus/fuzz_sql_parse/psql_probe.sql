@@ -1,0 +1,1 @@
+SELECT version(); SELECT current_setting('server_version_num'); SELECT pg_catalog.set_config('search_path', '', false); select n.nspname from pg_catalog.pg_namespace n

@@ -1,0 +1,1 @@
+SET extra_float_digits = 3; SET client_encoding TO 'UTF8'; SET DateStyle = ISO, MDY; SET LOCAL search_path TO public, "$user"; SET TIME ZONE 'UTC'; SET application_name = DEFAULT; SET x = on; SET y = -1.5

@@ -1,0 +1,1 @@
+CREATE SINK alerts AS SELECT * FROM bids WHERE price > 1000 AND channel LIKE 'Apple%' WITH (topic = 'alerts', format = 'json')

@@ -1,0 +1,1 @@
+CREATE SINK IF NOT EXISTS out FROM q5 WITH (topic = 'q5-out', format = 'json')

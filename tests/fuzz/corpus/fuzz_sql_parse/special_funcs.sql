@@ -1,0 +1,1 @@
+SELECT EXTRACT(YEAR FROM ts), extract('epoch' from ts), SUBSTRING(s FROM 2 FOR 3), substring(s for 2), substring(s, 1, 2), POSITION('a' IN s), TRIM(s), TRIM(LEADING 'x' FROM s), trim(trailing from s), trim(both 'ab' from s) FROM t

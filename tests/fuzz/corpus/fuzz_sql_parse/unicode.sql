@@ -1,0 +1,1 @@
+SELECT 'héllo wörld ✓', "列" FROM t WHERE name = 'Zoë'

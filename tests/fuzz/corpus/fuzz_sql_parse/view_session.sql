@@ -1,0 +1,1 @@
+create materialized view sess as select bidder, window_start, window_end, count(*) from session(bids, date_time, interval '1 minute') s group by bidder, window_start, window_end

@@ -1,0 +1,1 @@
+CREATE MATERIALIZED VIEW IF NOT EXISTS q5 AS SELECT auction, window_start, window_end, count(*) AS num, sum(price) AS total, avg(price), min(price), max(price) FROM TUMBLE(bids, date_time, INTERVAL '10' SECOND) GROUP BY auction, window_start, window_end HAVING count(*) > 3
