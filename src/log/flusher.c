@@ -133,16 +133,18 @@ static void *flusher_main(void *arg)
 		}
 		struct ed_partition *batch = log->fl_head;
 		log->fl_head = log->fl_tail = NULL;
-		for (struct ed_partition *p = batch; p; p = p->fl_next)
-			p->queued = false;
-		pthread_mutex_unlock(&log->fl_mu);
+		/* Each partition leaves the queue (queued = false, under fl_mu)
+		 * just before it is flushed: from then on an enqueue may reuse its
+		 * fl_next, which is why next is read first. */
 		while (batch) {
 			struct ed_partition *part = batch;
-			batch = batch->fl_next;
+			batch = part->fl_next;
+			part->queued = false;
+			pthread_mutex_unlock(&log->fl_mu);
 			flush_one(log, part);
 			ed_topic_unref(part->topic);
+			pthread_mutex_lock(&log->fl_mu);
 		}
-		pthread_mutex_lock(&log->fl_mu);
 	}
 	pthread_mutex_unlock(&log->fl_mu);
 	return NULL;
