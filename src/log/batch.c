@@ -153,6 +153,36 @@ static int read_record(struct ed_cur *c, const struct ed_batch_info *bi, struct 
 	return 0;
 }
 
+/* Walks the records section rec[0..n): every record sound and their number
+ * equal to recordsCount. 0 or ED_ECORRUPT with a reason. */
+static int walk_records(const uint8_t *rec, size_t n, const struct ed_batch_info *bi, char *err,
+			size_t errlen)
+{
+	struct ed_cur c;
+	int32_t i;
+	int rc;
+
+	if (n == 0) {
+		if (bi->records_count != 0)
+			return fail(ED_ECORRUPT, err, errlen, "recordsCount %d but no records",
+				    bi->records_count);
+		return 0;
+	}
+	ed_cur_init(&c, rec, n);
+	for (i = 0; i < bi->records_count && ed_cur_left(&c) > 0; i++) {
+		rc = read_record(&c, bi, NULL, err, errlen);
+		if (rc)
+			return rc;
+	}
+	if (i != bi->records_count)
+		return fail(ED_ECORRUPT, err, errlen, "recordsCount %d but %d records",
+			    bi->records_count, i);
+	if (ed_cur_left(&c) != 0)
+		return fail(ED_ECORRUPT, err, errlen, "%zu bytes after the last record",
+			    ed_cur_left(&c));
+	return 0;
+}
+
 int ed_batch_validate(const uint8_t *p, size_t n, size_t max_size, struct ed_batch_info *bi,
 		      char *err, size_t errlen)
 {
@@ -195,25 +225,43 @@ int ed_batch_validate(const uint8_t *p, size_t n, size_t max_size, struct ed_bat
 		return fail(ED_ECORRUPT, err, errlen, "unknown compression codec %d",
 			    ed_batch_codec(&info));
 	if (ed_batch_codec(&info) == ED_CODEC_NONE) {
-		struct ed_cur c;
-		int32_t i;
-
-		ed_cur_init(&c, p + ED_BATCH_HEADER_SIZE, total - ED_BATCH_HEADER_SIZE);
-		for (i = 0; i < info.records_count && ed_cur_left(&c) > 0; i++) {
-			rc = read_record(&c, &info, NULL, err, errlen);
-			if (rc)
-				return rc;
-		}
-		if (i != info.records_count)
-			return fail(ED_ECORRUPT, err, errlen, "recordsCount %d but %d records",
-				    info.records_count, i);
-		if (ed_cur_left(&c) != 0)
-			return fail(ED_ECORRUPT, err, errlen, "%zu bytes after the last record",
-				    ed_cur_left(&c));
+		rc = walk_records(p + ED_BATCH_HEADER_SIZE, total - ED_BATCH_HEADER_SIZE, &info, err,
+				  errlen);
+		if (rc)
+			return rc;
 	}
 	if (bi)
 		*bi = info;
 	return 0;
+}
+
+int ed_batch_check_records(const uint8_t *p, size_t n, size_t max_uncompressed,
+			   struct ed_buf *scratch, char *err, size_t errlen)
+{
+	struct ed_batch_info info;
+	int codec, rc;
+
+	rc = ed_batch_validate(p, n, 0, &info, err, errlen);
+	if (rc)
+		return rc;
+	codec = ed_batch_codec(&info);
+	if (codec == ED_CODEC_NONE)
+		return 0; /* walked by ed_batch_validate */
+	if (!max_uncompressed)
+		max_uncompressed = ED_CODEC_DEFAULT_LIMIT;
+	ed_buf_reset(scratch);
+	rc = ed_codec_decompress(codec, p + ED_BATCH_HEADER_SIZE, (size_t)info.size -
+				 ED_BATCH_HEADER_SIZE, scratch, max_uncompressed);
+	if (rc == ED_ETOOBIG)
+		return fail(rc, err, errlen, "%s records exceed %zu bytes uncompressed",
+			    ed_codec_name(codec), max_uncompressed);
+	if (rc == ED_ENOMEM)
+		return fail(rc, err, errlen, "out of memory decompressing %s records",
+			    ed_codec_name(codec));
+	if (rc)
+		return fail(ED_ECORRUPT, err, errlen, "%s records do not decompress",
+			    ed_codec_name(codec));
+	return walk_records(scratch->data, scratch->len, &info, err, errlen);
 }
 
 void ed_batch_set_base_offset(uint8_t *p, int64_t base_offset)

@@ -114,6 +114,15 @@ int ed_batch_parse_header(const uint8_t *p, size_t n, struct ed_batch_info *bi);
 int ed_batch_validate(const uint8_t *p, size_t n, size_t max_size, struct ed_batch_info *bi,
 		      char *err, size_t errlen);
 
+/* ed_batch_validate, then for compressed batches also decompress the records
+ * (into scratch, reused across calls, at most max_uncompressed bytes, 0 = 64
+ * MiB) and walk them as ed_batch_validate walks uncompressed ones: what a
+ * broker does before it accepts a produced batch. Returns what
+ * ed_batch_validate returns, or ED_ECORRUPT (records do not decompress or are
+ * unsound), ED_ETOOBIG (over max_uncompressed), ED_ENOMEM; err says why. */
+int ed_batch_check_records(const uint8_t *p, size_t n, size_t max_uncompressed,
+			   struct ed_buf *scratch, char *err, size_t errlen);
+
 /* Stamp baseOffset (not covered by the CRC). */
 void ed_batch_set_base_offset(uint8_t *p, int64_t base_offset);
 /* Set LogAppendTime: attribute bit 3, maxTimestamp = ts; recomputes the CRC. */

@@ -21,6 +21,8 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
+static const char *const kafka_batches[5];
+
 static size_t unhex(const char *h, uint8_t **out)
 {
 	size_t n = strlen(h) / 2;
@@ -466,6 +468,71 @@ static void test_compressed_round_trip(void **state)
 	}
 }
 
+/* Validation of compressed records: what the plain validator cannot see. */
+static void test_check_records(void **state)
+{
+	(void)state;
+	struct ed_buf scratch;
+	char err[128];
+
+	ed_buf_init(&scratch);
+	for (int codec = 0; codec <= ED_CODEC_ZSTD; codec++) {
+		struct ed_batch_builder bb;
+		uint8_t *p, *q;
+		size_t n;
+
+		ed_batch_builder_init(&bb, codec);
+		build_mixed(&bb);
+		assert_int_equal(ed_batch_builder_finish(&bb, &p, &n), 0);
+		assert_int_equal(ed_batch_check_records(p, n, 0, &scratch, err, sizeof err), 0);
+		q = malloc(n);
+
+		/* recordsCount off by one, CRC right. */
+		memcpy(q, p, n);
+		put_be32(q + ED_BOFF_RECORDS_COUNT, 5);
+		ed_batch_update_crc(q, n);
+		assert_int_equal(ed_batch_validate(q, n, 0, NULL, NULL, 0),
+				 codec == ED_CODEC_NONE ? ED_ECORRUPT : 0);
+		assert_int_equal(ed_batch_check_records(q, n, 0, &scratch, err, sizeof err),
+				 ED_ECORRUPT);
+		assert_non_null(strstr(err, "recordsCount"));
+
+		/* offsetDelta past lastOffsetDelta, CRC right. */
+		memcpy(q, p, n);
+		put_be32(q + ED_BOFF_LAST_OFFSET_DELTA, 1);
+		ed_batch_update_crc(q, n);
+		assert_int_equal(ed_batch_check_records(q, n, 0, &scratch, err, sizeof err),
+				 ED_ECORRUPT);
+		assert_non_null(strstr(err, "offsetDelta"));
+
+		/* Damaged compressed payload, CRC right. */
+		if (codec != ED_CODEC_NONE) {
+			memcpy(q, p, n);
+			q[ED_BATCH_HEADER_SIZE + 1] ^= 0x5a;
+			ed_batch_update_crc(q, n);
+			assert_int_equal(ed_batch_validate(q, n, 0, NULL, NULL, 0), 0);
+			assert_int_equal(ed_batch_check_records(q, n, 0, &scratch, err, sizeof err),
+					 ED_ECORRUPT);
+			/* Over the limit. */
+			assert_int_equal(ed_batch_check_records(p, n, 10, &scratch, err, sizeof err),
+					 ED_ETOOBIG);
+		}
+		/* Header errors come from ed_batch_validate. */
+		assert_int_equal(ed_batch_check_records(p, n - 1, 0, &scratch, err, sizeof err),
+				 ED_EAGAIN);
+		free(q);
+		ed_batch_builder_fini(&bb);
+	}
+	/* The librdkafka batches pass. */
+	for (int codec = 0; codec <= ED_CODEC_ZSTD; codec++) {
+		uint8_t *k;
+		size_t kn = unhex(kafka_batches[codec], &k);
+		assert_int_equal(ed_batch_check_records(k, kn, 0, &scratch, err, sizeof err), 0);
+		free(k);
+	}
+	ed_buf_fini(&scratch);
+}
+
 static void test_builder_reuse_without_allocation(void **state)
 {
 	(void)state;
@@ -862,6 +929,7 @@ int main(void)
 		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_stamping),
 		cmocka_unit_test(test_compressed_round_trip),
+		cmocka_unit_test(test_check_records),
 		cmocka_unit_test(test_builder_reuse_without_allocation),
 		cmocka_unit_test(test_builder_allocation_failure),
 		cmocka_unit_test(test_builder_arguments),
