@@ -14,8 +14,12 @@
  *   log read          ed_partition_read 1 MiB at a time + record iteration,
  *                     page cache dropped first
  *
- * Each phase runs for --seconds or --volume bytes, whichever comes first.
- * Everything lives in a fresh directory under --dir, removed at the end. */
+ * Each phase runs for --seconds or --volume bytes, whichever comes first,
+ * after a sync(2) so the previous phase's writeback does not slow it. Raw and
+ * log phases are interleaved and repeated --reps times; the median of each is
+ * reported, so a disk whose speed drifts during the run (common on VMs)
+ * affects both sides alike. Everything lives in a fresh directory under
+ * --dir, removed at the end. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -42,8 +46,11 @@ struct config {
 	int64_t volume;
 	size_t batch_bytes;
 	int appenders;
+	int reps;
 	bool keep;
 };
+
+#define MAX_REPS 15
 
 struct result {
 	int64_t bytes;
@@ -116,6 +123,13 @@ static void build_batch(struct ed_batch_builder *bb, size_t rec_size, size_t bat
 	ed_free(value);
 }
 
+/* Start every phase with no dirty pages left from the previous one, so one
+ * phase's writeback does not slow the next. Not timed. */
+static void settle(void)
+{
+	sync();
+}
+
 static bool phase_over(const struct config *cfg, int64_t t0, int64_t bytes)
 {
 	return bytes >= cfg->volume || (double)(ed_mono_ns() - t0) / 1e9 >= cfg->seconds;
@@ -130,6 +144,7 @@ static struct result raw_write(const struct config *cfg, const char *path, const
 
 	if (fd < 0)
 		die(path, errno);
+	settle();
 	t0 = ed_mono_ns();
 	while (!phase_over(cfg, t0, r.bytes)) {
 		if (write(fd, data, len) != (ssize_t)len)
@@ -241,6 +256,7 @@ static struct result log_append(const struct config *cfg, struct ed_log *log, co
 	t = ed_log_topic_get(log, topic);
 	if (!t)
 		die("topic get", ED_ENOENT);
+	settle();
 	t0 = ed_mono_ns();
 	for (int i = 0; i < nthreads; i++) {
 		ap[i] = (struct appender){ .cfg = cfg, .part = ed_topic_partition(t, 0),
@@ -312,6 +328,20 @@ static struct result log_read(struct ed_log *log, const char *topic)
 	return r;
 }
 
+static int cmp_mbps(const void *a, const void *b)
+{
+	double x = mbps(a), y = mbps(b);
+
+	return x < y ? -1 : x > y;
+}
+
+/* The run with the median MB/s (sorts r in place). */
+static struct result median(struct result *r, int n)
+{
+	qsort(r, (size_t)n, sizeof(*r), cmp_mbps);
+	return r[n / 2];
+}
+
 static void row(const char *rec, size_t wsize, const char *what, const struct result *log_r,
 		const struct result *raw, const char *target)
 {
@@ -329,14 +359,81 @@ static void row(const char *rec, size_t wsize, const char *what, const struct re
 
 static void usage(void)
 {
-	printf("usage: bench_log_bench [--dir DIR] [--seconds S] [--volume MIB]\n"
+	printf("usage: bench_log_bench [--dir DIR] [--seconds S] [--volume MIB] [--reps N]\n"
 	       "                       [--batch-bytes N] [--appenders N] [--keep]\n"
 	       "  --dir DIR        parent of the scratch directory (default .)\n"
-	       "  --seconds S      time cap per phase (default 3)\n"
-	       "  --volume MIB     byte cap per phase (default 256)\n"
+	       "  --seconds S      time cap per phase (default 1)\n"
+	       "  --volume MIB     byte cap per phase (default 128)\n"
+	       "  --reps N         runs of each phase, median reported (default 3)\n"
 	       "  --batch-bytes N  bytes per batch = raw write size (default 65536)\n"
 	       "  --appenders N    concurrent appenders for group commit (default 4)\n"
 	       "  --keep           keep the scratch directory\n");
+}
+
+struct sizes_run {
+	struct result raw_buf[MAX_REPS], log_buf[MAX_REPS];
+	struct result raw_cold[MAX_REPS], log_cold[MAX_REPS];
+	struct result raw_warm[MAX_REPS], log_warm[MAX_REPS];
+	struct result raw_dur[MAX_REPS], log_dur1[MAX_REPS], log_durn[MAX_REPS];
+};
+
+static void run_size(const struct config *cfg, struct ed_log *log, const char *dir,
+		     const char *rawpath, size_t rs, struct ed_batch_builder *bb, char *note,
+		     size_t notelen)
+{
+	static struct sizes_run z;
+	struct result a, b;
+	uint8_t *batch;
+	size_t len;
+	int32_t count;
+	char rlabel[16], topic[64], what[64];
+
+	memset(&z, 0, sizeof(z));
+	snprintf(rlabel, sizeof(rlabel), rs >= 1024 ? "%zu KiB" : "%zu B",
+		 rs >= 1024 ? rs / 1024 : rs);
+	build_batch(bb, rs, cfg->batch_bytes, &batch, &len, &count);
+	snprintf(note, notelen, "%s records: %d per batch, %zu bytes per batch", rlabel, count,
+		 len);
+
+	for (int i = 0; i < cfg->reps; i++) {
+		snprintf(topic, sizeof(topic), "buffered-%zu-%d", rs, i);
+		z.raw_buf[i] = raw_write(cfg, rawpath, batch, len, count, false);
+		z.log_buf[i] = log_append(cfg, log, topic, batch, len, count, 1, false);
+		/* Reads of what was just written: cold first, then cached. */
+		drop_cache(dir);
+		z.raw_cold[i] = raw_read(rawpath, 1 << 20);
+		z.log_cold[i] = log_read(log, topic);
+		z.raw_warm[i] = raw_read(rawpath, 1 << 20);
+		z.log_warm[i] = log_read(log, topic);
+		unlink(rawpath);
+		ed_log_topic_delete(log, topic);
+	}
+	for (int i = 0; i < cfg->reps; i++) {
+		z.raw_dur[i] = raw_write(cfg, rawpath, batch, len, count, true);
+		unlink(rawpath);
+		snprintf(topic, sizeof(topic), "durable1-%zu-%d", rs, i);
+		z.log_dur1[i] = log_append(cfg, log, topic, batch, len, count, 1, true);
+		ed_log_topic_delete(log, topic);
+		snprintf(topic, sizeof(topic), "durableN-%zu-%d", rs, i);
+		z.log_durn[i] = log_append(cfg, log, topic, batch, len, count, cfg->appenders, true);
+		ed_log_topic_delete(log, topic);
+	}
+
+	a = median(z.log_buf, cfg->reps);
+	b = median(z.raw_buf, cfg->reps);
+	row(rlabel, len, "append, no fsync (acks=1)", &a, &b, ">=0.70");
+	a = median(z.log_dur1, cfg->reps);
+	b = median(z.raw_dur, cfg->reps);
+	row(rlabel, len, "append+fsync, 1 appender", &a, &b, ">=0.80");
+	a = median(z.log_durn, cfg->reps);
+	snprintf(what, sizeof(what), "append+fsync, %d appenders (group)", cfg->appenders);
+	row(rlabel, len, what, &a, &b, ">=0.80");
+	a = median(z.log_cold, cfg->reps);
+	b = median(z.raw_cold, cfg->reps);
+	row(rlabel, 1 << 20, "sequential read + decode, cold", &a, &b, "");
+	a = median(z.log_warm, cfg->reps);
+	b = median(z.raw_warm, cfg->reps);
+	row(rlabel, 1 << 20, "sequential read + decode, cached", &a, &b, "");
 }
 
 int main(int argc, char **argv)
@@ -345,18 +442,20 @@ int main(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "volume", required_argument, NULL, 'v' },
+		{ "reps", required_argument, NULL, 'r' },
 		{ "batch-bytes", required_argument, NULL, 'b' },
 		{ "appenders", required_argument, NULL, 'a' },
 		{ "keep", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct config cfg = { ".", 3.0, 256LL << 20, 65536, 4, false };
+	struct config cfg = { ".", 1.0, 128LL << 20, 65536, 4, 3, false };
 	static const size_t rec_sizes[] = { 100, 1024 };
 	char dir[4096], logdir[4200], rawpath[4200], err[512] = "";
 	char notes[2][128];
 	struct ed_batch_builder bb;
 	struct ed_log *log;
+	int64_t t0 = ed_mono_ns();
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -364,6 +463,7 @@ int main(int argc, char **argv)
 		case 'd': cfg.parent = optarg; break;
 		case 's': cfg.seconds = atof(optarg); break;
 		case 'v': cfg.volume = atoll(optarg) << 20; break;
+		case 'r': cfg.reps = atoi(optarg); break;
 		case 'b': cfg.batch_bytes = (size_t)atoll(optarg); break;
 		case 'a': cfg.appenders = atoi(optarg); break;
 		case 'k': cfg.keep = true; break;
@@ -372,7 +472,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (cfg.seconds <= 0 || cfg.volume <= 0 || cfg.batch_bytes < 256 ||
-	    cfg.batch_bytes > (64u << 20) || cfg.appenders < 1 || cfg.appenders > 64) {
+	    cfg.batch_bytes > (64u << 20) || cfg.appenders < 1 || cfg.appenders > 64 ||
+	    cfg.reps < 1 || cfg.reps > MAX_REPS) {
 		usage();
 		return 2;
 	}
@@ -386,60 +487,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "open %s: %s %s\n", logdir, ed_err_str(rc), err);
 		return 1;
 	}
-	printf("eddy log benchmark: dir %s, up to %.1f s or %lld MiB per phase, "
-	       "%d appenders for group commit, %ld cores\n\n",
-	       dir, cfg.seconds, (long long)(cfg.volume >> 20), cfg.appenders,
+	printf("eddy log benchmark: dir %s; each phase up to %.1f s or %lld MiB, median of %d "
+	       "interleaved runs; %d appenders for group commit; %ld cores\n\n",
+	       dir, cfg.seconds, (long long)(cfg.volume >> 20), cfg.reps, cfg.appenders,
 	       sysconf(_SC_NPROCESSORS_ONLN));
 	printf("| record | write   | test                               | log MB/s  | log rec/s  | raw MB/s  | ratio | target |\n");
 	printf("|--------|---------|------------------------------------|-----------|------------|-----------|-------|--------|\n");
 	ed_batch_builder_init(&bb, 0);
-	for (size_t i = 0; i < sizeof(rec_sizes) / sizeof(rec_sizes[0]); i++) {
-		size_t rs = rec_sizes[i];
-		uint8_t *batch;
-		size_t len;
-		int32_t count;
-		char rlabel[16], topic[64], what[64];
-		struct result raw_buf, raw_dur, raw_rd, lr;
-
-		snprintf(rlabel, sizeof(rlabel), rs >= 1024 ? "%zu KiB" : "%zu B",
-			 rs >= 1024 ? rs / 1024 : rs);
-		build_batch(&bb, rs, cfg.batch_bytes, &batch, &len, &count);
-
-		raw_buf = raw_write(&cfg, rawpath, batch, len, count, false);
-		snprintf(topic, sizeof(topic), "buffered-%zu", rs);
-		lr = log_append(&cfg, log, topic, batch, len, count, 1, false);
-		row(rlabel, len, "append, no fsync (acks=1)", &lr, &raw_buf, ">=0.70");
-
-		drop_cache(dir);
-		raw_rd = raw_read(rawpath, 1 << 20);
-		lr = log_read(log, topic);
-		row(rlabel, 1 << 20, "sequential read + decode, cold", &lr, &raw_rd, "");
-		raw_rd = raw_read(rawpath, 1 << 20);
-		lr = log_read(log, topic);
-		row(rlabel, 1 << 20, "sequential read + decode, cached", &lr, &raw_rd, "");
-		unlink(rawpath);
-		ed_log_topic_delete(log, topic);
-
-		raw_dur = raw_write(&cfg, rawpath, batch, len, count, true);
-		unlink(rawpath);
-		snprintf(topic, sizeof(topic), "durable1-%zu", rs);
-		lr = log_append(&cfg, log, topic, batch, len, count, 1, true);
-		row(rlabel, len, "append+fsync, 1 appender", &lr, &raw_dur, ">=0.80");
-		ed_log_topic_delete(log, topic);
-		snprintf(topic, sizeof(topic), "durableN-%zu", rs);
-		lr = log_append(&cfg, log, topic, batch, len, count, cfg.appenders, true);
-		snprintf(what, sizeof(what), "append+fsync, %d appenders (group)", cfg.appenders);
-		row(rlabel, len, what, &lr, &raw_dur, ">=0.80");
-		ed_log_topic_delete(log, topic);
-		snprintf(notes[i], sizeof(notes[i]), "%s records: %d per batch, %zu bytes per batch",
-			 rlabel, count, len);
-	}
-	printf("\n");
 	for (size_t i = 0; i < sizeof(rec_sizes) / sizeof(rec_sizes[0]); i++)
-		printf("%s\n", notes[i]);
+		run_size(&cfg, log, dir, rawpath, rec_sizes[i], &bb, notes[i], sizeof(notes[i]));
 	ed_batch_builder_fini(&bb);
 	ed_log_close(log);
 	if (!cfg.keep)
 		ed_io_remove_tree(dir);
+	printf("\n");
+	for (size_t i = 0; i < sizeof(rec_sizes) / sizeof(rec_sizes[0]); i++)
+		printf("%s\n", notes[i]);
+	printf("raw = the same disk without eddy: write(2) of the batch size (buffered, or\n"
+	       "followed by fdatasync per write), read(2) of 1 MiB; ratio = log / raw.\n"
+	       "total time %.0f s\n", (double)(ed_mono_ns() - t0) / 1e9);
 	return 0;
 }
