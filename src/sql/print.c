@@ -118,9 +118,11 @@ static void print_setting(struct ed_buf *b, const char *name, bool show)
 	bool quote = !bare_dotted(name);
 	if (!show && (strcmp(name, "transaction") == 0 || strncmp(name, "transaction.", 12) == 0))
 		quote = true;
-	for (int i = 0; show && show_words[i]; i++)
-		if (strcmp(name, show_words[i]) == 0)
+	for (int i = 0; show && show_words[i]; i++) {
+		size_t n = strlen(show_words[i]);
+		if (strncmp(name, show_words[i], n) == 0 && (name[n] == 0 || name[n] == '.'))
 			quote = true;
+	}
 	if (quote)
 		print_quoted(b, name);
 	else
@@ -259,7 +261,12 @@ static void pbound(struct pctx *c, const struct ed_sql_frame_bound *b)
 	case ED_SQL_BOUND_CURRENT_ROW: put(c, "CURRENT ROW"); break;
 	case ED_SQL_BOUND_PRECEDING:
 	case ED_SQL_BOUND_FOLLOWING:
-		pexpr(c, b->offset);
+		/* A column named unbounded would read back as UNBOUNDED PRECEDING. */
+		if (b->offset->kind == ED_SQL_E_COLUMN && b->offset->u.col.n == 1 &&
+		    strcmp(b->offset->u.col.parts[0], "unbounded") == 0)
+			print_quoted(c->b, "unbounded");
+		else
+			pexpr(c, b->offset);
 		put(c, b->kind == ED_SQL_BOUND_PRECEDING ? " PRECEDING" : " FOLLOWING");
 		break;
 	}
