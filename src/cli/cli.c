@@ -75,9 +75,9 @@ int ed_cli_target_open(struct ed_cli_target *t, const char *cmd)
 		t->log = NULL;
 		if (rc == ED_EBUSY)
 			ed_cli_error(cmd,
-				     "data directory %s is locked by another process "
-				     "(a running server or another command)%s%s",
-				     t->data_dir, *err ? ": " : "", err);
+				     "data directory %s is locked by another process (a running "
+				     "eddy server or another eddy command)",
+				     t->data_dir);
 		else
 			ed_cli_error(cmd, "cannot open data directory %s: %s", t->data_dir,
 				     *err ? err : ed_err_str(rc));
