@@ -268,12 +268,38 @@ static int utf8_put(char *out, uint32_t cp)
 	return 4;
 }
 
+/* Offset of the quote closing the quoted text opened at start (doubled
+ * quotes and, with escapes, backslash pairs inside), or len if there is none. */
+static uint32_t quoted_end(const char *s, uint32_t len, uint32_t start, char quote, bool escapes)
+{
+	uint32_t i = start + 1;
+	while (i < len) {
+		if (escapes && s[i] == '\\') {
+			i += 2;
+		} else if (s[i] == quote) {
+			if (i + 1 < len && s[i + 1] == quote)
+				i += 2;
+			else
+				return i;
+		} else {
+			i++;
+		}
+	}
+	return len;
+}
+
 /* Lexes a quoted string starting at the opening quote p->pos (escapes: E''
- * backslash escapes). The decoded value never exceeds the source length. */
+ * backslash escapes). The decoded value is never longer than the source, so
+ * the buffer is sized by the literal itself. */
 static void lex_string(struct ed_sql_parser *p, struct ed_sql_token *tok, bool escapes)
 {
 	const char *s = p->text;
-	uint32_t n = p->len, i = p->pos + 1;
+	uint32_t i = p->pos + 1, n = quoted_end(s, p->len, p->pos, '\'', escapes);
+	if (n >= p->len) {
+		ed_sql_fail(p, tok->loc, ED_EINVAL, ED_SQLSTATE_SYNTAX, "unterminated quoted string");
+		return;
+	}
+	n++; /* the closing quote is inside [pos, n) */
 	char *out = ed_arena_alloc(p->arena, n - p->pos + 1);
 	size_t o = 0;
 	if (!out) {
@@ -376,7 +402,13 @@ static void lex_string(struct ed_sql_parser *p, struct ed_sql_token *tok, bool e
 static void lex_quoted_ident(struct ed_sql_parser *p, struct ed_sql_token *tok)
 {
 	const char *s = p->text;
-	uint32_t n = p->len, i = p->pos + 1;
+	uint32_t i = p->pos + 1, n = quoted_end(s, p->len, p->pos, '"', false);
+	if (n >= p->len) {
+		ed_sql_fail(p, tok->loc, ED_EINVAL, ED_SQLSTATE_SYNTAX,
+			    "unterminated quoted identifier");
+		return;
+	}
+	n++;
 	char *out = ed_arena_alloc(p->arena, n - p->pos + 1);
 	size_t o = 0;
 	if (!out) {

@@ -664,6 +664,24 @@ static void test_nesting_limits(void **state)
 	free(text);
 }
 
+/* Memory stays proportional to the text: many small literals in a large
+ * statement must not each reserve the rest of the text. */
+static void test_memory_bound(void **state)
+{
+	(void)state;
+	char *text = repeat("SELECT 'x'", ", 'a', \"b\", E'c'", 40000, "", "", "");
+	struct ed_arena a;
+	struct ed_sql_stmt_list l;
+	struct ed_sql_error err;
+	size_t len = strlen(text);
+	ed_arena_init(&a, 0);
+	assert_int_equal(ed_sql_parse(&a, text, len, &l, &err), 0);
+	assert_int_equal(l.v[0]->u.select->ntargets, 120001);
+	assert_true(a.total < 64 * len);
+	ed_arena_fini(&a);
+	free(text);
+}
+
 static void test_arena_failure(void **state)
 {
 	(void)state;
@@ -887,6 +905,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_errors_more),
 		cmocka_unit_test(test_nesting_limits),
+		cmocka_unit_test(test_memory_bound),
 		cmocka_unit_test(test_arena_failure),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_canonical_forms),
