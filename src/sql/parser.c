@@ -34,6 +34,11 @@
 #include "base/err.h"
 #include "sql/sql_int.h"
 
+/* Conventions: every parse_* function consumes what it recognises and returns
+ * the node (or true); on failure it returns NULL (or false) with the error
+ * recorded in p, where the first error wins and later ones are ignored. All
+ * memory comes from p->arena; nothing needs freeing on an error path. */
+
 /* Precedence levels (see the table above). */
 enum {
 	P_OR = 1, P_AND, P_NOT, P_IS, P_CMP, P_IN, P_OTHER, P_ADD, P_MUL, P_UNARY, P_CAST,
@@ -232,7 +237,7 @@ static char *parse_dotted(struct ed_sql_parser *p, const char *what)
 
 /* ---- types ------------------------------------------------------------------ */
 
-/* '(' integer ')' after a type name, bounded; returns -1 if absent. */
+/* The integer inside a type modifier, checked against lo..hi (22023 if not). */
 static bool parse_type_arg(struct ed_sql_parser *p, int32_t lo, int32_t hi, const char *type,
 			   int32_t *out)
 {
@@ -254,6 +259,7 @@ static bool parse_type_arg(struct ed_sql_parser *p, int32_t lo, int32_t hi, cons
 	return true;
 }
 
+/* An optional '(' n ')' after a type name; *out = -1 when absent. */
 static bool parse_opt_precision(struct ed_sql_parser *p, int32_t lo, int32_t hi, const char *type,
 				int32_t *out)
 {
