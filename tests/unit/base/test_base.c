@@ -55,6 +55,22 @@ static void test_crc32c_vectors(void **state)
 	for (size_t off = 0; off < 9; off++)
 		for (size_t len = 0; len < 1024; len += 37)
 			assert_int_equal(ed_crc32c_sw(0, buf + off, len), ed_crc32c_hw(0, buf + off, len));
+	/* Long inputs take the three-way interleaved path (8 KiB and 256 B
+	 * blocks joined by shift tables): check it at sizes around the block
+	 * boundaries and split at odd places. */
+	size_t big_n = 3 * 8192 * 3 + 3 * 256 * 2 + 77;
+	uint8_t *big = malloc(big_n);
+	for (size_t i = 0; i < big_n; i++)
+		big[i] = (uint8_t)(rand() >> 3);
+	size_t sizes[] = {767, 768, 769, 24575, 24576, 24577, 3 * 8192 * 2 + 5, big_n};
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		uint32_t want = ed_crc32c_sw(0, big + 3, sizes[i] - 3);
+		assert_int_equal(ed_crc32c_hw(0, big + 3, sizes[i] - 3), want);
+		size_t cut = sizes[i] / 3;
+		assert_int_equal(ed_crc32c_hw(ed_crc32c_hw(0, big + 3, cut), big + 3 + cut,
+					      sizes[i] - 3 - cut), want);
+	}
+	free(big);
 }
 
 static void test_varint(void **state)
