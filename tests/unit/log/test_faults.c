@@ -125,7 +125,7 @@ static void fault_loop(enum ed_io_op op)
 {
 	int runs = 0;
 	for (uint64_t nth = 1; nth < 2000; nth++) {
-		char *dir = t_tmpdir();
+		char *dir = t_fast_tmpdir();
 		size_t live = ed_mem_live_count();
 		struct ed_log *log = t_open(dir);
 		t_create(log, "f", 1,
@@ -169,7 +169,7 @@ static void test_failures_during_open(void **state)
 	(void)state;
 	for (int op = ED_IO_WRITE; op <= ED_IO_FSYNC; op++) {
 		for (uint64_t nth = 1; nth <= 30; nth++) {
-			char *dir = t_tmpdir();
+			char *dir = t_fast_tmpdir();
 			struct ed_log *log = t_open(dir);
 			t_create(log, "f", 1,
 				 (const char *const[]){ "segment.bytes", "4096", NULL });

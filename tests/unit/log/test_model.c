@@ -220,7 +220,7 @@ static void test_model(void **state)
 	m.ts = calloc(MAX_RECS, sizeof *m.ts);
 	m.vlen = calloc(MAX_RECS, sizeof *m.vlen);
 	m.batch_end = calloc(MAX_RECS, sizeof *m.batch_end);
-	char *dir = t_tmpdir();
+	char *dir = t_fast_tmpdir();
 	struct ed_log *log = t_open(dir);
 	char segbytes[32], interval[32];
 	snprintf(segbytes, sizeof segbytes, "%u", 8192 + rnd() % 40000);
@@ -230,7 +230,7 @@ static void test_model(void **state)
 					"retention.ms", "-1", NULL });
 	struct ed_topic *topic = ed_log_topic_get(log, "m");
 	struct ed_partition *part = ed_topic_partition(topic, 0);
-	for (int step = 0; step < 1500 && m.n < MAX_RECS - 100; step++) {
+	for (int step = 0; step < 4000 && m.n < MAX_RECS - 100; step++) {
 		uint32_t op = rnd() % 100;
 		if (op < 60) {
 			append_random(part, &m);

@@ -50,7 +50,7 @@ static void mark_unclean(const char *dir)
 static void setup(struct fixture *f, int batches)
 {
 	memset(f, 0, sizeof *f);
-	f->dir = t_tmpdir();
+	f->dir = t_fast_tmpdir();
 	struct ed_log *log = t_open(f->dir);
 	t_create(log, "rec", 1,
 		 (const char *const[]){ "segment.bytes", "4096", "index.interval.bytes", "100",
@@ -289,7 +289,7 @@ static void test_missing_indexes_rebuilt(void **state)
 static void test_lock(void **state)
 {
 	(void)state;
-	char *dir = t_tmpdir();
+	char *dir = t_fast_tmpdir();
 	struct ed_log *log = t_open(dir), *log2 = NULL;
 	char err[256] = "";
 	assert_int_equal(ed_log_open(dir, NULL, &log2, err, sizeof err), ED_EBUSY);
