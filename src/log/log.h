@@ -73,7 +73,8 @@ void ed_log_options_defaults(struct ed_log_options *opts);
  * naming file and position in err. opts may be NULL. */
 int ed_log_open(const char *dir, const struct ed_log_options *opts, struct ed_log **out,
 		char *err, size_t errlen);
-/* Flush everything, mark a clean shutdown, release the lock. NULL is fine. */
+/* Flush everything, mark a clean shutdown, release the lock. NULL is fine.
+ * Every topic handle must have been released (ed_topic_unref) before. */
 void ed_log_close(struct ed_log *log);
 
 /* Create a topic; cfg NULL means the log's defaults. ED_EEXIST, ED_EINVAL. */
@@ -119,11 +120,15 @@ int ed_partition_append(struct ed_partition *part, uint8_t *batch, size_t len,
 			struct ed_append_result *res, char *err, size_t errlen);
 
 /* Block until every offset below upto is on disk (fdatasync, grouped with
- * other waiters). 0, or ED_EFAILED/ED_EIO if the partition failed. With the
- * topic's flush policy "never" returns 0 at once. */
+ * other waiters). 0, or ED_EFAILED/ED_EIO if the partition failed: waiters
+ * in flight get the fdatasync's error, later calls ED_EFAILED, and no call
+ * succeeds after a failure. With the topic's flush policy "never" returns 0
+ * at once. */
 int ed_partition_sync(struct ed_partition *part, int64_t upto);
 /* Same without blocking: cb(arg, err) runs on the flusher thread once offsets
- * below upto are durable (or at once, on this thread, if they already are). */
+ * below upto are durable or the partition failed (or at once, on this thread,
+ * if they already are). Returns ED_EFAILED/ED_ENOMEM/ED_ECLOSED without
+ * calling cb when the wait cannot be registered. */
 typedef void (*ed_sync_cb)(void *arg, int err);
 int ed_partition_sync_async(struct ed_partition *part, int64_t upto, ed_sync_cb cb, void *arg);
 
