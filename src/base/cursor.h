@@ -71,8 +71,23 @@ uint64_t ed_cur_uvarint_slow(struct ed_cur *c);
 
 static inline uint64_t ed_cur_uvarint(struct ed_cur *c)
 {
-	if (!c->err && c->p < c->end && *c->p < 0x80)
-		return *c->p++;
+	/* One to three bytes inline (lengths and deltas of typical records). */
+	if (!c->err && c->end - c->p >= 3) {
+		const uint8_t *p = c->p;
+		if (p[0] < 0x80) {
+			c->p += 1;
+			return p[0];
+		}
+		if (p[1] < 0x80) {
+			c->p += 2;
+			return (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+		}
+		if (p[2] < 0x80) {
+			c->p += 3;
+			return (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7 |
+			       (uint64_t)p[2] << 14;
+		}
+	}
 	return ed_cur_uvarint_slow(c);
 }
 
