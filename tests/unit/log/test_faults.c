@@ -201,6 +201,76 @@ static void test_failures_during_open(void **state)
 	}
 }
 
+/* Allocation failures at the Nth ed_malloc through open, create, append,
+ * sync, read, maintain and close: errors, never crashes or leaks, and the
+ * directory still opens afterwards. */
+static void test_alloc_failures(void **state)
+{
+	(void)state;
+	uint8_t *b;
+	size_t len = t_batch(&b, 5, 0, 0, 50, ed_wall_ms(), ED_CODEC_NONE);
+	uint8_t *copy = malloc(len);
+	int runs = 0;
+	for (uint64_t nth = 1; nth < 5000; nth++) {
+		char *dir = t_fast_tmpdir();
+		size_t live = ed_mem_live_count();
+		struct ed_log *log = NULL;
+		ed_mem_fail_at(nth, 0);
+		if (ed_log_open(dir, NULL, &log, NULL, 0) == 0) {
+			struct ed_topic_config cfg;
+			ed_topic_config_defaults(&cfg);
+			cfg.segment_bytes = 4096;
+			cfg.partitions = 2;
+			if (ed_log_topic_create(log, "m", &cfg, NULL, 0) == 0) {
+				struct ed_topic *topic = ed_log_topic_get(log, "m");
+				struct ed_partition *part = ed_topic_partition(topic, 1);
+				for (int i = 0; i < 12; i++) {
+					memcpy(copy, b, len);
+					ed_partition_append(part, copy, len, NULL, NULL, 0);
+				}
+				ed_partition_sync(part, ed_partition_hwm(part));
+				struct ed_buf buf;
+				ed_buf_init(&buf);
+				ed_partition_read(part, 0, 100000, &buf);
+				ed_buf_fini(&buf);
+				int64_t off;
+				ed_partition_offset_for_time(part, 0, &off);
+				ed_log_maintain(log, ed_wall_ms());
+				char **names;
+				size_t n;
+				if (ed_log_topic_names(log, &names, &n) == 0)
+					ed_log_names_free(names, n);
+				ed_topic_unref(topic);
+			}
+			ed_log_close(log);
+		}
+		bool fired = ed_mem_fail_fired();
+		ed_mem_fail_at(0, 0);
+		assert_int_equal(ed_mem_live_count(), live);
+		/* Whatever happened, the directory opens and reads cleanly. */
+		log = t_open(dir);
+		struct ed_topic *topic = ed_log_topic_get(log, "m");
+		if (topic) {
+			struct t_rec *recs;
+			size_t n = t_read_all(ed_topic_partition(topic, 1), 0, 1 << 20, &recs);
+			for (size_t i = 0; i < n; i++)
+				assert_int_equal(recs[i].offset, (int64_t)i);
+			free(recs);
+			ed_topic_unref(topic);
+		}
+		ed_log_close(log);
+		assert_int_equal(ed_mem_live_count(), live);
+		t_rmdir(dir);
+		runs++;
+		if (!fired)
+			break;
+	}
+	free(copy);
+	free(b);
+	assert_true(runs > 20);
+	print_message("alloc: %d runs\n", runs);
+}
+
 int main(void)
 {
 	ed_diag_set_level(ED_SILENT);
@@ -208,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_write_failures),
 		cmocka_unit_test(test_fsync_failures),
 		cmocka_unit_test(test_failures_during_open),
+		cmocka_unit_test(test_alloc_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
