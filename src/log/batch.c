@@ -155,6 +155,72 @@ static int read_record(struct ed_cur *c, const struct ed_batch_info *bi, struct 
 
 /* Walks the records section rec[0..n): every record sound and their number
  * equal to recordsCount. 0 or ED_ECORRUPT with a reason. */
+/* Zigzag varint within [p, end); NULL if truncated or over 64 bits (the
+ * same rule as ed_uvarint_get). */
+static inline const uint8_t *fast_varint(const uint8_t *p, const uint8_t *end, int64_t *v)
+{
+	if (__builtin_expect(end - p >= 2, 1)) {
+		if (p[0] < 0x80) {
+			*v = (int64_t)(p[0] >> 1) ^ -(int64_t)(p[0] & 1);
+			return p + 1;
+		}
+		if (p[1] < 0x80) {
+			uint64_t w = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+			*v = (int64_t)(w >> 1) ^ -(int64_t)(w & 1);
+			return p + 2;
+		}
+	}
+	uint64_t u = 0;
+	for (int shift = 0; p < end && shift < 64; shift += 7) {
+		uint8_t b = *p++;
+		if (shift == 63 && b > 1)
+			return NULL;
+		u |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* The append path's record check: the same rules as read_record, on raw
+ * pointers with no reason text, so the common case (a sound batch) costs a
+ * few nanoseconds per record. Returns the end of the record at p, or NULL if
+ * anything is off; the caller then re-reads with read_record for the reason. */
+static const uint8_t *fast_record(const uint8_t *p, const uint8_t *end, int32_t last_delta)
+{
+	int64_t len, v, count;
+	if (!(p = fast_varint(p, end, &len)) || len < 0 || len > end - p)
+		return NULL;
+	const uint8_t *rend = p + len;
+	if (p >= rend)
+		return NULL;
+	p++; /* attributes */
+	if (!(p = fast_varint(p, rend, &v)))  /* timestampDelta */
+		return NULL;
+	if (!(p = fast_varint(p, rend, &v)) || v < 0 || v > last_delta)
+		return NULL;
+	for (int kv = 0; kv < 2; kv++) { /* key, value */
+		if (!(p = fast_varint(p, rend, &v)) || v < -1 || v > rend - p)
+			return NULL;
+		if (v > 0)
+			p += v;
+	}
+	if (!(p = fast_varint(p, rend, &count)) || count < 0 || count > (rend - p) / 2)
+		return NULL;
+	for (int64_t i = 0; i < count; i++) {
+		if (!(p = fast_varint(p, rend, &v)) || v < 0 || v > rend - p)
+			return NULL;
+		p += v;
+		if (!(p = fast_varint(p, rend, &v)) || v < -1 || v > rend - p)
+			return NULL;
+		if (v > 0)
+			p += v;
+	}
+	return p == rend ? rend : NULL;
+}
+
 static int walk_records(const uint8_t *rec, size_t n, const struct ed_batch_info *bi, char *err,
 			size_t errlen)
 {
@@ -168,6 +234,12 @@ static int walk_records(const uint8_t *rec, size_t n, const struct ed_batch_info
 				    bi->records_count);
 		return 0;
 	}
+	const uint8_t *p = rec, *end = rec + n;
+	for (i = 0; i < bi->records_count && p && p < end; i++)
+		p = fast_record(p, end, bi->last_offset_delta);
+	if (p == end && i == bi->records_count)
+		return 0;
+	/* Something is wrong: walk again with the checked reader for the reason. */
 	ed_cur_init(&c, rec, n);
 	for (i = 0; i < bi->records_count && ed_cur_left(&c) > 0; i++) {
 		rc = read_record(&c, bi, NULL, err, errlen);
