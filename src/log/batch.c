@@ -153,8 +153,6 @@ static int read_record(struct ed_cur *c, const struct ed_batch_info *bi, struct 
 	return 0;
 }
 
-/* Walks the records section rec[0..n): every record sound and their number
- * equal to recordsCount. 0 or ED_ECORRUPT with a reason. */
 /* Zigzag varint within [p, end); NULL if truncated or over 64 bits (the
  * same rule as ed_uvarint_get). */
 static inline const uint8_t *fast_varint(const uint8_t *p, const uint8_t *end, int64_t *v)
@@ -221,6 +219,8 @@ static const uint8_t *fast_record(const uint8_t *p, const uint8_t *end, int32_t 
 	return p == rend ? rend : NULL;
 }
 
+/* Walks the records section rec[0..n): every record sound and their number
+ * equal to recordsCount. 0 or ED_ECORRUPT with a reason. */
 static int walk_records(const uint8_t *rec, size_t n, const struct ed_batch_info *bi, char *err,
 			size_t errlen)
 {
