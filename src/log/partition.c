@@ -20,6 +20,10 @@
 #include "log/batch.h"
 #include "log/log_int.h"
 
+/* Bytes one read returns at most beyond its first batch, whatever max_bytes
+ * a peer asked for. */
+#define ED_LOG_MAX_READ (64LL << 20)
+
 int ed_partition_new(struct ed_topic *topic, int32_t index, const char *dir,
 		     struct ed_partition **out)
 {
@@ -422,7 +426,11 @@ int ed_partition_read(struct ed_partition *part, int64_t offset, size_t max_byte
 			if (last >= offset) {
 				/* Read up to max_bytes (the first batch whole), then
 				 * trim to whole batches below the hwm. */
-				int64_t want = (int64_t)max_bytes > size ? (int64_t)max_bytes : size;
+				int64_t want = (int64_t)max_bytes > ED_LOG_MAX_READ
+						       ? ED_LOG_MAX_READ
+						       : (int64_t)max_bytes;
+				if (want < size)
+					want = size;
 				if (want > end - pos)
 					want = end - pos;
 				size_t at = out->len;
