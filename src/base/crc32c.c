@@ -2,6 +2,7 @@
  * slicing-by-8 tables built once. Hardware path: the SSE4.2 crc32 instruction,
  * 8 bytes at a time, chosen at run time when the CPU reports it. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "base/crc32c.h"
@@ -150,12 +151,16 @@ __attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t crc, const uin
 
 int ed_crc32c_hw_available(void)
 {
-	static int avail = -1;
-	if (avail < 0) {
+	/* Racing first callers compute the same answer; the atomic keeps TSan
+	 * and the memory model happy. */
+	static _Atomic int avail = -1;
+	int a = atomic_load_explicit(&avail, memory_order_relaxed);
+	if (a < 0) {
 		__builtin_cpu_init();
-		avail = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+		a = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+		atomic_store_explicit(&avail, a, memory_order_relaxed);
 	}
-	return avail;
+	return a;
 }
 
 uint32_t ed_crc32c_hw(uint32_t crc, const void *p, size_t n)
