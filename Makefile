@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: all deps test asan run fuzz bench-log bench-kafka clean format
+.PHONY: all deps test asan tsan run fuzz bench-log bench-kafka clean format
 
 all: $(BUILD)/Makefile
 	@$(MAKE) --no-print-directory -C $(BUILD) -j$(JOBS)
@@ -25,6 +25,12 @@ asan:
 	@$(MAKE) --no-print-directory -C build-asan -j$(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j$(JOBS) -LE bench
 
+tsan:
+	@scripts/install-deps --check >/dev/null 2>&1 || scripts/install-deps
+	cmake -S . -B build-tsan -DEDDY_TSAN=ON >/dev/null
+	@$(MAKE) --no-print-directory -C build-tsan -j$(JOBS)
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j$(JOBS) -L unit
+
 fuzz:
 	@scripts/install-deps --check >/dev/null 2>&1 || scripts/install-deps
 	CC=clang cmake -S . -B build-fuzz -DEDDY_FUZZ=ON >/dev/null
@@ -43,4 +49,4 @@ format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'include/*.h' 'tests/*.c')
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz
