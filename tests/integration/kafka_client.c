@@ -38,6 +38,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -47,6 +48,17 @@ static void die(const char *fmt, ...)
 	fprintf(stderr, "\n");
 	va_end(ap);
 	exit(1);
+}
+
+/* calloc of n (a partition count) elements, checked. */
+static void *xcalloc(int n, size_t size)
+{
+	if (n <= 0 || n > 100000)
+		die("bad element count %d", n);
+	void *p = calloc((size_t)n, size);
+	if (!p)
+		die("out of memory");
+	return p;
 }
 
 static void set(rd_kafka_conf_t *conf, const char *k, const char *v)
@@ -237,7 +249,7 @@ static int mode_verify(const char *broker, const char *topic, long n)
 		rd_kafka_topic_partition_list_add(tl, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
 	rd_kafka_assign(rk, tl);
 	rd_kafka_topic_partition_list_destroy(tl);
-	long *next = calloc((size_t)np, sizeof(long));
+	long *next = xcalloc(np, sizeof(long));
 	for (int p = 0; p < np; p++)
 		next[p] = p;
 	long got = 0;
@@ -329,7 +341,9 @@ static int mode_rebalance(const char *broker, const char *topic, const char *gro
 	rd_kafka_t *a = new_member(broker, group, 0);
 	rd_kafka_t *b = new_member(broker, group, 1);
 	int np = partition_count(a, topic);
-	char *seen = calloc((size_t)n, 1);
+	char *seen = n > 0 && n < 100000000 ? calloc((size_t)n, 1) : NULL;
+	if (!seen)
+		die("bad count %ld", n);
 	long got = 0, dups = 0, got_b = 0;
 	subscribe(a, topic);
 	subscribe(b, topic);
@@ -391,7 +405,7 @@ static int mode_commit(const char *broker, const char *topic, const char *group,
 	rd_kafka_t *rk = new_consumer(broker, group, true);
 	int np = partition_count(rk, topic);
 	subscribe(rk, topic);
-	int64_t *next = calloc((size_t)np, sizeof(int64_t));
+	int64_t *next = xcalloc(np, sizeof(int64_t));
 	long got = 0;
 	double deadline = now_s() + 60;
 	while (got < k && now_s() < deadline) {
@@ -432,7 +446,7 @@ static int mode_resume(const char *broker, const char *topic, const char *group,
 {
 	rd_kafka_t *rk = new_consumer(broker, group, true);
 	int np = partition_count(rk, topic);
-	int64_t *want = calloc((size_t)np, sizeof(int64_t));
+	int64_t *want = xcalloc(np, sizeof(int64_t));
 	long k = 0;
 	FILE *f = fopen(path, "r");
 	if (!f)
@@ -461,7 +475,7 @@ static int mode_resume(const char *broker, const char *topic, const char *group,
 	}
 	rd_kafka_topic_partition_list_destroy(tl);
 	subscribe(rk, topic);
-	int64_t *next = calloc((size_t)np, sizeof(int64_t));
+	int64_t *next = xcalloc(np, sizeof(int64_t));
 	for (p = 0; p < np; p++)
 		next[p] = want[p];
 	long got = 0;
@@ -496,10 +510,10 @@ static int mode_crashcheck(const char *broker, const char *topic, const char *pa
 	rd_kafka_t *rk = new_consumer(broker, "crashcheck-unused", true);
 	int np = partition_count(rk, topic);
 	/* read everything stored, partition by partition, in order */
-	int64_t *count = calloc((size_t)np, sizeof(int64_t));
-	long **vals = calloc((size_t)np, sizeof(long *));
-	int64_t *cap = calloc((size_t)np, sizeof(int64_t));
-	int64_t *hwm = calloc((size_t)np, sizeof(int64_t));
+	int64_t *count = xcalloc(np, sizeof(int64_t));
+	long **vals = xcalloc(np, sizeof(long *));
+	int64_t *cap = xcalloc(np, sizeof(int64_t));
+	int64_t *hwm = xcalloc(np, sizeof(int64_t));
 	int64_t total_hwm = 0;
 	for (int p = 0; p < np; p++) {
 		int64_t lo, hi;
