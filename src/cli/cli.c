@@ -15,10 +15,14 @@
 void ed_cli_target_init(struct ed_cli_target *t)
 {
 	const char *env = getenv("EDDY_DATA_DIR");
+	const char *srv = getenv("EDDY_SERVER");
 	const char *lvl = getenv("EDDY_LOG_LEVEL");
 
 	t->data_dir = (env && *env) ? env : "./data";
-	t->server = NULL;
+	t->server = (srv && *srv) ? srv : NULL;
+	t->data_dir_given = false;
+	t->server_given = false;
+	t->timeout_ms = 30000;
 	t->log = NULL;
 	/* Commands print their own results; the log's info chatter (recovery
 	 * progress) is for the server unless asked for. */
@@ -37,6 +41,7 @@ int ed_cli_target_opt(struct ed_cli_target *t, const char *cmd, int opt, const c
 			return -1;
 		}
 		t->data_dir = arg;
+		t->data_dir_given = true;
 		return 1;
 	case ED_OPT_SERVER:
 		if (!strchr(arg, ':')) {
@@ -44,6 +49,14 @@ int ed_cli_target_opt(struct ed_cli_target *t, const char *cmd, int opt, const c
 			return -1;
 		}
 		t->server = arg;
+		t->server_given = true;
+		return 1;
+	case ED_OPT_TIMEOUT:
+		if (!ed_cli_parse_i64(arg, 1, 3600000, &t->timeout_ms)) {
+			ed_cli_error(cmd, "--timeout-ms wants milliseconds from 1 to 3600000, got '%s'",
+				     arg);
+			return -1;
+		}
 		return 1;
 	case ED_OPT_LOG_LEVEL:
 		lvl = ed_diag_parse_level(arg);
@@ -59,17 +72,18 @@ int ed_cli_target_opt(struct ed_cli_target *t, const char *cmd, int opt, const c
 	}
 }
 
+bool ed_cli_target_remote(const struct ed_cli_target *t)
+{
+	if (t->server_given)
+		return true;
+	return t->server && !t->data_dir_given;
+}
+
 int ed_cli_target_open(struct ed_cli_target *t, const char *cmd)
 {
 	char err[512] = "";
 	int rc;
 
-	if (t->server) {
-		ed_cli_error(cmd,
-			     "--server is not supported by this version yet; "
-			     "stop the server and use --data-dir, or use a Kafka client (kcat)");
-		return -1;
-	}
 	rc = ed_log_open(t->data_dir, NULL, &t->log, err, sizeof(err));
 	if (rc != 0) {
 		t->log = NULL;

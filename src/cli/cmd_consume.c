@@ -10,7 +10,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/mem.h"
-#include "cli/cli.h"
+#include "cli/cli_int.h"
 #include "log/batch.h"
 #include "log/log.h"
 
@@ -29,9 +29,10 @@ enum {
 	OPT_PRINT_OFFSET,
 	OPT_PRINT_TIMESTAMP,
 	OPT_SEPARATOR,
+	OPT_GROUP,
+	OPT_FOLLOW,
+	OPT_EXIT_AT_END,
 };
-
-enum start_kind { START_BEGINNING, START_END, START_OFFSET, START_TIMESTAMP };
 
 static void usage(FILE *out)
 {
@@ -40,6 +41,9 @@ static void usage(FILE *out)
 		"\n"
 		"Print the records of TOPIC on stdout, one value per line, partition 0\n"
 		"first, each partition in offset order, and stop at the end of the log.\n"
+		"With --server the partitions are read together, so their records\n"
+		"interleave (each partition still in offset order), and the end is the\n"
+		"end of each partition when the consumer reaches it.\n"
 		"\n"
 		"  --partition N         only partition N\n"
 		"  --from-beginning      start at the first stored offset (the default)\n"
@@ -48,8 +52,20 @@ static void usage(FILE *out)
 		"  --timestamp MS        start at the first record with timestamp >= MS\n"
 		"                        (milliseconds since the epoch)\n"
 		"  --from-end            start at the end (prints nothing on a data directory;\n"
-		"                        useful once --server can follow)\n"
+		"                        with --server --follow, prints what arrives)\n"
 		"  --max N               stop after N records in all\n"
+		"  --exit-at-end         stop at the end of every partition read (the default,\n"
+		"                        as kcat -e)\n"
+		"  --follow              with --server: at the end, wait for new records until\n"
+		"                        --max records were printed or SIGINT/SIGTERM\n"
+		"  --group G             with --server: read as a member of consumer group G\n"
+		"                        (subscribe; the group assigns the partitions) and\n"
+		"                        commit the offsets of the records printed. A committed\n"
+		"                        offset wins over --from-beginning/--from-end, which then\n"
+		"                        only say where a partition without one starts;\n"
+		"                        not with --partition, --offset or --timestamp.\n"
+		"                        Without --group the partitions are assigned directly\n"
+		"                        and nothing is committed\n"
 		"  --print-key           print the key and the separator before the value\n"
 		"                        (a null key prints as nothing)\n"
 		"  --print-offset        print PARTITION:OFFSET and the separator first\n"
@@ -61,19 +77,8 @@ static void usage(FILE *out)
 		"\n" ED_CLI_TARGET_HELP);
 }
 
-struct consume_args {
-	struct ed_cli_target target;
-	const char *topic;
-	int64_t partition; /* -1 = all */
-	enum start_kind start;
-	int64_t start_value; /* offset or timestamp */
-	int64_t max;         /* -1 = no limit */
-	bool print_key, print_offset, print_timestamp;
-	int separator;
-};
-
 struct consumer {
-	const struct consume_args *args;
+	const struct ed_consume_args *args;
 	struct ed_buf buf;
 	int64_t printed;
 	FILE *out;
@@ -81,21 +86,8 @@ struct consumer {
 
 static void print_record(struct consumer *c, int32_t p, const struct ed_record *rec)
 {
-	const struct consume_args *a = c->args;
-	FILE *out = c->out;
-
-	if (a->print_offset)
-		fprintf(out, "%d:%lld%c", p, (long long)rec->offset, a->separator);
-	if (a->print_timestamp)
-		fprintf(out, "%lld%c", (long long)rec->timestamp, a->separator);
-	if (a->print_key) {
-		if (rec->key_len > 0)
-			fwrite(rec->key, 1, (size_t)rec->key_len, out);
-		putc(a->separator, out);
-	}
-	if (rec->value_len > 0)
-		fwrite(rec->value, 1, (size_t)rec->value_len, out);
-	putc('\n', out);
+	ed_cli_print_record(c->args, c->out, p, rec->offset, rec->timestamp, rec->key,
+			    rec->key_len, rec->value, rec->value_len);
 	c->printed++;
 }
 
@@ -107,43 +99,24 @@ static bool done(const struct consumer *c)
 /* Where to start in partition p; false after printing why not. */
 static bool start_offset(struct consumer *c, struct ed_partition *part, int32_t p, int64_t *off)
 {
-	const struct consume_args *a = c->args;
+	const struct ed_consume_args *a = c->args;
 	int64_t first = ed_partition_start_offset(part);
 	int64_t end = ed_partition_hwm(part);
 	int rc;
 
-	switch (a->start) {
-	case START_BEGINNING:
-		*off = first;
-		return true;
-	case START_END:
+	if (a->start != ED_START_TIMESTAMP)
+		return ed_cli_start_offset(a, p, first, end, off);
+	rc = ed_partition_offset_for_time(part, a->start_value, off);
+	if (rc == ED_ENOENT) {
 		*off = end;
 		return true;
-	case START_OFFSET:
-		if (a->start_value < first) {
-			ed_cli_error(CMD,
-				     "offset %lld is no longer stored in %s partition %d "
-				     "(offsets %lld to %lld)",
-				     (long long)a->start_value, a->topic, p, (long long)first,
-				     (long long)end);
-			return false;
-		}
-		*off = a->start_value < end ? a->start_value : end;
-		return true;
-	case START_TIMESTAMP:
-		rc = ed_partition_offset_for_time(part, a->start_value, off);
-		if (rc == ED_ENOENT) {
-			*off = end;
-			return true;
-		}
-		if (rc != 0) {
-			ed_cli_error(CMD, "cannot look up timestamp %lld in %s partition %d: %s",
-				     (long long)a->start_value, a->topic, p, ed_err_str(rc));
-			return false;
-		}
-		return true;
 	}
-	return false;
+	if (rc != 0) {
+		ed_cli_error(CMD, "cannot look up timestamp %lld in %s partition %d: %s",
+			     (long long)a->start_value, a->topic, p, ed_err_str(rc));
+		return false;
+	}
+	return true;
 }
 
 /* Print partition p from its start position up to its high-water mark. */
@@ -230,7 +203,7 @@ static int consume_partition(struct consumer *c, struct ed_partition *part, int3
 	return 0;
 }
 
-static int run(struct consume_args *a)
+static int run(struct ed_consume_args *a)
 {
 	static char outbuf[1 << 20];
 	struct consumer c;
@@ -293,17 +266,20 @@ int ed_cmd_consume(int argc, char **argv)
 		{ "print-offset", no_argument, NULL, OPT_PRINT_OFFSET },
 		{ "print-timestamp", no_argument, NULL, OPT_PRINT_TIMESTAMP },
 		{ "separator", required_argument, NULL, OPT_SEPARATOR },
+		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		{ "exit-at-end", no_argument, NULL, OPT_EXIT_AT_END },
 		ED_CLI_TARGET_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct consume_args a;
+	struct ed_consume_args a;
 	int starts = 0;
 	int opt, rc, status;
 
 	memset(&a, 0, sizeof(a));
 	ed_cli_target_init(&a.target);
 	a.partition = -1;
-	a.start = START_BEGINNING;
+	a.start = ED_START_BEGINNING;
 	a.max = -1;
 	a.separator = '\t';
 	argv[0] = (char *)"eddy consume";
@@ -320,18 +296,18 @@ int ed_cmd_consume(int argc, char **argv)
 					optarg);
 			break;
 		case OPT_FROM_BEGINNING:
-			a.start = START_BEGINNING;
+			a.start = ED_START_BEGINNING;
 			starts++;
 			break;
 		case OPT_FROM_END:
-			a.start = START_END;
+			a.start = ED_START_END;
 			starts++;
 			break;
 		case OPT_OFFSET:
 			if (!ed_cli_parse_i64(optarg, 0, INT64_MAX, &a.start_value))
 				return ed_cli_usage_error(CMD, "--offset wants an offset >= 0, got '%s'",
 							  optarg);
-			a.start = START_OFFSET;
+			a.start = ED_START_OFFSET;
 			starts++;
 			break;
 		case OPT_TIMESTAMP:
@@ -339,7 +315,7 @@ int ed_cmd_consume(int argc, char **argv)
 				return ed_cli_usage_error(
 					CMD, "--timestamp wants milliseconds since the epoch, got '%s'",
 					optarg);
-			a.start = START_TIMESTAMP;
+			a.start = ED_START_TIMESTAMP;
 			starts++;
 			break;
 		case OPT_MAX:
@@ -365,6 +341,17 @@ int ed_cmd_consume(int argc, char **argv)
 				return ed_cli_usage_error(
 					CMD, "--separator wants one character, got '%s'", optarg);
 			break;
+		case OPT_GROUP:
+			if (!*optarg)
+				return ed_cli_usage_error(CMD, "--group wants a group name");
+			a.group = optarg;
+			break;
+		case OPT_FOLLOW:
+			a.follow = true;
+			break;
+		case OPT_EXIT_AT_END:
+			a.follow = false;
+			break;
 		case '?':
 			return ed_cli_bad_flag(CMD);
 		default:
@@ -382,6 +369,15 @@ int ed_cmd_consume(int argc, char **argv)
 	a.topic = argv[optind++];
 	if (optind < argc)
 		return ed_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	if (ed_cli_target_remote(&a.target)) {
+		if (a.group && (a.partition >= 0 || a.start == ED_START_OFFSET ||
+				a.start == ED_START_TIMESTAMP))
+			return ed_cli_usage_error(
+				CMD, "--group does not go with --partition, --offset or --timestamp");
+		return ed_cli_remote_consume(&a);
+	}
+	if (a.group || a.follow)
+		return ed_cli_usage_error(CMD, "--group and --follow need --server");
 	status = run(&a);
 	ed_cli_target_close(&a.target);
 	return status;

@@ -19,9 +19,8 @@
 
 #include "base/clock.h"
 #include "base/err.h"
-#include "base/hash.h"
 #include "base/mem.h"
-#include "cli/cli.h"
+#include "cli/cli_int.h"
 #include "log/batch.h"
 #include "log/codec.h"
 #include "log/log.h"
@@ -32,7 +31,6 @@ static const char *const CMD = "produce";
 #define ACK_SYNC_BYTES (32 * 1024 * 1024)
 /* Bytes held in all open batches after which every batch is flushed. */
 #define PENDING_MAX_BYTES (64 * 1024 * 1024)
-#define READ_CHUNK (1024 * 1024)
 
 enum {
 	OPT_KEY_SEP = ED_OPT_FIRST_COMMAND_OPT,
@@ -44,8 +42,6 @@ enum {
 	OPT_QUIET,
 	OPT_LINGER,
 };
-
-enum { ACKS_NONE = 0, ACKS_LEADER = 1, ACKS_ALL = -1 };
 
 static void usage(FILE *out)
 {
@@ -68,29 +64,23 @@ static void usage(FILE *out)
 		"  --compression CODEC   none|gzip|snappy|lz4|zstd (default none)\n"
 		"  --acks 0|1|all        all (default): records are acknowledged once fsynced\n"
 		"                        (grouped fdatasync); 1 and 0: once appended and visible\n"
-		"                        to readers, left to the OS page cache\n"
+		"                        to readers, left to the OS page cache.\n"
+		"                        With --server: the Kafka acks setting; all also turns\n"
+		"                        on the idempotent producer\n"
 		"  --linger-ms MS        how long a line may wait for more lines to share its\n"
 		"                        batch and fsync before it is acknowledged (default 5)\n"
 		"  --report-acks         print 'acked N' on stdout each time the first N lines\n"
-		"                        are acknowledged (durable with --acks all)\n"
+		"                        are acknowledged (durable with --acks all); with\n"
+		"                        --server, N counts delivered records, which may finish\n"
+		"                        out of line order across partitions\n"
 		"  -q, --quiet           no summary on stderr\n"
 		"\n"
 		"A summary (records, batches, bytes, rate) goes to stderr at the end.\n"
+		"With --server, every delivery report is checked: the exit status is 1 if\n"
+		"any record failed, or was not acknowledged within --timeout-ms; the CLI\n"
+		"never auto-creates the topic; lines may be up to 1000000 bytes.\n"
 		"\n" ED_CLI_TARGET_HELP);
 }
-
-struct produce_args {
-	struct ed_cli_target target;
-	const char *topic;
-	int key_sep; /* -1: no keys */
-	int64_t partition; /* -1: by key / round robin */
-	int64_t batch_records;
-	int codec;
-	int acks;
-	int64_t linger_ms;
-	bool report_acks;
-	bool quiet;
-};
 
 /* One open batch per partition written to. */
 struct pstate {
@@ -101,7 +91,7 @@ struct pstate {
 };
 
 struct producer {
-	const struct produce_args *args;
+	const struct ed_produce_args *args;
 	struct ed_topic *topic;
 	int32_t nparts;
 	struct pstate *parts;
@@ -118,16 +108,6 @@ struct producer {
 	int64_t bytes;        /* batch bytes appended */
 	bool failed;          /* storage or memory error: nothing more is appended */
 	bool bad_input;       /* stopped at a bad line: what came before is produced */
-};
-
-/* Reads stdin in large chunks and hands out lines without copying them. */
-struct line_reader {
-	int fd;
-	char *buf;
-	size_t cap, start, end, scan;
-	size_t limit; /* longest line accepted */
-	bool eof;
-	int64_t lineno;
 };
 
 static int zz_len(int64_t v)
@@ -222,7 +202,7 @@ static int flush_all(struct producer *pr)
 		if (flush_partition(pr, p) != 0)
 			return -1;
 	}
-	if (pr->args->acks == ACKS_ALL) {
+	if (pr->args->acks == ED_ACKS_ALL) {
 		for (int32_t p = 0; p < pr->nparts; p++) {
 			struct pstate *ps = &pr->parts[p];
 
@@ -251,32 +231,19 @@ static int32_t choose_partition(struct producer *pr, const char *key, int32_t kl
 {
 	if (pr->args->partition >= 0)
 		return (int32_t)pr->args->partition;
-	if (klen >= 0)
-		return (int32_t)((ed_murmur2(key, (size_t)klen) & 0x7fffffff) %
-				 (uint32_t)pr->nparts);
-	return (int32_t)(pr->rr++ % (uint32_t)pr->nparts);
+	return ed_cli_key_partition(key, klen, pr->nparts, &pr->rr);
 }
 
 static int add_line(struct producer *pr, const char *line, size_t len)
 {
-	const char *key = NULL, *value = line;
-	int32_t klen = -1, vlen;
+	const char *key, *value;
+	int32_t klen, vlen;
 	struct pstate *ps;
 	int32_t p;
 	size_t before;
 	int rc;
 
-	if (pr->args->key_sep >= 0) {
-		const char *sep = memchr(line, pr->args->key_sep, len);
-
-		if (sep) {
-			key = line;
-			klen = (int32_t)(sep - line);
-			value = sep + 1;
-			len -= (size_t)klen + 1;
-		}
-	}
-	vlen = (int32_t)len;
+	ed_cli_split_key(pr->args->key_sep, line, len, &key, &klen, &value, &vlen);
 	if (single_batch_size(klen, vlen) > pr->max_batch) {
 		ed_cli_error(CMD,
 			     "line %lld is too long: as a record it needs a %zu-byte batch, over "
@@ -315,17 +282,19 @@ static int add_line(struct producer *pr, const char *line, size_t len)
 				return -1;
 		}
 	}
-	if (pr->args->acks == ACKS_ALL && pr->unsynced_bytes > ACK_SYNC_BYTES)
+	if (pr->args->acks == ED_ACKS_ALL && pr->unsynced_bytes > ACK_SYNC_BYTES)
 		return flush_all(pr);
 	return 0;
 }
 
-/* Called before each read of stdin: acknowledge the lines read so far once
- * the oldest has lingered long enough, or as soon as stdin has no data
- * within what is left of its linger time. */
-static int before_read(struct line_reader *lr, struct producer *pr)
+/* Called before each read of stdin (ed_cli_lines.before_read): acknowledge
+ * the lines read so far once the oldest has lingered long enough, or as soon
+ * as stdin has no data within what is left of its linger time. So a slow
+ * writer sees its lines acknowledged within about --linger-ms. */
+static int before_read(void *ctx, int fd)
 {
-	struct pollfd pfd = { .fd = lr->fd, .events = POLLIN };
+	struct producer *pr = ctx;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int64_t wait;
 
 	if (pr->lines == pr->acked)
@@ -336,85 +305,16 @@ static int before_read(struct line_reader *lr, struct producer *pr)
 	return flush_all(pr);
 }
 
-/* Next line into (*line, *len): 1, 0 at the end of input, -1 after printing
- * an error. Each read of stdin is preceded by before_read, so a slow writer
- * sees its lines acknowledged within about --linger-ms. */
-static int next_line(struct line_reader *lr, struct producer *pr, const char **line, size_t *len)
-{
-	for (;;) {
-		char *nl = memchr(lr->buf + lr->scan, '\n', lr->end - lr->scan);
-		ssize_t n;
-
-		if (nl) {
-			*line = lr->buf + lr->start;
-			*len = (size_t)(nl - (lr->buf + lr->start));
-			lr->start = lr->scan = (size_t)(nl - lr->buf) + 1;
-			break;
-		}
-		lr->scan = lr->end;
-		if (lr->end - lr->start > lr->limit)
-			goto too_long;
-		if (lr->eof) {
-			if (lr->start == lr->end)
-				return 0;
-			*line = lr->buf + lr->start;
-			*len = lr->end - lr->start;
-			lr->start = lr->scan = lr->end;
-			break;
-		}
-		if (lr->start > 0 && (lr->start == lr->end || lr->end == lr->cap)) {
-			memmove(lr->buf, lr->buf + lr->start, lr->end - lr->start);
-			lr->end -= lr->start;
-			lr->scan = lr->end;
-			lr->start = 0;
-		}
-		if (lr->end == lr->cap) {
-			size_t ncap = lr->cap * 2;
-			char *nbuf;
-
-			if (ncap > lr->limit + 2)
-				ncap = lr->limit + 2;
-			if (ncap <= lr->cap)
-				goto too_long;
-			nbuf = ed_realloc(lr->buf, ncap);
-			if (!nbuf) {
-				ed_cli_error(CMD, "out of memory for a %zu-byte line", ncap);
-				return -1;
-			}
-			lr->buf = nbuf;
-			lr->cap = ncap;
-		}
-		if (before_read(lr, pr) != 0)
-			return -1;
-		n = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ed_cli_error(CMD, "cannot read stdin: %s", strerror(errno));
-			return -1;
-		}
-		if (n == 0)
-			lr->eof = true;
-		lr->end += (size_t)n;
-	}
-	lr->lineno++;
-	return 1;
-too_long:
-	ed_cli_error(CMD, "line %lld is longer than max.message.bytes (%zu) of topic %s",
-		     (long long)lr->lineno + 1, lr->limit, pr->args->topic);
-	return -1;
-}
-
-static int run(struct produce_args *a)
+static int run(struct ed_produce_args *a)
 {
 	struct producer pr;
-	struct line_reader lr;
+	struct ed_cli_lines lr;
 	struct ed_topic_config cfg;
 	const char *line;
 	size_t len;
 	int64_t t0 = ed_mono_ns();
 	int status = ED_EXIT_FAIL;
-	int rc;
+	int rc = -1;
 
 	memset(&pr, 0, sizeof(pr));
 	memset(&lr, 0, sizeof(lr));
@@ -436,15 +336,14 @@ static int run(struct produce_args *a)
 		goto out;
 	}
 	pr.parts = ed_calloc((size_t)pr.nparts, sizeof(*pr.parts));
-	lr.fd = STDIN_FILENO;
-	lr.limit = pr.max_batch;
-	lr.cap = READ_CHUNK;
-	lr.buf = ed_malloc(lr.cap);
-	if (!pr.parts || !lr.buf) {
+	if (!pr.parts || ed_cli_lines_init(&lr, STDIN_FILENO, pr.max_batch, "max.message.bytes",
+					   a->topic) != 0) {
 		ed_cli_error(CMD, "out of memory");
 		goto out;
 	}
-	while ((rc = next_line(&lr, &pr, &line, &len)) > 0) {
+	lr.before_read = before_read;
+	lr.ctx = &pr;
+	while ((rc = ed_cli_lines_next(&lr, &line, &len)) > 0) {
 		if (add_line(&pr, line, len) != 0)
 			break;
 	}
@@ -454,18 +353,9 @@ static int run(struct produce_args *a)
 	if (rc == 0 && !pr.failed && !pr.bad_input)
 		status = ED_EXIT_OK;
 out:
-	if (!a->quiet && pr.topic) {
-		double secs = (double)(ed_mono_ns() - t0) / 1e9;
-
-		fprintf(stderr,
-			"eddy produce: %lld records in %lld batches (%.1f MB) to %s, %lld "
-			"acknowledged (acks=%s), %.2f s, %.0f records/s, %.1f MB/s\n",
-			(long long)pr.appended, (long long)pr.batches, (double)pr.bytes / 1e6,
-			a->topic, (long long)pr.acked,
-			a->acks == ACKS_ALL ? "all, fsynced" : a->acks == ACKS_LEADER ? "1" : "0",
-			secs, secs > 0 ? (double)pr.appended / secs : 0.0,
-			secs > 0 ? (double)pr.bytes / 1e6 / secs : 0.0);
-	}
+	if (!a->quiet && pr.topic)
+		ed_cli_produce_summary(a, NULL, pr.appended, pr.batches, pr.bytes, pr.acked, 0,
+				       ed_mono_ns() - t0);
 	if (pr.parts) {
 		for (int32_t p = 0; p < pr.nparts; p++) {
 			if (pr.parts[p].used)
@@ -473,7 +363,7 @@ out:
 		}
 	}
 	ed_free(pr.parts);
-	ed_free(lr.buf);
+	ed_cli_lines_fini(&lr);
 	ed_topic_unref(pr.topic);
 	return status;
 }
@@ -492,7 +382,7 @@ int ed_cmd_produce(int argc, char **argv)
 		ED_CLI_TARGET_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct produce_args a;
+	struct ed_produce_args a;
 	int opt, rc, status;
 
 	memset(&a, 0, sizeof(a));
@@ -501,7 +391,7 @@ int ed_cmd_produce(int argc, char **argv)
 	a.partition = -1;
 	a.batch_records = 1000;
 	a.codec = ED_CODEC_NONE;
-	a.acks = ACKS_ALL;
+	a.acks = ED_ACKS_ALL;
 	a.linger_ms = 5;
 	argv[0] = (char *)"eddy produce";
 	optind = 1;
@@ -544,11 +434,11 @@ int ed_cmd_produce(int argc, char **argv)
 			break;
 		case OPT_ACKS:
 			if (strcmp(optarg, "all") == 0 || strcmp(optarg, "-1") == 0)
-				a.acks = ACKS_ALL;
+				a.acks = ED_ACKS_ALL;
 			else if (strcmp(optarg, "1") == 0)
-				a.acks = ACKS_LEADER;
+				a.acks = ED_ACKS_LEADER;
 			else if (strcmp(optarg, "0") == 0)
-				a.acks = ACKS_NONE;
+				a.acks = ED_ACKS_NONE;
 			else
 				return ed_cli_usage_error(CMD, "--acks wants 0, 1 or all, got '%s'",
 							  optarg);
@@ -576,6 +466,8 @@ int ed_cmd_produce(int argc, char **argv)
 	a.topic = argv[optind++];
 	if (optind < argc)
 		return ed_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	if (ed_cli_target_remote(&a.target))
+		return ed_cli_remote_produce(&a);
 	status = run(&a);
 	ed_cli_target_close(&a.target);
 	return status;

@@ -8,7 +8,7 @@
 
 #include "base/err.h"
 #include "base/mem.h"
-#include "cli/cli.h"
+#include "cli/cli_int.h"
 #include "log/log.h"
 
 static const char *const CMD = "topic";
@@ -29,7 +29,9 @@ static void usage(FILE *out)
 		"       eddy topic alter NAME [--partitions N] [--config KEY=VALUE]...\n"
 		"       eddy topic delete NAME [--if-exists]\n"
 		"\n"
-		"Manage the topics of a data directory.\n"
+		"Manage the topics of a data directory, or with --server those of a\n"
+		"running server (through the Kafka Admin API; alter is data-directory\n"
+		"only). --if-not-exists and --if-exists work the same in both modes.\n"
 		"\n"
 		"  --partitions N        create: number of partitions (default 1);\n"
 		"                        alter: grow to N partitions (never shrinks)\n"
@@ -45,37 +47,13 @@ static void usage(FILE *out)
 		"\n"
 		"Topic names: 1-249 characters of [a-zA-Z0-9._-], not '.' or '..'.\n"
 		"describe prints the configs and, per partition, the start and end\n"
-		"offsets, bytes stored, segment count and state.\n"
+		"offsets, bytes stored, segment count and state; with --server, the\n"
+		"configs the server reports and, per partition, the start and end\n"
+		"offsets (watermarks) and the leader.\n"
 		"\n" ED_CLI_TARGET_HELP);
 }
 
-struct topic_args {
-	struct ed_cli_target target;
-	int64_t partitions; /* 0 = not given */
-	const char **configs;
-	size_t nconfigs;
-	bool if_not_exists;
-	bool if_exists;
-};
-
-/* Split "k=v" in place into its two halves. */
-static int split_config(const char *kv, char *key, size_t keylen, const char **value)
-{
-	const char *eq = strchr(kv, '=');
-	size_t n;
-
-	if (!eq || eq == kv)
-		return -1;
-	n = (size_t)(eq - kv);
-	if (n >= keylen)
-		return -1;
-	memcpy(key, kv, n);
-	key[n] = '\0';
-	*value = eq + 1;
-	return 0;
-}
-
-static int topic_create(struct topic_args *a, const char *name)
+static int topic_create(struct ed_topic_args *a, const char *name)
 {
 	struct ed_log_options opts;
 	struct ed_topic_config cfg;
@@ -92,7 +70,7 @@ static int topic_create(struct topic_args *a, const char *name)
 	cfg = opts.defaults;
 	cfg.partitions = a->partitions ? (int32_t)a->partitions : 1;
 	for (size_t i = 0; i < a->nconfigs; i++) {
-		if (split_config(a->configs[i], key, sizeof(key), &value) != 0) {
+		if (ed_cli_split_config(a->configs[i], key, sizeof(key), &value) != 0) {
 			ed_cli_error(CMD, "--config wants KEY=VALUE, got '%s'", a->configs[i]);
 			return ED_EXIT_USAGE;
 		}
@@ -128,7 +106,7 @@ static int topic_create(struct topic_args *a, const char *name)
 	return ED_EXIT_OK;
 }
 
-static int topic_list(struct topic_args *a)
+static int topic_list(struct ed_topic_args *a)
 {
 	char **names = NULL;
 	size_t count = 0;
@@ -153,7 +131,7 @@ static void print_config(void *arg, const char *name, const char *value)
 	printf("  %s=%s\n", name, value);
 }
 
-static int topic_describe(struct topic_args *a, const char *name)
+static int topic_describe(struct ed_topic_args *a, const char *name)
 {
 	struct ed_topic *topic;
 	struct ed_topic_config cfg;
@@ -192,7 +170,7 @@ static int topic_describe(struct topic_args *a, const char *name)
 	return ED_EXIT_OK;
 }
 
-static int topic_alter(struct topic_args *a, const char *name)
+static int topic_alter(struct ed_topic_args *a, const char *name)
 {
 	char err[512] = "";
 	char key[256];
@@ -203,7 +181,7 @@ static int topic_alter(struct topic_args *a, const char *name)
 	if (!a->partitions && !a->nconfigs)
 		return ed_cli_usage_error(CMD, "alter needs --partitions or --config");
 	for (size_t i = 0; i < a->nconfigs; i++) {
-		if (split_config(a->configs[i], key, sizeof(key), &value) != 0)
+		if (ed_cli_split_config(a->configs[i], key, sizeof(key), &value) != 0)
 			return ed_cli_usage_error(CMD, "--config wants KEY=VALUE, got '%s'",
 						  a->configs[i]);
 	}
@@ -216,7 +194,7 @@ static int topic_alter(struct topic_args *a, const char *name)
 	}
 	ed_topic_unref(topic);
 	for (size_t i = 0; i < a->nconfigs; i++) {
-		split_config(a->configs[i], key, sizeof(key), &value);
+		ed_cli_split_config(a->configs[i], key, sizeof(key), &value);
 		err[0] = '\0';
 		rc = ed_log_topic_set_config(a->target.log, name, key, value, err, sizeof(err));
 		if (rc != 0) {
@@ -239,7 +217,7 @@ static int topic_alter(struct topic_args *a, const char *name)
 	return ED_EXIT_OK;
 }
 
-static int topic_delete(struct topic_args *a, const char *name)
+static int topic_delete(struct ed_topic_args *a, const char *name)
 {
 	int rc;
 
@@ -270,9 +248,10 @@ int ed_cmd_topic(int argc, char **argv)
 		ED_CLI_TARGET_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct topic_args a;
+	struct ed_topic_args a;
 	const char *sub, *name = NULL;
 	int opt, rc, status;
+	bool remote;
 
 	memset(&a, 0, sizeof(a));
 	ed_cli_target_init(&a.target);
@@ -340,16 +319,23 @@ int ed_cmd_topic(int argc, char **argv)
 		status = ed_cli_usage_error(CMD, "--partitions and --config apply to create and alter only");
 		goto out;
 	}
+	remote = ed_cli_target_remote(&a.target);
 	if (strcmp(sub, "create") == 0) {
-		status = topic_create(&a, name);
+		status = remote ? ed_cli_remote_topic_create(&a, name) : topic_create(&a, name);
 	} else if (strcmp(sub, "list") == 0) {
-		status = topic_list(&a);
+		status = remote ? ed_cli_remote_topic_list(&a) : topic_list(&a);
 	} else if (strcmp(sub, "describe") == 0) {
-		status = topic_describe(&a, name);
+		status = remote ? ed_cli_remote_topic_describe(&a, name) : topic_describe(&a, name);
 	} else if (strcmp(sub, "alter") == 0) {
-		status = topic_alter(&a, name);
+		if (remote) {
+			ed_cli_error(CMD, "alter is not available with --server yet; stop the "
+					  "server and use --data-dir");
+			status = ED_EXIT_FAIL;
+		} else {
+			status = topic_alter(&a, name);
+		}
 	} else if (strcmp(sub, "delete") == 0) {
-		status = topic_delete(&a, name);
+		status = remote ? ed_cli_remote_topic_delete(&a, name) : topic_delete(&a, name);
 	} else {
 		status = ed_cli_usage_error(
 			CMD, "unknown subcommand '%s' (create|list|describe|alter|delete)", sub);
