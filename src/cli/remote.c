@@ -1,5 +1,6 @@
 /* The librdkafka client shared by the --server commands: configuration,
  * connecting with a bounded wait and a clear message, metadata lookups. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/clock.h"
@@ -47,6 +48,7 @@ int ed_cli_rk_set(rd_kafka_conf_t *conf, const char *cmd, const char *key, const
 rd_kafka_conf_t *ed_cli_rk_conf(const struct ed_cli_target *t, const char *cmd)
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	const char *dbg;
 
 	if (!conf) {
 		ed_cli_error(cmd, "out of memory");
@@ -57,6 +59,13 @@ rd_kafka_conf_t *ed_cli_rk_conf(const struct ed_cli_target *t, const char *cmd)
 	    ed_cli_rk_set(conf, cmd, "client.id", "eddy-cli") != 0 ||
 	    ed_cli_rk_set(conf, cmd, "allow.auto.create.topics", "false") != 0 ||
 	    ed_cli_rk_set(conf, cmd, "reconnect.backoff.max.ms", "1000") != 0) {
+		rd_kafka_conf_destroy(conf);
+		return NULL;
+	}
+	/* $EDDY_RDKAFKA_DEBUG: librdkafka debug contexts (broker,fetch,...),
+	 * shown with --log-level debug. */
+	dbg = getenv("EDDY_RDKAFKA_DEBUG");
+	if (dbg && *dbg && ed_cli_rk_set(conf, cmd, "debug", dbg) != 0) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;
 	}
