@@ -86,6 +86,10 @@ static void produce_partition(struct ed_kreq *req, const char *tname, struct ed_
 			if (bi.producer_id >= 0) {
 				int chk = ed_kprodstate_check(k->prodstate, tname, part, &bi, &dup_offset);
 				if (chk == 1) {
+					ed_debug(MOD, "%s/%d: duplicate batch of producer %lld seq %d "
+						 "answered with offset %lld", tname, pp->index,
+						 (long long)bi.producer_id, bi.base_sequence,
+						 (long long)dup_offset);
 					if (res->base_offset < 0)
 						res->base_offset = dup_offset;
 					off += (size_t)bi.size;

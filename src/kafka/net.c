@@ -17,6 +17,7 @@
 #define MOD "kafka"
 #define MAX_INFLIGHT 64          /* requests queued per connection before we stop reading */
 #define READ_CHUNK (64 * 1024)
+#define FETCH_RECHECK_MS 100
 
 static void conn_process(struct ed_kconn *c);
 static void conn_close(struct ed_kconn *c, const char *why);
@@ -125,14 +126,19 @@ static void park_timer_arm(struct ed_kafka *k)
 	if (k->stopping)
 		return;
 	int64_t first = INT64_MAX;
-	for (struct ed_kreq *r = k->parked; r; r = r->park_next)
+	int64_t now = ed_mono_ms();
+	for (struct ed_kreq *r = k->parked; r; r = r->park_next) {
 		if (r->deadline_ms < first)
 			first = r->deadline_ms;
+		/* Appends by other threads (not through this front end) do not
+		 * wake fetches: parked fetches re-check at least this often. */
+		if (r->park == ED_KPARK_FETCH && now + FETCH_RECHECK_MS < first)
+			first = now + FETCH_RECHECK_MS;
+	}
 	if (first == INT64_MAX) {
 		uv_timer_stop(&k->park_timer);
 		return;
 	}
-	int64_t now = ed_mono_ms();
 	uv_timer_start(&k->park_timer, on_park_timer,
 		       first > now ? (uint64_t)(first - now) : 0, 0);
 }
@@ -182,17 +188,23 @@ static void on_park_timer(uv_timer_t *t)
 	struct ed_kafka *k = t->data;
 	int64_t now = ed_mono_ms();
 	bool again = true;
+	bool fetches = false;
 	while (again) {
 		again = false;
+		fetches = false;
 		for (struct ed_kreq *r = k->parked; r; r = r->park_next) {
 			if (r->deadline_ms <= now) {
 				park_expire(r);
 				again = true; /* the list changed */
 				break;
 			}
+			fetches |= r->park == ED_KPARK_FETCH;
 		}
 	}
-	park_timer_arm(k);
+	if (fetches)
+		ed_kafka_wake_fetches(k); /* re-arms the timer */
+	else
+		park_timer_arm(k);
 }
 
 void ed_kafka_wake_fetches(struct ed_kafka *k)
@@ -218,7 +230,7 @@ void ed_kafka_wake_fetches(struct ed_kafka *k)
 		ed_kafka_fetch_retry(r, false);
 	}
 	k->waking = false;
-	if (any)
+	if (any || !k->parked)
 		park_timer_arm(k);
 }
 

@@ -43,7 +43,7 @@ for z in none gzip snappy lz4 zstd; do
 		-X queued.min.messages=1000000 >"$T/out_$z.txt" || fail "consume $z"
 	t2=$(date +%s.%N)
 	cmp -s "$T/lines.txt" "$T/out_$z.txt" || fail "codec $z: $(wc -l <"$T/out_$z.txt") lines back, content differs"
-	echo "codec $z: $N lines round trip ok (produce $(echo "$t1 - $t0" | bc)s, consume $(echo "$t2 - $t1" | bc)s)"
+	echo "codec $z: $N lines round trip ok (produce $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}")s, consume $(awk "BEGIN{printf \"%.2f\", $t2 - $t1}")s)"
 done
 kcat -b "$B" -L -t codec_lz4 | grep -q 'topic "codec_lz4" with 4 partitions' || fail "auto-created topic partition count"
 
