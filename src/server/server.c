@@ -261,6 +261,16 @@ static int parse_args(struct server_config *c, int argc, char **argv)
 			c->auto_create_topics = true;
 			continue;
 		}
+		static const char *const known[] = {"data-dir", "bind", "kafka-port", "advertise",
+						     "auto-create-topics", "default-partitions",
+						     "max-frame-bytes", "log-level", NULL};
+		bool is_known = false;
+		for (int j = 0; known[j]; j++)
+			is_known |= strcmp(key, known[j]) == 0;
+		if (!is_known) {
+			fprintf(stderr, "eddy server: unknown flag --%s (see --help)\n", key);
+			return -1;
+		}
 		if (!val) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "eddy server: --%s needs a value (see --help)\n", key);
