@@ -75,6 +75,12 @@ int ed_expr_eval(struct ed_expr *e, const struct ed_chunk *in, const uint8_t *se
 int ed_expr_filter(struct ed_expr *e, const struct ed_chunk *in, uint8_t *sel,
 		   struct ed_expr_error *err);
 
+/* Bind $1..$n: each parameter node takes params[k-1] cast to its declared
+ * type (text bytes must stay valid until the next bind or the end of the
+ * plan). 0, or 42P02 (no such parameter) / a cast error. */
+int ed_expr_bind_params(struct ed_expr *e, const struct ed_value *params, uint32_t n,
+			struct ed_expr_error *err);
+
 /* Render as SQL (for EXPLAIN). */
 struct ed_buf;
 int ed_expr_format(const struct ed_expr *e, const char *const *column_names, struct ed_buf *out);

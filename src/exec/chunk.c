@@ -1,0 +1,181 @@
+/* Column chunks and vectors (chunk.h). A vector is one allocation: cap
+ * values of the type's width, then cap null bytes. Chunks keep their vectors
+ * across ed_chunk_reset so steady-state processing allocates nothing. */
+#include <string.h>
+
+#include "base/err.h"
+#include "base/mem.h"
+#include "exec/chunk.h"
+
+#define CHUNK_ARENA_BLOCK (64 * 1024)
+
+int ed_vector_init(struct ed_vector *v, struct ed_type type, uint32_t cap)
+{
+	size_t w = ed_type_width(type.id);
+	if (cap == 0)
+		cap = 1;
+	v->type = type;
+	v->data = ed_malloc(w * cap + cap);
+	if (!v->data) {
+		v->nulls = NULL;
+		return ED_ENOMEM;
+	}
+	v->nulls = (uint8_t *)v->data + w * cap;
+	memset(v->nulls, 1, cap);
+	return 0;
+}
+
+void ed_vector_fini(struct ed_vector *v)
+{
+	if (!v)
+		return;
+	ed_free(v->data);
+	v->data = NULL;
+	v->nulls = NULL;
+}
+
+int ed_chunk_init(struct ed_chunk *c, const struct ed_type *types, uint32_t ncols, uint32_t cap)
+{
+	memset(c, 0, sizeof *c);
+	ed_arena_init(&c->arena, CHUNK_ARENA_BLOCK);
+	if (cap == 0)
+		cap = ED_CHUNK_DEFAULT_ROWS;
+	c->cap = cap;
+	c->ncols = ncols;
+	c->ops = ed_calloc(cap, 1);
+	if (!c->ops)
+		goto fail;
+	if (ncols) {
+		c->cols = ed_calloc(ncols, sizeof *c->cols);
+		if (!c->cols)
+			goto fail;
+	}
+	for (uint32_t i = 0; i < ncols; i++)
+		if (ed_vector_init(&c->cols[i], types[i], cap))
+			goto fail;
+	return 0;
+fail:
+	ed_chunk_fini(c);
+	return ED_ENOMEM;
+}
+
+void ed_chunk_fini(struct ed_chunk *c)
+{
+	if (!c)
+		return;
+	if (c->cols)
+		for (uint32_t i = 0; i < c->ncols; i++)
+			ed_vector_fini(&c->cols[i]);
+	ed_free(c->cols);
+	ed_free(c->ops);
+	ed_arena_fini(&c->arena);
+	c->cols = NULL;
+	c->ops = NULL;
+	c->rows = 0;
+	c->ncols = 0;
+}
+
+void ed_chunk_reset(struct ed_chunk *c)
+{
+	c->rows = 0;
+	ed_arena_reset(&c->arena);
+}
+
+void ed_vector_get(const struct ed_vector *v, uint32_t i, struct ed_value *out)
+{
+	out->type = v->type;
+	out->null = v->nulls[i] != 0;
+	memset(&out->v, 0, sizeof out->v);
+	if (out->null)
+		return;
+	switch (v->type.id) {
+	case ED_TYPE_BOOL:
+		out->v.b = ED_VEC(v, uint8_t)[i] != 0;
+		break;
+	case ED_TYPE_INT16:
+		out->v.i = ED_VEC(v, int16_t)[i];
+		break;
+	case ED_TYPE_INT32:
+		out->v.i = ED_VEC(v, int32_t)[i];
+		break;
+	case ED_TYPE_INT64:
+	case ED_TYPE_TIMESTAMP:
+	case ED_TYPE_TIMESTAMPTZ:
+		out->v.i = ED_VEC(v, int64_t)[i];
+		break;
+	case ED_TYPE_FLOAT32:
+		out->v.f32 = ED_VEC(v, float)[i];
+		break;
+	case ED_TYPE_FLOAT64:
+		out->v.f64 = ED_VEC(v, double)[i];
+		break;
+	case ED_TYPE_DECIMAL:
+		out->v.dec = ED_VEC(v, ed_dec)[i];
+		break;
+	case ED_TYPE_TEXT:
+		out->v.s = ED_VEC(v, struct ed_str)[i];
+		break;
+	case ED_TYPE_INTERVAL:
+		out->v.iv = ED_VEC(v, struct ed_interval)[i];
+		break;
+	default:
+		out->null = true;
+		break;
+	}
+}
+
+int ed_vector_set(struct ed_vector *v, uint32_t i, const struct ed_value *val,
+		  struct ed_arena *arena)
+{
+	if (val->null || val->type.id == ED_TYPE_NULL) {
+		v->nulls[i] = 1;
+		return 0;
+	}
+	v->nulls[i] = 0;
+	switch (v->type.id) {
+	case ED_TYPE_BOOL:
+		ED_VEC(v, uint8_t)[i] = val->v.b;
+		break;
+	case ED_TYPE_INT16:
+		ED_VEC(v, int16_t)[i] = (int16_t)val->v.i;
+		break;
+	case ED_TYPE_INT32:
+		ED_VEC(v, int32_t)[i] = (int32_t)val->v.i;
+		break;
+	case ED_TYPE_INT64:
+	case ED_TYPE_TIMESTAMP:
+	case ED_TYPE_TIMESTAMPTZ:
+		ED_VEC(v, int64_t)[i] = val->v.i;
+		break;
+	case ED_TYPE_FLOAT32:
+		ED_VEC(v, float)[i] = val->v.f32;
+		break;
+	case ED_TYPE_FLOAT64:
+		ED_VEC(v, double)[i] = val->v.f64;
+		break;
+	case ED_TYPE_DECIMAL:
+		ED_VEC(v, ed_dec)[i] = val->v.dec;
+		break;
+	case ED_TYPE_TEXT: {
+		struct ed_str s = {"", 0};
+		if (val->v.s.len) {
+			char *p = ed_arena_memdup(arena, val->v.s.ptr, val->v.s.len);
+			if (!p) {
+				v->nulls[i] = 1;
+				return ED_ENOMEM;
+			}
+			s.ptr = p;
+			s.len = val->v.s.len;
+		}
+		ED_VEC(v, struct ed_str)[i] = s;
+		break;
+	}
+	case ED_TYPE_INTERVAL:
+		ED_VEC(v, struct ed_interval)[i] = val->v.iv;
+		break;
+	default:
+		v->nulls[i] = 1;
+		break;
+	}
+	return 0;
+}
