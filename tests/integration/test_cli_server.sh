@@ -16,13 +16,16 @@ KEYS=1000
 tmp=$(mktemp -d /tmp/eddy-cli-server-XXXXXX)
 PIDS=()
 cleanup() {
+	# The watchdog's sleep first: an orphaned sleep would hold ctest's pipe.
+	pkill -P "$WATCHDOG" sleep 2>/dev/null || true
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 # Watchdog: the whole test is bounded whatever happens.
-{ sleep 120; echo "test_cli_server: watchdog timeout" >&2; kill -TERM $$; } & PIDS+=($!)
+{ sleep 90; echo "test_cli_server: watchdog timeout" >&2; kill -TERM $$; } & WATCHDOG=$!
+PIDS+=($WATCHDOG)
 cd "$tmp"
 unset EDDY_DATA_DIR EDDY_SERVER
 
