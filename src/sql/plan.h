@@ -1,0 +1,142 @@
+/* Bound statements: what the binder (binder.c) makes of an AST once names,
+ * types, functions, windows and aggregates are resolved against the catalog,
+ * and what the planner (planner.c) turns into operators. Everything here is
+ * allocated from one arena (the plan's) and is immutable after binding.
+ *
+ * A continuous query is the fixed shape
+ *
+ *   input (source or view) -> [window assign] -> [filter] -> [aggregate]
+ *         -> [having] -> project -> (view store | sink)
+ *
+ * Column numbering ("schemas"):
+ *   scan:   the input's columns, then window_start, window_end for TUMBLE/HOP
+ *   agg:    group keys 0..ngroup-1, then aggregates (ngroup..ngroup+nagg-1),
+ *           then for SESSION window_start, window_end
+ *   output: the SELECT list
+ * where/group/agg args are expressions over scan; having and the output
+ * expressions over agg (or over scan when there is no aggregation). */
+#ifndef ED_SQL_PLAN_H
+#define ED_SQL_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "exec/agg.h"
+#include "exec/expr.h"
+#include "exec/types.h"
+#include "sql/ast.h"
+#include "sql/sql.h"
+
+struct ed_catalog;
+struct ed_catalog_obj;
+
+struct ed_schema {
+	uint32_t n;
+	const char **names;
+	struct ed_type *types;
+};
+
+enum ed_format { ED_FORMAT_JSON = 1, ED_FORMAT_CSV };
+enum ed_startup { ED_STARTUP_EARLIEST = 1, ED_STARTUP_LATEST };
+
+/* CREATE SOURCE, bound. */
+struct ed_source_def {
+	const char *topic;
+	enum ed_format format;
+	enum ed_startup startup;
+	int32_t partitions;        /* to create the topic with if missing */
+	const char *late_topic;    /* late.events.topic, NULL = count only */
+	const char *dlq_topic;     /* dead.letter.topic, NULL = count and skip */
+	int64_t idle_timeout_ms;   /* -1 = engine default */
+	int32_t time_col;          /* WATERMARK FOR column, -1 if none */
+	int64_t wm_delay_us;       /* ts - delay */
+	char csv_delim;
+	bool csv_header;           /* skip a first record equal to the column names */
+};
+
+/* CREATE SINK options, bound. */
+struct ed_sink_def {
+	const char *topic;
+	enum ed_format format;
+	int32_t partitions;
+};
+
+enum ed_window_kind { ED_WIN_NONE = 0, ED_WIN_TUMBLE, ED_WIN_HOP, ED_WIN_SESSION };
+
+struct ed_agg_call {
+	struct ed_agg agg;
+	struct ed_expr *arg; /* over scan; NULL for COUNT(*) */
+	const char *text;    /* canonical SQL of the call (EXPLAIN, dedup) */
+};
+
+/* A bound continuous query (CREATE MATERIALIZED VIEW / CREATE SINK AS). */
+struct ed_query {
+	struct ed_catalog_obj *input; /* source or view read */
+	struct ed_schema in;          /* input columns */
+	struct ed_schema scan;
+	enum ed_window_kind win;
+	int32_t win_time_col;         /* in scan */
+	int64_t win_size_us, win_slide_us, win_offset_us, win_gap_us;
+	struct ed_expr *where;        /* NULL if none */
+	const char *where_text;
+	uint32_t ngroup;
+	struct ed_expr **group;
+	const char **group_text;
+	uint32_t nagg;
+	struct ed_agg_call *aggs;
+	bool aggregate;               /* GROUP BY or aggregates present */
+	struct ed_schema agg;         /* agg-schema column names/types */
+	int32_t group_win_end;        /* group index holding window_end, -1 */
+	int32_t group_win_start;      /* group index holding window_start, -1 */
+	struct ed_expr *having;
+	const char *having_text;
+	struct ed_schema out;
+	struct ed_expr **proj;        /* out.n expressions */
+	const char **proj_text;
+	/* Output columns forming the view's primary key (the group keys that
+	 * appear in the SELECT list); nkey == 0: rows are keyed by their
+	 * whole value (a multiset). */
+	uint32_t nkey;
+	uint32_t *key;
+	bool append_only;             /* windowed aggregate or projection of an append-only input */
+	bool input_is_view;
+};
+
+/* A bound pull query: SELECT ... FROM view [WHERE] [ORDER BY] [LIMIT]. */
+struct ed_pull {
+	struct ed_catalog_obj *view;
+	struct ed_schema in;      /* the view's columns */
+	struct ed_expr *where;    /* over in; NULL if none */
+	struct ed_schema out;
+	struct ed_expr **proj;    /* over in */
+	uint32_t norder;
+	struct ed_expr **order;   /* over in */
+	bool *desc;
+	bool *nulls_first;
+	int64_t limit;            /* -1 = none */
+	int64_t offset;
+	/* When WHERE fixes every key column with `key = constant`, the key
+	 * values to look up (in the view's key order); NULL otherwise. */
+	struct ed_value *lookup;
+};
+
+/* Binding. All errors fill err (SQLSTATE, position against text) and return
+ * ED_EINVAL (or ED_ENOMEM: 53200). The statement's AST stays owned by the
+ * caller; bound structures are allocated from arena. */
+int ed_bind_source(struct ed_arena *arena, const struct ed_sql_stmt *stmt, const char *text,
+		   size_t len, struct ed_schema *schema, struct ed_source_def *def,
+		   struct ed_sql_error *err);
+int ed_bind_sink_options(struct ed_arena *arena, struct ed_sql_option **opts, uint32_t nopts,
+			 const char *text, size_t len, struct ed_sink_def *def, struct ed_sql_error *err);
+int ed_bind_query(struct ed_arena *arena, struct ed_catalog *cat, const struct ed_sql_select *sel,
+		  const char *text, size_t len, struct ed_query *q, struct ed_sql_error *err);
+int ed_bind_pull(struct ed_arena *arena, struct ed_catalog *cat, const struct ed_sql_select *sel,
+		 const char *text, size_t len, struct ed_pull *q, struct ed_sql_error *err);
+/* SQL type of an AST type. */
+struct ed_type ed_bind_type(const struct ed_sql_type *t);
+
+/* EXPLAIN text of a bound query, one line per operator, appended to out. */
+void ed_plan_explain(const struct ed_query *q, const char *terminal, struct ed_buf *out);
+
+#endif
