@@ -72,6 +72,9 @@ bool ed_dec_fits(ed_dec v, int precision);
  * from zero. false on overflow. */
 bool ed_dec_rescale(ed_dec v, int from, int to, ed_dec *out);
 double ed_dec_to_double(ed_dec v, int scale);
+/* a (scale sa) / b (scale sb) at result scale rs, rounded half away from
+ * zero (expr_ops.c). false if the result has more than 38 digits; b != 0. */
+bool ed_dec_div(ed_dec a, int sa, ed_dec b, int sb, int rs, ed_dec *out);
 
 /* Interval comparison key (30-day months, 24-hour days), as PostgreSQL. */
 static inline __int128 ed_interval_key(const struct ed_interval *iv)

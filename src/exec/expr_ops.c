@@ -216,7 +216,7 @@ static int mul_dec(const struct ed_expr *e, struct ed_eval *cx,
 
 /* a / b at result scale rs, rounding half away from zero, by long division
  * when the scaled dividend does not fit. false on overflow. */
-static bool dec_div1(ed_dec a, int sa, ed_dec b, int sb, int rs, ed_dec *out)
+bool ed_dec_div(ed_dec a, int sa, ed_dec b, int sb, int rs, ed_dec *out)
 {
 	int k = rs - sa + sb; /* a * 10^k / b */
 	bool neg = (a < 0) != (b < 0);
@@ -260,7 +260,7 @@ static int div_dec(const struct ed_expr *e, struct ed_eval *cx,
 			continue;
 		if (b[i] == 0)
 			return div_zero(cx, i);
-		if (!dec_div1(a[i], sa, b[i], sb, rs, &r[i]))
+		if (!ed_dec_div(a[i], sa, b[i], sb, rs, &r[i]))
 			return overflow(cx, i, ED_TYPE_DECIMAL);
 	}
 	return 0;
