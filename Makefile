@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: all deps test asan tsan run fuzz bench-log bench-kafka clean format
+.PHONY: all deps deps-check test asan tsan run fuzz bench-log bench-kafka clean format
 
 all: $(BUILD)/Makefile
 	@$(MAKE) --no-print-directory -C $(BUILD) -j$(JOBS)
@@ -13,10 +13,15 @@ $(BUILD)/Makefile: CMakeLists.txt
 	@scripts/install-deps --check >/dev/null 2>&1 || scripts/install-deps
 	cmake -S . -B $(BUILD) >/dev/null
 
+# test and run check the dependencies every time (a quick dpkg query): test
+# clients such as npm modules may have been added since the build was configured.
+deps-check:
+	@scripts/install-deps --check >/dev/null 2>&1 || scripts/install-deps
+
 deps:
 	scripts/install-deps
 
-test: all
+test: deps-check all
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 asan:
@@ -36,7 +41,7 @@ fuzz:
 	CC=clang cmake -S . -B build-fuzz -DEDDY_FUZZ=ON >/dev/null
 	@$(MAKE) --no-print-directory -C build-fuzz -j$(JOBS)
 
-run: all
+run: deps-check all
 	$(BUILD)/eddy server --data-dir $(DATA_DIR)
 
 bench-log: all
