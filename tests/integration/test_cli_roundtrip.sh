@@ -151,7 +151,7 @@ expect_fail "unknown flag" "help" "$EDDY" consume t --no-such-flag
 expect_fail "unknown command" "unknown command" "$EDDY" frobnicate
 expect_fail "unknown subcommand" "unknown subcommand" "$EDDY" topic frob x
 expect_fail "missing topic argument" "which topic" "$EDDY" consume
-expect_fail "server mode not yet" "server" "$EDDY" consume t --server 127.0.0.1:9092
+expect_fail "no server listening" "cannot reach" "$EDDY" consume t --server 127.0.0.1:1 --timeout-ms 2000
 expect_fail "data dir is a file" "data directory" "$EDDY" topic list --data-dir in.txt
 
 step "delete"
