@@ -176,6 +176,8 @@ int ed_kprodstate_check(struct ed_kprodstate *ps, const char *topic, struct ed_p
 /* Record an appended idempotent batch. */
 void ed_kprodstate_record(struct ed_kprodstate *ps, const char *topic, struct ed_partition *part,
 			  const struct ed_batch_info *bi, int64_t base_offset);
+/* Snapshot the state when it changed and a minute has passed (loop tick). */
+void ed_kprodstate_tick(struct ed_kprodstate *ps, int64_t now_ms);
 /* Forget a deleted topic. */
 void ed_kprodstate_drop_topic(struct ed_kprodstate *ps, const char *topic);
 

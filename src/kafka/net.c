@@ -548,7 +548,9 @@ static void on_connection(uv_stream_t *server, int status)
 static void on_tick(uv_timer_t *t)
 {
 	struct ed_kafka *k = t->data;
-	ed_kgroups_tick(k, ed_mono_ms());
+	int64_t now = ed_mono_ms();
+	ed_kgroups_tick(k, now);
+	ed_kprodstate_tick(k->prodstate, now);
 }
 
 static void on_handle_closed(uv_handle_t *h)

@@ -2,14 +2,16 @@
  * real log in a temporary directory: a retried batch is answered with its
  * original offset, a sequence gap is OUT_OF_ORDER_SEQUENCE_NUMBER, an older
  * epoch is fenced, a newer epoch must start at 0, and after a restart the
- * state is rebuilt from the batch headers in the log. Producer ids are never
- * reused across restarts. */
+ * state comes back from its snapshot (also an older one, completed by a scan
+ * of the batches after it) or, without a usable snapshot, from a full scan of
+ * the batch headers in the log. Producer ids are never reused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -146,7 +148,45 @@ static void test_sequences(void **state)
 	assert_int_equal(produce(&e, pid2, 0, 0, 1, &off), 1);
 	assert_int_equal(off, 5);
 	/* an unknown producer is accepted whatever its sequence */
-	assert_int_equal(produce(&e, pid3, 0, 42, 1, &off), 0);
+	assert_int_equal(produce(&e, pid3, 0, 42, 1, &off), 0); /* at 14 */
+	env_close(&e);
+
+	/* an older snapshot is still valid: the batches after it are scanned */
+	char snap[400], old[420], cmd[900];
+	snprintf(snap, sizeof(snap), "%s/producer_state", e.state);
+	snprintf(old, sizeof(old), "%s.old", snap);
+	snprintf(cmd, sizeof(cmd), "cp %s %s", snap, old);
+	assert_int_equal(system(cmd), 0);
+	env_open(&e);
+	assert_int_equal(produce(&e, pid1, 1, 8, 2, &off), 0); /* seq 8-9 at 15 */
+	assert_int_equal(off, 15);
+	env_close(&e);
+	assert_int_equal(rename(old, snap), 0);
+	env_open(&e);
+	assert_int_equal(produce(&e, pid1, 1, 8, 2, &off), 1);
+	assert_int_equal(off, 15);
+	assert_int_equal(produce(&e, pid3, 0, 42, 1, &off), 1);
+	assert_int_equal(off, 14);
+	assert_int_equal(produce(&e, pid1, 1, 11, 1, &off), ED_KERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+	env_close(&e);
+
+	/* no snapshot (or a damaged one): full scan */
+	FILE *f = fopen(snap, "r+");
+	assert_non_null(f);
+	fputs("garbage", f);
+	fclose(f);
+	env_open(&e);
+	assert_int_equal(produce(&e, pid1, 1, 8, 2, &off), 1);
+	assert_int_equal(off, 15);
+	assert_int_equal(produce(&e, pid1, 1, 10, 1, &off), 0);
+	assert_int_equal(off, 17);
+	env_close(&e);
+	assert_int_equal(unlink(snap), 0);
+	env_open(&e);
+	assert_int_equal(produce(&e, pid1, 1, 10, 1, &off), 1);
+	assert_int_equal(off, 17);
+	assert_int_equal(produce(&e, pid2, 0, 0, 1, &off), 1);
+	assert_int_equal(off, 5);
 	env_close(&e);
 	ed_batch_builder_fini(&e.bb);
 	ed_io_remove_tree(e.dir);
