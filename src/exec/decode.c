@@ -486,7 +486,7 @@ int ed_decode_record(struct ed_decoder *d, const uint8_t *p, size_t n, struct ed
 
 /* ---- JSON writing ---------------------------------------------------------------- */
 
-void ed_json_put_string(struct ed_buf *out, const char *s, size_t n)
+void ed_out_json_string(struct ed_buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	ed_buf_put_u8(out, '"');
@@ -529,7 +529,7 @@ static void put_ts(struct ed_buf *out, int64_t usec)
 		      (int)(s / 60 % 60), (int)(s % 60), frac);
 }
 
-void ed_json_put_value(struct ed_buf *out, const struct ed_value *v)
+void ed_out_json_value(struct ed_buf *out, const struct ed_value *v)
 {
 	if (v->null || v->type.id == ED_TYPE_NULL) {
 		ed_buf_append(out, "null", 4);
@@ -537,7 +537,7 @@ void ed_json_put_value(struct ed_buf *out, const struct ed_value *v)
 	}
 	switch (v->type.id) {
 	case ED_TYPE_BOOL: ed_buf_printf(out, "%s", v->v.b ? "true" : "false"); return;
-	case ED_TYPE_TEXT: ed_json_put_string(out, v->v.s.ptr, v->v.s.len); return;
+	case ED_TYPE_TEXT: ed_out_json_string(out, v->v.s.ptr, v->v.s.len); return;
 	case ED_TYPE_TIMESTAMP:
 	case ED_TYPE_TIMESTAMPTZ: put_ts(out, v->v.i); return;
 	case ED_TYPE_FLOAT32:
@@ -555,7 +555,7 @@ void ed_json_put_value(struct ed_buf *out, const struct ed_value *v)
 	ed_buf_init(&tmp);
 	ed_value_format(v, &tmp);
 	if (v->type.id == ED_TYPE_INTERVAL)
-		ed_json_put_string(out, (const char *)tmp.data, tmp.len);
+		ed_out_json_string(out, (const char *)tmp.data, tmp.len);
 	else
 		ed_buf_append(out, tmp.data, tmp.len);
 	ed_buf_fini(&tmp);

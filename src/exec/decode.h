@@ -40,7 +40,7 @@ int ed_decode_record(struct ed_decoder *d, const uint8_t *p, size_t n, struct ed
  * escaped, timestamps as ISO-8601 strings ("2026-11-25T12:00:00.123Z" for
  * both TIMESTAMP and TIMESTAMPTZ), intervals as their PostgreSQL text,
  * NULL as null. */
-void ed_json_put_value(struct ed_buf *out, const struct ed_value *v);
-void ed_json_put_string(struct ed_buf *out, const char *s, size_t n);
+void ed_out_json_value(struct ed_buf *out, const struct ed_value *v);
+void ed_out_json_string(struct ed_buf *out, const char *s, size_t n);
 
 #endif

@@ -723,7 +723,16 @@ static struct ed_expr *bind(struct bctx *c, const struct ed_sql_expr *e, int *rc
 	return NULL;
 }
 
+static const char *target_name_ast(struct bctx *c, const struct ed_sql_target *t);
+
+/* Names outlive the statement's AST: copied into the plan's arena. */
 static const char *target_name(struct bctx *c, const struct ed_sql_target *t)
+{
+	const char *n = target_name_ast(c, t);
+	return ed_arena_strndup(c->a, n, strlen(n));
+}
+
+static const char *target_name_ast(struct bctx *c, const struct ed_sql_target *t)
 {
 	if (t->alias)
 		return t->alias;
@@ -789,7 +798,8 @@ static int bind_targets(struct bctx *c, const struct ed_sql_select *sel, struct 
 		if (!(*proj)[k])
 			return rc;
 		(*refs)[k] = c->ref;
-		out->names[k] = target_name(c, t);
+		if (!(out->names[k] = target_name(c, t)))
+			return oom(c);
 		out->types[k] = ed_expr_type((*proj)[k]);
 		if (!((*texts)[k] = ast_text(c, t->expr)))
 			return oom(c);
@@ -989,7 +999,10 @@ int ed_bind_query(struct ed_arena *arena, struct ed_catalog *cat, const struct e
 				q->group_win_start = (int32_t)i;
 			if (c.win_cols >= 0 && c.ref == c.win_cols + 1)
 				q->group_win_end = (int32_t)i;
-			q->group_text[i] = ge->kind == ED_SQL_E_COLUMN ? ge->u.col.parts[ge->u.col.n - 1] : ast_text(&c, ge);
+			q->group_text[i] = ge->kind == ED_SQL_E_COLUMN
+						   ? ed_arena_strndup(arena, ge->u.col.parts[ge->u.col.n - 1],
+								      strlen(ge->u.col.parts[ge->u.col.n - 1]))
+						   : ast_text(&c, ge);
 			if (!q->group_text[i])
 				return oom(&c);
 		}

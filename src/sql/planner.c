@@ -1,0 +1,98 @@
+/* The planner: the operator graph of a bound continuous query (plan.h) and
+ * its EXPLAIN text. The graph itself is a fixed chain (see plan.h), built by
+ * ed_ops_build (exec/ops.c) from the bound query, so any node can rebuild a
+ * plan from the catalog alone; this file renders it, innermost operator last,
+ * one line per operator, indented like PostgreSQL's EXPLAIN. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "sql/catalog.h"
+#include "sql/plan.h"
+
+static void put_interval(struct ed_buf *out, int64_t us)
+{
+	if (us % 1000000 == 0)
+		ed_buf_printf(out, "%" PRId64 "s", us / 1000000);
+	else
+		ed_buf_printf(out, "%" PRId64 "ms", us / 1000);
+}
+
+static void line(struct ed_buf *out, int depth)
+{
+	for (int i = 0; i < depth; i++)
+		ed_buf_append(out, "  ", 2);
+	if (depth)
+		ed_buf_append(out, "-> ", 3);
+}
+
+static void list(struct ed_buf *out, const char *const *v, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		ed_buf_printf(out, "%s%s", i ? ", " : "", v[i] ? v[i] : "?");
+}
+
+void ed_plan_explain(const struct ed_query *q, const char *terminal, struct ed_buf *out)
+{
+	int d = 0;
+	line(out, d++);
+	ed_buf_printf(out, "%s\n", terminal);
+	line(out, d++);
+	ed_buf_printf(out, "Project: ");
+	list(out, q->proj_text, q->out.n);
+	ed_buf_put_u8(out, '\n');
+	if (q->having_text) {
+		line(out, d++);
+		ed_buf_printf(out, "Filter (HAVING): %s\n", q->having_text);
+	}
+	if (q->aggregate) {
+		line(out, d++);
+		const char *mode = q->win == ED_WIN_SESSION ? "session, emit once when the watermark passes the session end"
+				   : q->win != ED_WIN_NONE ? "windowed, emit once when the watermark passes window_end"
+							   : "updating, emits a changelog";
+		ed_buf_printf(out, "HashAggregate (%s) keys: ", mode);
+		list(out, q->group_text, q->ngroup);
+		ed_buf_printf(out, "; aggregates: ");
+		for (uint32_t i = 0; i < q->nagg; i++)
+			ed_buf_printf(out, "%s%s", i ? ", " : "", q->aggs[i].text);
+		ed_buf_put_u8(out, '\n');
+	}
+	if (q->where_text) {
+		line(out, d++);
+		ed_buf_printf(out, "Filter: %s\n", q->where_text);
+	}
+	if (q->win != ED_WIN_NONE) {
+		line(out, d++);
+		const char *tc = q->in.names[q->win_time_col];
+		if (q->win == ED_WIN_TUMBLE) {
+			ed_buf_printf(out, "Tumble (%s, size ", tc);
+			put_interval(out, q->win_size_us);
+		} else if (q->win == ED_WIN_HOP) {
+			ed_buf_printf(out, "Hop (%s, slide ", tc);
+			put_interval(out, q->win_slide_us);
+			ed_buf_printf(out, ", size ");
+			put_interval(out, q->win_size_us);
+		} else {
+			ed_buf_printf(out, "Session (%s, gap ", tc);
+			put_interval(out, q->win_gap_us);
+		}
+		if (q->win_offset_us) {
+			ed_buf_printf(out, ", offset ");
+			put_interval(out, q->win_offset_us);
+		}
+		ed_buf_printf(out, ")\n");
+	}
+	line(out, d);
+	const struct ed_catalog_obj *in = q->input;
+	if (in->kind == ED_OBJ_SOURCE) {
+		ed_buf_printf(out, "Source %s (topic %s, %s", in->name, in->source.topic,
+			      in->source.format == ED_FORMAT_CSV ? "csv" : "json");
+		if (in->source.time_col >= 0) {
+			ed_buf_printf(out, ", watermark %s - ", in->schema.names[in->source.time_col]);
+			put_interval(out, in->source.wm_delay_us);
+		}
+		ed_buf_printf(out, ")\n");
+	} else
+		ed_buf_printf(out, "Changes of materialized view %s\n", in->name);
+}
