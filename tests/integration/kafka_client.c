@@ -12,6 +12,8 @@
  *                                      be given every partition; together they
  *                                      read all N records exactly once (commit on
  *                                      revoke)
+ *   vanish BROKER TOPIC GROUP N        the same, but the member disappears without
+ *                                      LeaveGroup: the session timeout rebalances
  *   commit BROKER TOPIC GROUP K FILE   read K records in GROUP, commit them
  *                                      synchronously, write "partition offset"
  *                                      lines to FILE
@@ -336,7 +338,8 @@ static void subscribe(rd_kafka_t *rk, const char *topic)
 	rd_kafka_topic_partition_list_destroy(tl);
 }
 
-static int mode_rebalance(const char *broker, const char *topic, const char *group, long n)
+static int mode_rebalance(const char *broker, const char *topic, const char *group, long n,
+			  bool vanish)
 {
 	rd_kafka_t *a = new_member(broker, group, 0);
 	rd_kafka_t *b = new_member(broker, group, 1);
@@ -374,10 +377,15 @@ static int mode_rebalance(const char *broker, const char *topic, const char *gro
 			rd_kafka_message_destroy(m);
 		}
 		if (b_open && got_b >= n / 10 && got < n) {
-			fprintf(stderr, "member 1 leaves after %ld records (group total %ld)\n", got_b,
-				got);
-			rd_kafka_consumer_close(b);
-			rd_kafka_destroy(b);
+			fprintf(stderr, "member 1 %s after %ld records (group total %ld)\n",
+				vanish ? "vanishes (no LeaveGroup)" : "leaves", got_b, got);
+			if (vanish) {
+				/* no LeaveGroup: the coordinator must notice the session timeout */
+				rd_kafka_destroy_flags(b, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+			} else {
+				rd_kafka_consumer_close(b);
+				rd_kafka_destroy(b);
+			}
 			b_open = false;
 		}
 	}
@@ -390,9 +398,9 @@ static int mode_rebalance(const char *broker, const char *topic, const char *gro
 	rd_kafka_destroy(a);
 	if (got != n || dups)
 		die("read %ld of %ld distinct records, %ld duplicates", got, n, dups);
-	printf("rebalance: member 1 read %ld then left; member 0 took all %d partitions; %ld records "
+	printf("rebalance: member 1 read %ld then %s; member 0 took all %d partitions; %ld records "
 	       "exactly once\n",
-	       got_b, np, n);
+	       got_b, vanish ? "vanished (session timeout)" : "left", np, n);
 	free(seen);
 	return 0;
 }
@@ -593,7 +601,9 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "verify") && argc == 5)
 		return mode_verify(broker, topic, atol(argv[4]));
 	if (!strcmp(mode, "rebalance") && argc == 6)
-		return mode_rebalance(broker, topic, argv[4], atol(argv[5]));
+		return mode_rebalance(broker, topic, argv[4], atol(argv[5]), false);
+	if (!strcmp(mode, "vanish") && argc == 6)
+		return mode_rebalance(broker, topic, argv[4], atol(argv[5]), true);
 	if (!strcmp(mode, "commit") && argc == 7)
 		return mode_commit(broker, topic, argv[4], atol(argv[5]), argv[6]);
 	if (!strcmp(mode, "resume") && argc == 7)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # librdkafka (C) against eddy server: idempotent producer with acks=all; a
-# consumer group that rebalances when a member leaves; offsets committed, the
+# consumer group that rebalances when a member leaves, and when a member
+# vanishes (session timeout); offsets committed, the
 # server killed (kill -9) and restarted, consumption resumed exactly at the
 # committed offsets. The client is tests/integration/kafka_client.c.
 set -euo pipefail
@@ -44,6 +45,7 @@ timeout 120 "$CLIENT" verify "$B" idem $N || fail "verify idempotent topic"
 
 timeout 120 "$CLIENT" produce "$B" reb 20000 >/dev/null || fail "produce for rebalance"
 timeout 120 "$CLIENT" rebalance "$B" reb grp_reb 20000 || fail "rebalance on leave"
+timeout 120 "$CLIENT" vanish "$B" reb grp_vanish 20000 || fail "rebalance on session timeout"
 
 timeout 120 "$CLIENT" produce "$B" cmt 3000 >/dev/null || fail "produce for commit"
 timeout 120 "$CLIENT" commit "$B" cmt grp_cmt 1000 "$T/committed.txt" || fail "commit"
