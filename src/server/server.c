@@ -17,6 +17,7 @@
 #include "base/err.h"
 #include "base/io.h"
 #include "base/mem.h"
+#include "exec/engine.h"
 #include "kafka/kafka.h"
 #include "log/log.h"
 #include "server/server.h"
@@ -36,6 +37,8 @@ struct server_config {
 	int log_level;
 	int sql_port;  /* reserved: PostgreSQL front end (later issue) */
 	int http_port; /* reserved: HTTP front end (later issue) */
+	char init_file[4096]; /* statements run at start (--init) */
+	int workers;          /* engine pipeline threads */
 };
 
 struct server {
@@ -43,6 +46,7 @@ struct server {
 	uv_loop_t loop;
 	struct ed_log *log;
 	struct ed_kafka *kafka;
+	struct ed_engine *engine;
 	uv_signal_t sigint, sigterm;
 	uv_timer_t maintain_timer;
 	uv_work_t maintain_work;
@@ -71,6 +75,9 @@ static void usage(FILE *f)
 		"  --default-partitions N    partitions of auto-created topics (default 1)\n"
 		"  --max-frame-bytes N       largest request accepted (default 104857600)\n"
 		"  --log-level LEVEL         debug, info, warn, error or silent (default info)\n"
+		"  --init FILE.sql           run these SQL statements at start (pipelines as\n"
+		"                            code; IF NOT EXISTS makes them idempotent)\n"
+		"  --workers N               streaming SQL worker threads (default 2)\n"
 		"  --help                    this text\n"
 		"\n"
 		"Committed offsets and producer ids are kept in DIR/kafka/. SIGINT or\n"
@@ -87,6 +94,7 @@ static void config_defaults(struct server_config *c)
 	c->default_partitions = 1;
 	c->max_frame_bytes = 100u * 1024 * 1024;
 	c->log_level = ED_INFO;
+	c->workers = 2;
 }
 
 static bool parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -124,6 +132,14 @@ static int config_set(struct server_config *c, const char *key, const char *val,
 		if (!*val || strlen(val) >= sizeof(c->bind))
 			goto bad;
 		snprintf(c->bind, sizeof(c->bind), "%s", val);
+	} else if (!strcmp(key, "init")) {
+		if (!*val || strlen(val) >= sizeof(c->init_file))
+			goto bad;
+		snprintf(c->init_file, sizeof(c->init_file), "%s", val);
+	} else if (!strcmp(key, "workers")) {
+		if (!parse_i64(val, 1, 64, &n))
+			goto bad;
+		c->workers = (int)n;
 	} else if (!strcmp(key, "kafka-port")) {
 		if (!parse_i64(val, 0, 65535, &n))
 			goto bad;
@@ -263,7 +279,8 @@ static int parse_args(struct server_config *c, int argc, char **argv)
 		}
 		static const char *const known[] = {"data-dir", "bind", "kafka-port", "advertise",
 						     "auto-create-topics", "default-partitions",
-						     "max-frame-bytes", "log-level", NULL};
+						     "max-frame-bytes", "log-level", "init", "workers",
+						     NULL};
 		bool is_known = false;
 		for (int j = 0; known[j]; j++)
 			is_known |= strcmp(key, known[j]) == 0;
@@ -359,9 +376,28 @@ int ed_server_main(int argc, char **argv)
 			 ed_err_str(rc));
 		return 1;
 	}
+	struct ed_engine_options eopts;
+	ed_engine_options_defaults(&eopts);
+	eopts.workers = s.cfg.workers;
+	rc = ed_engine_open(s.log, &eopts, &s.engine, err, sizeof(err));
+	if (rc < 0) {
+		ed_error(MOD, "cannot start the SQL engine: %s (%s)", err, ed_err_str(rc));
+		goto close_log;
+	}
+	if (s.cfg.init_file[0]) {
+		struct ed_sql_error serr;
+		memset(&serr, 0, sizeof(serr));
+		rc = ed_engine_run_file(s.engine, s.cfg.init_file, &serr);
+		if (rc < 0) {
+			ed_error(MOD, "%s: %s (SQLSTATE %s at character %u)", s.cfg.init_file,
+				 serr.msg, serr.sqlstate, serr.pos);
+			goto close_engine;
+		}
+		ed_info(MOD, "ran %s", s.cfg.init_file);
+	}
 	if (uv_loop_init(&s.loop) < 0) {
 		ed_error(MOD, "cannot create the event loop");
-		goto close_log;
+		goto close_engine;
 	}
 	char state_dir[4200];
 	snprintf(state_dir, sizeof(state_dir), "%s/kafka", s.cfg.data_dir);
@@ -399,6 +435,8 @@ int ed_server_main(int argc, char **argv)
 close_loop:
 	if (uv_loop_close(&s.loop) == UV_EBUSY)
 		ed_warn(MOD, "event loop closed with handles still open");
+close_engine:
+	ed_engine_close(s.engine);
 close_log:
 	ed_log_close(s.log);
 	if (status == 0)
