@@ -508,7 +508,7 @@ static const char *canonical_name(const char *name)
 	static const char *const alias[][2] = {
 		{"!=", "<>"}, {"position", "strpos"}, {"substr", "substring"},
 		{"char_length", "length"}, {"character_length", "length"},
-		{"ceiling", "ceil"}, {"pow", "power"}, {"current_timestamp", "now"},
+		{"ceiling", "ceil"}, {"pow", "power"}, {"mod", "%"}, {"current_timestamp", "now"},
 		{"date_part", "date_part"}, {"trim", "btrim"}, {"log10", "log"},
 		{"is_not_distinct_from", "is_not_distinct_from"},
 	};
