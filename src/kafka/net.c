@@ -439,21 +439,8 @@ static void conn_process(struct ed_kconn *c)
 			break;
 		}
 		if (c->rlen - pos < (size_t)size + 4) {
-			/* Make room for the whole frame (size checked above). */
-			if (c->rcap < (size_t)size + 4) {
-				if (pos) {
-					memmove(c->rbuf, c->rbuf + pos, c->rlen - pos);
-					c->rlen -= pos;
-					pos = 0;
-				}
-				uint8_t *n = ed_realloc(c->rbuf, (size_t)size + 4 + READ_CHUNK);
-				if (!n) {
-					conn_close(c, "out of memory for a frame");
-					break;
-				}
-				c->rbuf = n;
-				c->rcap = (size_t)size + 4 + READ_CHUNK;
-			}
+			/* Incomplete: the buffer grows (on_alloc) with the bytes that
+			 * actually arrive, never up front to a size the peer declared. */
 			break;
 		}
 		struct ed_kreq *req = kreq_new(c);
@@ -474,6 +461,14 @@ static void conn_process(struct ed_kconn *c)
 		if (pos) {
 			memmove(c->rbuf, c->rbuf + pos, c->rlen - pos);
 			c->rlen -= pos;
+		}
+		if (c->rcap > 4 * READ_CHUNK && c->rlen <= READ_CHUNK / 2) {
+			/* a big frame is done: give its memory back */
+			uint8_t *n = ed_realloc(c->rbuf, READ_CHUNK);
+			if (n) {
+				c->rbuf = n;
+				c->rcap = READ_CHUNK;
+			}
 		}
 		bool want = c->inflight < MAX_INFLIGHT;
 		if (want && !c->reading) {
