@@ -215,49 +215,59 @@ static void side_output(struct ed_pipe *p, struct ed_topic *t, const struct ed_r
 static void pipe_feed(struct ed_pipe *p, const struct ed_chunk *c);
 static int pipe_watermark(struct ed_pipe *p, int64_t wm);
 
-static int view_push(struct ed_operator *op, struct ed_chunk *in)
+/* Apply a chunk of changes to a row store: kv maps the key columns (all
+ * columns when nkey == 0, a multiset) to [int64 count][row]. *rows follows
+ * the number of entries. 0 or ED_ENOMEM. */
+static int store_apply(struct ed_kv *kv, struct ed_buf *kb, struct ed_buf *vb, uint32_t nkey, const uint32_t *key,
+		       const struct ed_chunk *in, _Atomic int64_t *rows)
 {
-	struct ed_view_rt *v = (struct ed_view_rt *)op;
-	const struct ed_catalog_obj *o = v->obj;
 	int rc = 0;
-	pthread_rwlock_wrlock(&v->lock);
 	for (uint32_t i = 0; i < in->rows && rc == 0; i++) {
-		ed_buf_reset(&v->kb);
-		ed_buf_reset(&v->vb);
-		if (o->nkey)
-			ed_row_encode(&v->kb, in, i, o->key, o->nkey);
+		ed_buf_reset(kb);
+		ed_buf_reset(vb);
+		if (nkey)
+			ed_row_encode(kb, in, i, key, nkey);
 		else
-			ed_row_encode(&v->kb, in, i, NULL, in->ncols);
-		ed_row_encode(&v->vb, in, i, NULL, in->ncols);
-		if (v->kb.err || v->vb.err) {
+			ed_row_encode(kb, in, i, NULL, in->ncols);
+		ed_row_encode(vb, in, i, NULL, in->ncols);
+		if (kb->err || vb->err) {
 			rc = ED_ENOMEM;
 			break;
 		}
-		uint64_t h = ed_kv_hash(v->kb.data, v->kb.len);
+		uint64_t h = ed_kv_hash(kb->data, kb->len);
 		bool add = in->ops[i] == ED_OP_INSERT || in->ops[i] == ED_OP_UPDATE_AFTER;
-		struct ed_kv_entry *e = ed_kv_find(&v->kv, v->kb.data, (uint32_t)v->kb.len, h);
+		struct ed_kv_entry *e = ed_kv_find(kv, kb->data, (uint32_t)kb->len, h);
 		if (!add) {
-			if (e && (o->nkey || --*(int64_t *)ed_kv_value(e) <= 0)) {
-				ed_kv_delete(&v->kv, e);
-				atomic_fetch_sub(&v->rows, 1);
+			if (e && (nkey || --*(int64_t *)ed_kv_value(e) <= 0)) {
+				ed_kv_delete(kv, e);
+				atomic_fetch_sub(rows, 1);
 			}
 			continue;
 		}
 		bool created;
-		if ((rc = ed_kv_upsert(&v->kv, v->kb.data, (uint32_t)v->kb.len, h, 8, &e, &created)))
+		if ((rc = ed_kv_upsert(kv, kb->data, (uint32_t)kb->len, h, 8, &e, &created)))
 			break;
-		if (!created && !o->nkey) {
+		if (!created && !nkey) {
 			++*(int64_t *)ed_kv_value(e);
 			continue;
 		}
-		if ((rc = ed_kv_value_reserve(&v->kv, &e, (uint32_t)(8 + v->vb.len))))
+		if ((rc = ed_kv_value_reserve(kv, &e, (uint32_t)(8 + vb->len))))
 			break;
-		memcpy(ed_kv_value(e) + 8, v->vb.data, v->vb.len);
+		memcpy(ed_kv_value(e) + 8, vb->data, vb->len);
 		if (created) {
 			*(int64_t *)ed_kv_value(e) = 1;
-			atomic_fetch_add(&v->rows, 1);
+			atomic_fetch_add(rows, 1);
 		}
 	}
+	return rc;
+}
+
+static int view_push(struct ed_operator *op, struct ed_chunk *in)
+{
+	struct ed_view_rt *v = (struct ed_view_rt *)op;
+	const struct ed_catalog_obj *o = v->obj;
+	pthread_rwlock_wrlock(&v->lock);
+	int rc = store_apply(&v->kv, &v->kb, &v->vb, o->nkey, o->key, in, &v->rows);
 	pthread_rwlock_unlock(&v->lock);
 	atomic_fetch_add(&op->stats->rows_out, in->rows);
 	for (size_t s = 0; s < v->nsubs; s++)
@@ -1180,8 +1190,11 @@ static int explain(struct exec *x, const struct ed_sql_stmt *st)
 		struct ed_pull pq;
 		if ((rc = ed_bind_pull(&x->s->arena, &eng->cat, in->u.select, x->text, x->len, &pq, x->err)))
 			goto out;
-		ed_buf_printf(&b, "Pull query\n  -> %s %s\n", pq.lookup ? "Index lookup on the key of" : "Scan of",
-			      pq.view ? pq.view->name : "(no table)");
+		if (pq.agg)
+			ed_plan_explain(pq.agg, "Pull query (aggregated once over the view's rows)", &b);
+		else
+			ed_buf_printf(&b, "Pull query\n  -> %s %s\n", pq.lookup ? "Index lookup on the key of" : "Scan of",
+				      pq.view ? pq.view->name : "(no table)");
 	} else {
 		rc = xfail(x, in->loc, ED_SQLSTATE_NOT_SUPPORTED, "EXPLAIN shows CREATE MATERIALIZED VIEW, CREATE SINK AS and SELECT");
 		goto out;
@@ -1283,6 +1296,169 @@ static int pull_batch(struct exec *x, const struct ed_pull *q, struct ed_chunk *
 	return 0;
 }
 
+/* Every row of a store (with its multiplicity) through pull_batch. */
+static int pull_scan(struct exec *x, const struct ed_pull *q, struct ed_kv *kv, struct ed_chunk *in,
+		     struct ed_chunk *out, struct ed_value **rows, uint32_t *nrows, uint32_t *cap, uint32_t width)
+{
+	size_t pos = 0;
+	struct ed_kv_entry *e;
+	int rc = 0;
+	while (rc == 0 && (e = ed_kv_next(kv, &pos))) {
+		int64_t cnt = *(int64_t *)ed_kv_value(e);
+		for (int64_t k = 0; k < cnt && rc == 0; k++) {
+			uint32_t i = in->rows++;
+			ed_row_decode(ed_kv_value(e) + 8, e->vlen - 8, in, i, 0, in->ncols, NULL);
+			in->ops[i] = ED_OP_INSERT;
+			if (in->rows == in->cap)
+				rc = pull_batch(x, q, in, out, rows, nrows, cap, width);
+		}
+	}
+	if (rc == 0 && in->rows)
+		rc = pull_batch(x, q, in, out, rows, nrows, cap, width);
+	return rc;
+}
+
+/* The terminal of an aggregating pull query: the aggregation's changes
+ * applied to a private store. */
+struct collect_op {
+	struct ed_operator op;
+	const struct ed_query *q;
+	struct ed_kv kv;
+	struct ed_buf kb, vb;
+	_Atomic int64_t rows;
+};
+
+static int collect_push(struct ed_operator *op, struct ed_chunk *in)
+{
+	struct collect_op *c = (struct collect_op *)op;
+	return store_apply(&c->kv, &c->kb, &c->vb, c->q->nkey, c->q->key, in, &c->rows);
+}
+
+/* The one row of an aggregation without GROUP BY over no rows (COUNT 0,
+ * SUM NULL, ...), HAVING permitting, into row 0 of in. */
+static int pull_empty_aggregate(struct exec *x, const struct ed_query *aq, struct ed_chunk *in)
+{
+	struct ed_chunk ac;
+	struct ed_expr_error xe = {.row = -1};
+	if (ed_chunk_init(&ac, aq->agg.types, aq->agg.n, 1))
+		return xfail(x, UINT32_MAX, ED_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	int rc = 0;
+	ac.rows = 1;
+	ac.ops[0] = ED_OP_INSERT;
+	for (uint32_t k = 0; k < aq->nagg && rc == 0; k++) {
+		const struct ed_agg *ag = &aq->aggs[k].agg;
+		void *st = ed_calloc(1, ag->state_size ? ag->state_size : 1);
+		if (!st) {
+			rc = ED_ENOMEM;
+			break;
+		}
+		ag->init(ag, st);
+		rc = ag->result(ag, st, &ac.cols[k], 0, &ac.arena, &xe);
+		ag->fini(ag, st);
+		ed_free(st);
+	}
+	uint8_t sel[1] = {1};
+	if (rc == 0 && aq->having)
+		rc = ed_expr_filter(aq->having, &ac, sel, &xe);
+	for (uint32_t k = 0; k < aq->out.n && rc == 0 && sel[0]; k++)
+		rc = ed_expr_eval(aq->proj[k], &ac, NULL, &in->cols[k], &in->arena, &xe);
+	if (rc == 0 && sel[0]) {
+		in->rows = 1;
+		in->ops[0] = ED_OP_INSERT;
+	}
+	ed_chunk_fini(&ac);
+	if (rc == ED_ENOMEM)
+		return xfail(x, UINT32_MAX, ED_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	if (rc)
+		return xfail(x, UINT32_MAX, xe.sqlstate[0] ? xe.sqlstate : "XX000", "%s", xe.message);
+	return 0;
+}
+
+/* GROUP BY / aggregates / DISTINCT over a view: the bound aggregation's
+ * operators run once over the view's rows (read under its lock) into a
+ * private store, whose rows then go through ORDER BY / LIMIT. A row the
+ * aggregation rejects (overflow) fails the query. */
+static int pull_grouped(struct exec *x, const struct ed_pull *q, struct ed_view_rt *v, struct ed_chunk *in,
+			struct ed_chunk *out, struct ed_value **rows, uint32_t *nrows, uint32_t *cap, uint32_t width)
+{
+	const struct ed_query *aq = q->agg;
+	struct ed_pipe_stats stats;
+	memset(&stats, 0, sizeof(stats));
+	struct ed_operator *head = NULL, *tail = NULL;
+	struct collect_op col;
+	memset(&col, 0, sizeof(col));
+	col.op = (struct ed_operator){"collect", collect_push, noop_watermark, NULL, NULL, &stats};
+	col.q = aq;
+	ed_kv_init(&col.kv);
+	ed_buf_init(&col.kb);
+	ed_buf_init(&col.vb);
+	struct ed_chunk vin;
+	bool vin_ok = false;
+	char err[256] = "";
+	int rc = ed_ops_build(aq, &stats, &head, &tail, err, sizeof(err));
+	if (rc) {
+		rc = xfail(x, UINT32_MAX, rc == ED_ENOMEM ? ED_SQLSTATE_OUT_OF_MEMORY : "XX000", "%s", err);
+		goto out;
+	}
+	if (tail)
+		tail->next = &col.op;
+	struct ed_operator *first = head ? head : &col.op;
+	if ((rc = ed_chunk_init(&vin, aq->in.types, aq->in.n, ED_CHUNK_MAX_ROWS))) {
+		rc = xfail(x, UINT32_MAX, ED_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		goto out;
+	}
+	vin_ok = true;
+	pthread_rwlock_rdlock(&v->lock);
+	size_t pos = 0;
+	struct ed_kv_entry *e;
+	while (rc == 0 && (e = ed_kv_next(&v->kv, &pos))) {
+		int64_t cnt = *(int64_t *)ed_kv_value(e);
+		for (int64_t k = 0; k < cnt && rc == 0; k++) {
+			uint32_t i = vin.rows++;
+			ed_row_decode(ed_kv_value(e) + 8, e->vlen - 8, &vin, i, 0, vin.ncols, &vin.arena);
+			vin.ops[i] = ED_OP_INSERT;
+			if (vin.rows == vin.cap) {
+				rc = ed_op_push(first, &vin);
+				ed_chunk_reset(&vin);
+			}
+		}
+	}
+	if (rc == 0)
+		rc = ed_op_push(first, &vin);
+	pthread_rwlock_unlock(&v->lock);
+	if (rc) {
+		rc = xfail(x, UINT32_MAX, rc == ED_ENOMEM ? ED_SQLSTATE_OUT_OF_MEMORY : "XX000", "aggregation: %s",
+			   ed_err_str(rc));
+		goto out;
+	}
+	if (atomic_load(&stats.bad_rows)) {
+		const char *m = stats.last_error;
+		char state[6] = "22000";
+		if (strlen(m) > 7 && m[5] == ':') {
+			memcpy(state, m, 5);
+			m += 7;
+		}
+		rc = xfail(x, UINT32_MAX, state, "%s", m);
+		goto out;
+	}
+	if (aq->ngroup == 0 && atomic_load(&col.rows) == 0)
+		rc = pull_empty_aggregate(x, aq, in);
+	if (rc == 0 && in->rows)
+		rc = pull_batch(x, q, in, out, rows, nrows, cap, width);
+	if (rc == 0)
+		rc = pull_scan(x, q, &col.kv, in, out, rows, nrows, cap, width);
+out:
+	if (tail)
+		tail->next = NULL;
+	ed_op_free_chain(head);
+	if (vin_ok)
+		ed_chunk_fini(&vin);
+	ed_kv_fini(&col.kv);
+	ed_buf_fini(&col.kb);
+	ed_buf_fini(&col.vb);
+	return rc;
+}
+
 static int pull_query(struct exec *x, const struct ed_sql_select *sel)
 {
 	struct ed_engine *eng = x->s->eng;
@@ -1320,6 +1496,8 @@ static int pull_query(struct exec *x, const struct ed_sql_select *sel)
 	out_ok = true;
 	if (!q.view) {
 		rc = pull_batch(x, &q, &in, &out, &rows, &nrows, &cap, width);
+	} else if (q.agg) {
+		rc = pull_grouped(x, &q, ((struct ed_pipe *)q.view->rt)->view, &in, &out, &rows, &nrows, &cap, width);
 	} else {
 		struct ed_pipe *p = q.view->rt;
 		struct ed_view_rt *v = p->view;
@@ -1337,20 +1515,7 @@ static int pull_query(struct exec *x, const struct ed_sql_select *sel)
 			}
 			ed_buf_fini(&kb);
 		} else {
-			size_t pos = 0;
-			struct ed_kv_entry *e;
-			while (rc == 0 && (e = ed_kv_next(&v->kv, &pos))) {
-				int64_t cnt = *(int64_t *)ed_kv_value(e);
-				for (int64_t k = 0; k < cnt && rc == 0; k++) {
-					uint32_t i = in.rows++;
-					ed_row_decode(ed_kv_value(e) + 8, e->vlen - 8, &in, i, 0, in.ncols, NULL);
-					in.ops[i] = ED_OP_INSERT;
-					if (in.rows == in.cap)
-						rc = pull_batch(x, &q, &in, &out, &rows, &nrows, &cap, width);
-				}
-			}
-			if (rc == 0 && in.rows)
-				rc = pull_batch(x, &q, &in, &out, &rows, &nrows, &cap, width);
+			rc = pull_scan(x, &q, &v->kv, &in, &out, &rows, &nrows, &cap, width);
 		}
 		pthread_rwlock_unlock(&v->lock);
 	}

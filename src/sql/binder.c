@@ -1120,6 +1120,115 @@ static void find_lookup(struct bctx *c, const struct ed_sql_expr *e, struct ed_p
 	}
 }
 
+static int bind_limits(struct bctx *c, const struct ed_sql_select *sel, struct ed_pull *q)
+{
+	int rc;
+	if (sel->limit && (rc = const_int(c, sel->limit, "LIMIT", &q->limit)))
+		return rc;
+	if (sel->offset && (rc = const_int(c, sel->offset, "OFFSET", &q->offset)))
+		return rc;
+	return 0;
+}
+
+static int alloc_order(struct bctx *c, const struct ed_sql_select *sel, struct ed_pull *q)
+{
+	q->norder = sel->norder;
+	q->order = ed_arena_alloc(c->a, (q->norder + 1) * sizeof(*q->order));
+	q->desc = ed_arena_alloc(c->a, (q->norder + 1) * sizeof(bool));
+	q->nulls_first = ed_arena_alloc(c->a, (q->norder + 1) * sizeof(bool));
+	return q->order && q->desc && q->nulls_first ? 0 : oom(c);
+}
+
+/* A pull query with GROUP BY, HAVING, aggregates or DISTINCT: the SELECT
+ * without ORDER BY/LIMIT/OFFSET is bound as a continuous query over the
+ * view (q->agg; the engine runs its operators over the view's rows once),
+ * DISTINCT as GROUP BY of every target. ORDER BY then sorts the aggregated
+ * rows: by output name, position, an expression written as in the SELECT
+ * list, or an expression over the output columns. */
+static int bind_pull_grouped(struct bctx *c, struct ed_catalog *cat, const struct ed_sql_select *sel,
+			     struct ed_pull *q)
+{
+	int rc;
+	if (sel->nfrom != 1)
+		return fail(c, sel->loc, ED_SQLSTATE_NOT_SUPPORTED, "an aggregating pull query needs FROM view");
+	const struct ed_sql_from *f = sel->from[0];
+	const struct ed_sql_name *tn = &f->u.table;
+	struct ed_catalog_obj *v = tn->n == 1 ? ed_catalog_find(cat, tn->parts[0]) : NULL;
+	if (!v)
+		return fail(c, f->loc, ST_UNDEFINED_TABLE, "relation \"%s\" does not exist", tn->parts[tn->n - 1]);
+	if (v->kind != ED_OBJ_VIEW)
+		return fail(c, f->loc, ST_WRONG_OBJECT,
+			    "\"%s\" is a %s: pull queries read materialized views (create one over it)", v->name,
+			    ed_obj_kind_name(v->kind));
+	struct ed_sql_select s2 = *sel;
+	s2.norder = 0;
+	s2.order = NULL;
+	s2.limit = s2.offset = NULL;
+	s2.distinct = false;
+	if (sel->distinct) {
+		if (sel->ngroup || sel->having)
+			return fail(c, sel->loc, ED_SQLSTATE_NOT_SUPPORTED, "SELECT DISTINCT with GROUP BY or HAVING is not supported");
+		s2.ngroup = sel->ntargets;
+		s2.group = ed_arena_alloc(c->a, (sel->ntargets + 1) * sizeof(*s2.group));
+		if (!s2.group)
+			return oom(c);
+		for (uint32_t i = 0; i < sel->ntargets; i++) {
+			if (!sel->targets[i]->expr)
+				return fail(c, sel->targets[i]->loc, ED_SQLSTATE_NOT_SUPPORTED, "SELECT DISTINCT * is not supported");
+			if (has_aggregate(sel->targets[i]->expr))
+				return fail(c, sel->targets[i]->loc, ED_SQLSTATE_NOT_SUPPORTED,
+					    "SELECT DISTINCT with aggregates is not supported");
+			s2.group[i] = sel->targets[i]->expr;
+		}
+	}
+	struct ed_query *aq = ed_arena_alloc(c->a, sizeof(*aq));
+	if (!aq)
+		return oom(c);
+	if ((rc = ed_bind_query(c->a, cat, &s2, c->text, c->len, aq, c->err)))
+		return rc;
+	q->agg = aq;
+	q->view = v;
+	q->in = aq->out;
+	q->out = aq->out;
+	q->proj = ed_arena_alloc(c->a, (q->out.n + 1) * sizeof(*q->proj));
+	if (!q->proj)
+		return oom(c);
+	for (uint32_t k = 0; k < q->out.n; k++)
+		if (!(q->proj[k] = ed_expr_column(c->a, k, q->out.types[k])))
+			return oom(c);
+	if ((rc = alloc_order(c, sel, q)))
+		return rc;
+	c->scope = &q->out;
+	c->qual = NULL;
+	c->mode = MODE_NOAGG;
+	for (uint32_t i = 0; i < q->norder; i++) {
+		const struct ed_sql_order_item *o = sel->order[i];
+		const struct ed_sql_expr *e = o->expr;
+		q->desc[i] = o->desc;
+		q->nulls_first[i] = o->nulls == ED_SQL_NULLS_FIRST || (o->nulls == ED_SQL_NULLS_DEFAULT && o->desc);
+		if (e->kind == ED_SQL_E_INT) {
+			if (e->u.i < 1 || e->u.i > (int64_t)q->out.n)
+				return fail(c, e->loc, "42P10", "ORDER BY position %lld is not in select list", (long long)e->u.i);
+			q->order[i] = q->proj[e->u.i - 1];
+			continue;
+		}
+		const char *et = ast_text(c, e);
+		if (!et)
+			return oom(c);
+		int32_t found = -1;
+		for (uint32_t k = 0; k < q->out.n && found < 0; k++)
+			if (strcmp(q->out.names[k], et) == 0 || strcmp(aq->proj_text[k], et) == 0)
+				found = (int32_t)k;
+		if (found >= 0) {
+			q->order[i] = q->proj[found];
+			continue;
+		}
+		if (!(q->order[i] = bind(c, e, &rc)))
+			return rc;
+	}
+	return bind_limits(c, sel, q);
+}
+
 int ed_bind_pull(struct ed_arena *arena, struct ed_catalog *cat, const struct ed_sql_select *sel,
 		 const char *text, size_t len, struct ed_pull *q, struct ed_sql_error *err)
 {
@@ -1130,9 +1239,11 @@ int ed_bind_pull(struct ed_arena *arena, struct ed_catalog *cat, const struct ed
 	if (sel->nfrom > 1 || (sel->nfrom == 1 && sel->from[0]->kind != ED_SQL_FROM_TABLE))
 		return fail(&c, sel->from[0]->loc, ED_SQLSTATE_NOT_SUPPORTED,
 			    "a pull query reads one materialized view (joins, subqueries and window functions run in CREATE MATERIALIZED VIEW)");
-	if (sel->ngroup || sel->having || sel->distinct)
-		return fail(&c, sel->loc, ED_SQLSTATE_NOT_SUPPORTED,
-			    "GROUP BY, HAVING and DISTINCT in pull queries are not supported yet: put them in a materialized view");
+	bool grouped = sel->ngroup || sel->having || sel->distinct;
+	for (uint32_t i = 0; i < sel->ntargets && !grouped; i++)
+		grouped = sel->targets[i]->expr && has_aggregate(sel->targets[i]->expr);
+	if (grouped)
+		return bind_pull_grouped(&c, cat, sel, q);
 	if (sel->nfrom == 1) {
 		const struct ed_sql_from *f = sel->from[0];
 		const struct ed_sql_name *tn = &f->u.table;
@@ -1172,12 +1283,8 @@ int ed_bind_pull(struct ed_arena *arena, struct ed_catalog *cat, const struct ed
 	int32_t *refs;
 	if ((rc = bind_targets(&c, sel, &q->out, &q->proj, &texts, &refs)))
 		return rc;
-	q->norder = sel->norder;
-	q->order = ed_arena_alloc(arena, (q->norder + 1) * sizeof(*q->order));
-	q->desc = ed_arena_alloc(arena, (q->norder + 1) * sizeof(bool));
-	q->nulls_first = ed_arena_alloc(arena, (q->norder + 1) * sizeof(bool));
-	if (!q->order || !q->desc || !q->nulls_first)
-		return oom(&c);
+	if ((rc = alloc_order(&c, sel, q)))
+		return rc;
 	for (uint32_t i = 0; i < q->norder; i++) {
 		const struct ed_sql_order_item *o = sel->order[i];
 		const struct ed_sql_expr *e = o->expr;
@@ -1202,9 +1309,5 @@ int ed_bind_pull(struct ed_arena *arena, struct ed_catalog *cat, const struct ed
 		if (!(q->order[i] = bind(&c, e, &rc)))
 			return rc;
 	}
-	if (sel->limit && (rc = const_int(&c, sel->limit, "LIMIT", &q->limit)))
-		return rc;
-	if (sel->offset && (rc = const_int(&c, sel->offset, "OFFSET", &q->offset)))
-		return rc;
-	return 0;
+	return bind_limits(&c, sel, q);
 }

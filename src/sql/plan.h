@@ -103,7 +103,8 @@ struct ed_query {
 	bool input_is_view;
 };
 
-/* A bound pull query: SELECT ... FROM view [WHERE] [ORDER BY] [LIMIT]. */
+/* A bound pull query: SELECT ... FROM view [WHERE] [GROUP BY] [HAVING]
+ * [ORDER BY] [LIMIT]. */
 struct ed_pull {
 	struct ed_catalog_obj *view;
 	struct ed_schema in;      /* the view's columns */
@@ -119,6 +120,11 @@ struct ed_pull {
 	/* When WHERE fixes every key column with `key = constant`, the key
 	 * values to look up (in the view's key order); NULL otherwise. */
 	struct ed_value *lookup;
+	/* GROUP BY / aggregates / DISTINCT: the SELECT as a continuous query
+	 * over the view, run once over its rows; in, out are then its output
+	 * columns, proj the identity, where NULL (it is inside agg), order over
+	 * the output. NULL for a plain pull query. */
+	struct ed_query *agg;
 };
 
 /* Binding. All errors fill err (SQLSTATE, position against text) and return
