@@ -40,6 +40,8 @@ static inline int64_t ed_floormod(int64_t a, int64_t b) { return a - ed_floordiv
  * 9999 when parsing, any int64 when computing). */
 #define ED_TS_MIN_YEAR 1
 #define ED_TS_MAX_YEAR 9999
+#define ED_TS_MIN_US INT64_C(-62135596800000000) /* 0001-01-01 00:00:00 */
+#define ED_TS_MAX_US INT64_C(253402300800000000) /* 10000-01-01, exclusive */
 
 /* Parse an ISO-8601 / PostgreSQL timestamp: "YYYY-MM-DD[( |T)hh:mm[:ss[.f]]]
  * [Z|(+|-)hh[[:]mm]]" with optional surrounding spaces. *has_zone tells

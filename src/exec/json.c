@@ -553,7 +553,7 @@ static int store_number(struct jp *j, const struct ed_json_node *nd, struct ed_v
 			if (rc)
 				return jfail(j, "22003", "field %s: number out of range", colname(nd));
 			if (t == ED_TYPE_TIMESTAMP || t == ED_TYPE_TIMESTAMPTZ) {
-				if (d > (ed_dec)INT64_MAX || d < (ed_dec)INT64_MIN)
+				if (d >= (ed_dec)ED_TS_MAX_US || d < (ed_dec)ED_TS_MIN_US)
 					return jfail(j, "22008", "field %s: timestamp out of range",
 						     colname(nd));
 				ED_VEC(v, int64_t)[r] = (int64_t)d;
@@ -571,7 +571,7 @@ static int store_number(struct jp *j, const struct ed_json_node *nd, struct ed_v
 		}
 		if (t == ED_TYPE_TIMESTAMP || t == ED_TYPE_TIMESTAMPTZ) {
 			int64_t us;
-			if (__builtin_mul_overflow(x, 1000, &us))
+			if (__builtin_mul_overflow(x, 1000, &us) || us < ED_TS_MIN_US || us >= ED_TS_MAX_US)
 				return jfail(j, "22008", "field %s: timestamp out of range", colname(nd));
 			ED_VEC(v, int64_t)[r] = us;
 		} else if (t == ED_TYPE_INT16) {

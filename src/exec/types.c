@@ -222,7 +222,8 @@ ed_dec ed_dec_pow10(int n)
 		ed_dec p = 1;
 		for (int i = 0; i <= 38; i++) {
 			tab[i] = p;
-			p *= 10;
+			if (i < 38)
+				p *= 10;
 		}
 		ready = true;
 	}
