@@ -20,9 +20,11 @@
  *     non-idle partitions of (max event time seen - delay); when every
  *     partition is idle it is the maximum of them.
  *  2. A record whose event time is below the combined watermark (as of the
- *     record before it) is late: counted, optionally written to the
- *     late-events topic with the reason in header "eddy.reason", never
- *     aggregated.
+ *     record before it) is late: never aggregated; counted and optionally
+ *     written to the late-events topic (reason in header "eddy.reason")
+ *     once per source record, by the first of the source's pipelines to
+ *     reach it (claim_record), however many pipelines read the source.
+ *     Undecodable records likewise (dead-letter topic).
  *  3. A statement that fails changes nothing: objects are added to the
  *     catalog, persisted and started only after binding and planning
  *     succeeded. */
@@ -65,9 +67,16 @@ struct ed_worker {
 	struct ed_engine *eng;
 };
 
+/* A source's shared runtime: counters for SHOW SOURCES and metrics, and
+ * per partition the next offset no pipeline has yet claimed. Every pipeline
+ * reading the source reads every record, but only the first to reach a
+ * record (claim_record) counts it and routes it to the late or dead-letter
+ * topic, so counts and side outputs are once per source record. */
 struct ed_source_rt {
 	_Atomic int64_t records, late, bad;
 	_Atomic int64_t watermark_us;
+	_Atomic int64_t *claimed; /* [nclaimed], set by the first pipeline built */
+	int32_t nclaimed;
 };
 
 struct sub {
@@ -91,14 +100,21 @@ struct ed_view_rt {
 	_Atomic int64_t rows;
 };
 
+/* A sink: one JSON object per row. Rows go to the partition chosen by the
+ * hash of their key columns (the view's or query's group key; the whole
+ * row when there is none), so every change of one key lands in one
+ * partition, in order; the record key is the key columns as a JSON object
+ * (none without a key). One batch per partition per chunk. */
 struct ed_sink_rt {
 	struct ed_operator op;
 	struct ed_topic *topic;
-	struct ed_batch_builder bb;
-	struct ed_buf line;
+	int32_t nparts;
+	struct ed_batch_builder *bbs; /* [nparts] */
+	struct ed_buf line, key, hk;
 	const struct ed_schema *schema;
+	uint32_t nkey;
+	const uint32_t *keycols;
 	bool changelog;
-	int32_t next_part;
 	struct ed_engine *eng;
 };
 
@@ -164,6 +180,37 @@ void ed_engine_options_defaults(struct ed_engine_options *opts)
 	opts->workers = 2;
 	opts->idle_timeout_ms = 5000;
 	opts->read_bytes = 1u << 20;
+}
+
+static void source_rt_free(struct ed_source_rt *s)
+{
+	if (!s)
+		return;
+	ed_free(s->claimed);
+	ed_free(s);
+}
+
+/* True for the first pipeline to reach offset off of partition part (see
+ * struct ed_source_rt). Partitions added after the first pipeline was
+ * built are not deduplicated. */
+static bool claim_record(struct ed_source_rt *s, int32_t part, int64_t off)
+{
+	if (part >= s->nclaimed)
+		return true;
+	int64_t cur = atomic_load(&s->claimed[part]);
+	while (off >= cur)
+		if (atomic_compare_exchange_weak(&s->claimed[part], &cur, off + 1))
+			return true;
+	return false;
+}
+
+/* The source's watermark shown to users is the highest any of its
+ * pipelines has reached (they agree but for timing). */
+static void source_wm_raise(struct ed_source_rt *s, int64_t wm)
+{
+	int64_t cur = atomic_load(&s->watermark_us);
+	while (wm > cur && !atomic_compare_exchange_weak(&s->watermark_us, &cur, wm))
+		;
 }
 
 /* ---- topics ------------------------------------------------------------------------- */
@@ -316,6 +363,8 @@ static int sink_push(struct ed_operator *op, struct ed_chunk *in)
 	int64_t ts = ed_wall_ms();
 	for (uint32_t i = 0; i < in->rows && rc == 0; i++) {
 		ed_buf_reset(&s->line);
+		ed_buf_reset(&s->key);
+		ed_buf_reset(&s->hk);
 		ed_buf_put_u8(&s->line, '{');
 		for (uint32_t c = 0; c < in->ncols; c++) {
 			struct ed_value v;
@@ -329,18 +378,37 @@ static int sink_push(struct ed_operator *op, struct ed_chunk *in)
 		if (s->changelog)
 			ed_buf_printf(&s->line, ",\"op\":\"%s\"", op_name(in->ops[i]));
 		ed_buf_put_u8(&s->line, '}');
-		if (s->line.err)
+		if (s->nkey) {
+			ed_buf_put_u8(&s->key, '{');
+			for (uint32_t k = 0; k < s->nkey; k++) {
+				struct ed_value v;
+				uint32_t c = s->keycols[k];
+				ed_row_get(&in->cols[c], i, &v);
+				if (k)
+					ed_buf_put_u8(&s->key, ',');
+				ed_out_json_string(&s->key, s->schema->names[c], strlen(s->schema->names[c]));
+				ed_buf_put_u8(&s->key, ':');
+				ed_out_json_value(&s->key, &v);
+			}
+			ed_buf_put_u8(&s->key, '}');
+			ed_row_encode(&s->hk, in, i, s->keycols, s->nkey);
+		} else
+			ed_row_encode(&s->hk, in, i, NULL, in->ncols);
+		if (s->line.err || s->key.err || s->hk.err) {
 			rc = ED_ENOMEM;
-		else
-			rc = ed_batch_builder_add(&s->bb, ts, NULL, -1, s->line.data, (int32_t)s->line.len, NULL, 0);
-		if (rc == 0 && ed_batch_builder_size(&s->bb) > (512u << 10)) {
-			rc = append_batch(s->topic, s->next_part, &s->bb);
-			s->next_part = (s->next_part + 1) % ed_topic_partition_count(s->topic);
+			break;
 		}
+		int32_t part = (int32_t)(ed_kv_hash(s->hk.data, s->hk.len) % (uint64_t)s->nparts);
+		struct ed_batch_builder *bb = &s->bbs[part];
+		rc = ed_batch_builder_add(bb, ts, s->nkey ? s->key.data : NULL, s->nkey ? (int32_t)s->key.len : -1,
+					  s->line.data, (int32_t)s->line.len, NULL, 0);
+		if (rc == 0 && ed_batch_builder_size(bb) > (512u << 10))
+			rc = append_batch(s->topic, part, bb);
 	}
-	if (rc == 0 && s->bb.count) {
-		rc = append_batch(s->topic, s->next_part, &s->bb);
-		s->next_part = (s->next_part + 1) % ed_topic_partition_count(s->topic);
+	for (int32_t part = 0; part < s->nparts; part++) {
+		int prc = s->bbs[part].count ? append_batch(s->topic, part, &s->bbs[part]) : 0;
+		if (rc == 0)
+			rc = prc;
 	}
 	atomic_fetch_add(&op->stats->rows_out, in->rows);
 	if (rc)
@@ -351,8 +419,12 @@ static int sink_push(struct ed_operator *op, struct ed_chunk *in)
 static void sink_free(struct ed_operator *op)
 {
 	struct ed_sink_rt *s = (struct ed_sink_rt *)op;
-	ed_batch_builder_fini(&s->bb);
+	for (int32_t i = 0; s->bbs && i < s->nparts; i++)
+		ed_batch_builder_fini(&s->bbs[i]);
+	ed_free(s->bbs);
 	ed_buf_fini(&s->line);
+	ed_buf_fini(&s->key);
+	ed_buf_fini(&s->hk);
 	if (s->topic)
 		ed_topic_unref(s->topic);
 	ed_free(s);
@@ -428,36 +500,44 @@ static int flush_chunk(struct ed_pipe *p)
 }
 
 /* One record into the pipeline's chunk. */
-static int take_record(struct ed_pipe *p, struct part_state *ps, const struct ed_record *rec, int64_t now,
-		       int64_t *cur_wm)
+static int take_record(struct ed_pipe *p, int32_t part, struct part_state *ps, const struct ed_record *rec,
+		       int64_t now, int64_t *cur_wm)
 {
 	char why[300];
 	uint32_t r = p->chunk.rows;
+	bool mine = claim_record(p->srt, part, rec->offset);
 	atomic_fetch_add(&p->stats.rows_in, 1);
-	atomic_fetch_add(&p->srt->records, 1);
+	if (mine)
+		atomic_fetch_add(&p->srt->records, 1);
 	if (ed_decode_record(&p->dec, rec->value, rec->value_len < 0 ? 0 : (size_t)rec->value_len, &p->chunk, r,
 			     why, sizeof(why)) != 0) {
 		atomic_fetch_add(&p->stats.bad_records, 1);
-		atomic_fetch_add(&p->srt->bad, 1);
 		snprintf(p->stats.last_error, sizeof(p->stats.last_error), "offset %lld: %.200s", (long long)rec->offset, why);
-		side_output(p, p->dlq_topic, rec, why);
+		if (mine) {
+			atomic_fetch_add(&p->srt->bad, 1);
+			side_output(p, p->dlq_topic, rec, why);
+		}
 		return 0;
 	}
 	int32_t tc = p->src->source.time_col;
 	if (tc >= 0) {
 		if (p->chunk.cols[tc].nulls[r]) {
 			atomic_fetch_add(&p->stats.bad_records, 1);
-			atomic_fetch_add(&p->srt->bad, 1);
-			side_output(p, p->dlq_topic, rec, "event time is NULL");
+			if (mine) {
+				atomic_fetch_add(&p->srt->bad, 1);
+				side_output(p, p->dlq_topic, rec, "event time is NULL");
+			}
 			return 0;
 		}
 		int64_t ts = ED_VEC(&p->chunk.cols[tc], int64_t)[r];
 		if (ts < *cur_wm) {
 			atomic_fetch_add(&p->stats.late, 1);
-			atomic_fetch_add(&p->srt->late, 1);
-			snprintf(why, sizeof(why), "late event: event time %lld us is behind the watermark %lld us",
-				 (long long)ts, (long long)*cur_wm);
-			side_output(p, p->late_topic, rec, why);
+			if (mine) {
+				atomic_fetch_add(&p->srt->late, 1);
+				snprintf(why, sizeof(why), "late event: event time %lld us is behind the watermark %lld us",
+					 (long long)ts, (long long)*cur_wm);
+				side_output(p, p->late_topic, rec, why);
+			}
 			return 0;
 		}
 		if (!ps->seen || ts > ps->max_ts) {
@@ -507,7 +587,7 @@ static bool pipe_step(struct ed_pipe *p)
 			struct ed_record rec;
 			while (!control && rc == 0 && ed_record_iter_next(&it, &rec) == 1)
 				if (rec.offset >= ps->next)
-					rc = take_record(p, ps, &rec, now, &cur_wm);
+					rc = take_record(p, i, ps, &rec, now, &cur_wm);
 			off += (size_t)it.bi.size;
 			ed_record_iter_fini(&it);
 			if (last + 1 > ps->next)
@@ -518,7 +598,7 @@ static bool pipe_step(struct ed_pipe *p)
 		rc = flush_chunk(p);
 	if (rc == 0 && p->src->source.time_col >= 0) {
 		int64_t wm = combined_wm(p, now);
-		atomic_store(&p->srt->watermark_us, wm);
+		source_wm_raise(p->srt, wm);
 		rc = pipe_watermark(p, wm);
 	}
 	if (rc)
@@ -615,16 +695,26 @@ static int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct 
 			goto fail;
 		}
 		s->op = (struct ed_operator){"sink", sink_push, noop_watermark, sink_free, NULL, &p->stats};
-		ed_batch_builder_init(&s->bb, ED_CODEC_NONE);
 		ed_buf_init(&s->line);
+		ed_buf_init(&s->key);
+		ed_buf_init(&s->hk);
 		s->schema = out_schema;
 		s->changelog = obj->query ? !obj->query->append_only : !in->append_only;
+		s->nkey = obj->query ? obj->query->nkey : in->nkey;
+		s->keycols = obj->query ? obj->query->key : in->key;
 		p->sink = s;
 		p->term = &s->op;
 		if (!(s->topic = topic_open(eng, obj->sink.topic, obj->sink.partitions, err, errlen))) {
 			rc = ED_EINVAL;
 			goto fail;
 		}
+		s->nparts = ed_topic_partition_count(s->topic);
+		if (s->nparts <= 0 || !(s->bbs = ed_calloc((size_t)s->nparts, sizeof(*s->bbs)))) {
+			rc = ED_ENOMEM;
+			goto fail;
+		}
+		for (int32_t i = 0; i < s->nparts; i++)
+			ed_batch_builder_init(&s->bbs[i], ED_CODEC_NONE);
 	}
 	if (p->tail)
 		p->tail->next = p->term;
@@ -650,6 +740,15 @@ static int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct 
 		if (!p->parts) {
 			rc = ED_ENOMEM;
 			goto fail;
+		}
+		if (!p->srt->claimed) {
+			/* Before any pipeline of the source runs: no race. */
+			p->srt->claimed = ed_calloc((size_t)p->nparts, sizeof(*p->srt->claimed));
+			if (!p->srt->claimed) {
+				rc = ED_ENOMEM;
+				goto fail;
+			}
+			p->srt->nclaimed = p->nparts;
 		}
 		int64_t now = now_ms(eng);
 		for (int32_t i = 0; i < p->nparts; i++) {
@@ -1053,7 +1152,7 @@ static int drop_object(struct exec *x, const struct ed_sql_stmt *st)
 		return rc;
 	}
 	if (o->kind == ED_OBJ_SOURCE)
-		ed_free(o->rt);
+		source_rt_free(o->rt);
 	else {
 		pipe_stop(o->rt);
 		pipe_free(o->rt);
@@ -1747,7 +1846,7 @@ void ed_engine_close(struct ed_engine *eng)
 		v[k++] = o;
 	while (v && k-- > 0) {
 		if (v[k]->kind == ED_OBJ_SOURCE)
-			ed_free(v[k]->rt);
+			source_rt_free(v[k]->rt);
 		else
 			pipe_free(v[k]->rt);
 		v[k]->rt = NULL;

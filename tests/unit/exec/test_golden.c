@@ -16,6 +16,8 @@
  *                              partition of TOPIC (which must exist: a
  *                              CREATE SOURCE creates its topic). A line
  *                              "key=K<TAB>value" sets the record key.
+ *   settle                     wait until every pipeline has consumed its
+ *                              input (so the next produce is a later read).
  *   clock +MS                  advance the engine's clock by MS
  *                              milliseconds (idle partitions), then wait
  *                              for the pipelines to act on it.
@@ -370,6 +372,8 @@ static void run_file(struct golden *g)
 			run_statement(g, line, w3);
 		} else if (strcmp(w1, "produce") == 0 && w2[0] && w3[0]) {
 			run_produce(g, line, w2, atoi(w3));
+		} else if (strcmp(w1, "settle") == 0) {
+			settle(g, line);
 		} else if (strcmp(w1, "clock") == 0 && w2[0] == '+') {
 			g->now += atoll(w2 + 1);
 			settle(g, line);
