@@ -82,6 +82,7 @@ static void test_csv(void **state)
 		assert_string_equal(first, cellv(&c, k, 1, &b2));
 		ed_buf_fini(&b2);
 	}
+	ed_csv_decoder_fini(&d);
 	assert_int_not_equal(ed_csv_decoder_init(&d, cols4, 4, '"', &err), 0);
 	ed_csv_decoder_fini(&d);
 	ed_chunk_fini(&c);
