@@ -5,7 +5,7 @@
 # v0 body (KIP-511). The server keeps serving kcat throughout.
 set -euo pipefail
 EDDY=${EDDY:?EDDY must point to the eddy binary}
-T=$(mktemp -d /tmp/eddy-kafka-bad-XXXXXX)
+T=$(mktemp -d "${TMPDIR:-/tmp}/kafka-it-bad-XXXXXX")
 PIDS=()
 cleanup() {
 	exec 3>&- 2>/dev/null || true

@@ -9,7 +9,7 @@ BUILD=${EDDY_BUILD:?EDDY_BUILD must point to the build directory}
 CLIENT=$BUILD/it_kafka_client
 [ -x "$CLIENT" ] || { echo "missing $CLIENT" >&2; exit 1; }
 KILLS=${KAFKA_CRASH_KILLS:-20}
-T=$(mktemp -d /tmp/eddy-kafka-crash-XXXXXX)
+T=$(mktemp -d "${TMPDIR:-/tmp}/kafka-it-crash-XXXXXX")
 PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done

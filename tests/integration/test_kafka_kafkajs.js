@@ -19,7 +19,7 @@ let kafka;
 
 function startServer() {
   return new Promise((resolve, reject) => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eddy-kafka-js-'));
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-it-js-'));
     server = spawn(EDDY, ['server', '--data-dir', dataDir, '--bind', '127.0.0.1',
       '--kafka-port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';

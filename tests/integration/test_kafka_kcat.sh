@@ -5,7 +5,7 @@
 # reads every record exactly once. Loopback only, temp data dir, free port.
 set -euo pipefail
 EDDY=${EDDY:?EDDY must point to the eddy binary}
-T=$(mktemp -d /tmp/eddy-kafka-kcat-XXXXXX)
+T=$(mktemp -d "${TMPDIR:-/tmp}/kafka-it-kcat-XXXXXX")
 PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
@@ -70,7 +70,10 @@ done
 [ -n "$ok" ] || { cat "$T/member1.err" "$T/member2.err" >&2; fail "group did not split 4 partitions over 2 members"; }
 echo "group split: [$a1] [$a2]"
 M=20000
-seq 1 $M | sed 's/^/g/' | timeout 60 kcat -b "$B" -P -t group_topic || fail "produce group records"
+# keyed, so that the records spread over every partition (keyless records
+# stick to one partition for a while: librdkafka's sticky partitioner)
+seq 1 $M | awk '{ printf "k%d:g%d\n", $1, $1 }' | timeout 60 kcat -b "$B" -P -t group_topic -K: \
+	|| fail "produce group records"
 for _ in $(seq 300); do
 	total=$(cat "$T/member1.out" "$T/member2.out" | wc -l)
 	[ "$total" -ge $M ] && break

@@ -9,7 +9,7 @@ EDDY=${EDDY:?EDDY must point to the eddy binary}
 BUILD=${EDDY_BUILD:?EDDY_BUILD must point to the build directory}
 CLIENT=$BUILD/it_kafka_client
 [ -x "$CLIENT" ] || { echo "missing $CLIENT (librdkafka not found at configure time?)" >&2; exit 1; }
-T=$(mktemp -d /tmp/eddy-kafka-rdk-XXXXXX)
+T=$(mktemp -d "${TMPDIR:-/tmp}/kafka-it-rdk-XXXXXX")
 PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done

@@ -92,7 +92,7 @@ static void test_sequences(void **state)
 	(void)state;
 	struct env e;
 	int64_t off;
-	snprintf(e.dir, sizeof(e.dir), "/tmp/eddy-test-prodstate-%d", (int)getpid());
+	snprintf(e.dir, sizeof(e.dir), "/tmp/kafka-unit-prodstate-%d", (int)getpid());
 	snprintf(e.state, sizeof(e.state), "%s/kafka", e.dir);
 	ed_io_remove_tree(e.dir);
 	assert_int_equal(ed_io_mkdirs(e.state, 0755), 0);
