@@ -573,13 +573,26 @@ void ed_http_route(struct ed_hreq *req)
 		get ? ed_http_handle_metrics(req) : method_not_allowed(req);
 		return;
 	}
-	char *copy = ed_arena_strndup(&c->arena, req->path, strlen(req->path));
+	/* Split the raw path, then decode each segment: an encoded '/' stays
+	 * inside its segment (and then fails name validation). */
+	const char *raw = c->target;
+	const char *q = strchr(raw, '?');
+	char *copy = ed_arena_strndup(&c->arena, raw, q ? (size_t)(q - raw) : strlen(raw));
 	if (!copy) {
 		ed_hconn_error(c, 503, "no_memory", "out of memory");
 		return;
 	}
 	char *seg[5];
 	int n = split_path(copy, seg, 4);
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(seg[i]);
+		char *d = ed_arena_alloc(&c->arena, l + 1);
+		if (!d || !ed_http_url_decode(seg[i], l, false, d, l + 1)) {
+			ed_hconn_error(c, 400, "bad_request", "bad path segment");
+			return;
+		}
+		seg[i] = d;
+	}
 	if (n >= 2 && !strcmp(seg[0], "v1")) {
 		if (n == 2 && !strcmp(seg[1], "sql")) {
 			post ? ed_http_handle_sql(req) : method_not_allowed(req);

@@ -204,7 +204,8 @@ static void sql_error(struct ed_hconn *c, int status, const struct ed_sql_error 
 {
 	struct ed_buf b;
 	ed_buf_init(&b);
-	ed_buf_append(&b, "{\"error\":{\"code\":\"sql_error\",\"sqlstate\":", 39);
+	static const char head[] = "{\"error\":{\"code\":\"sql_error\",\"sqlstate\":";
+	ed_buf_append(&b, head, sizeof(head) - 1);
 	ed_hjson_put_text(&b, e->sqlstate, strlen(e->sqlstate));
 	ed_buf_printf(&b, ",\"position\":%u,\"message\":", e->pos);
 	ed_hjson_put_text(&b, e->msg, strlen(e->msg));
