@@ -7,6 +7,8 @@
 #include "cli/cli.h"
 #include "server/server.h"
 
+int ed_cmd_sql(int argc, char **argv); /* cmd_sql.c */
+
 struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -18,6 +20,7 @@ static const struct command commands[] = {
 	{ "topic", ed_cmd_topic, "create, list, describe, alter and delete topics" },
 	{ "produce", ed_cmd_produce, "append lines from stdin to a topic" },
 	{ "consume", ed_cmd_consume, "print the records of a topic" },
+	{ "sql", ed_cmd_sql, "run SQL against a server's PostgreSQL-protocol port" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
