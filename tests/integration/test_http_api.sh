@@ -252,7 +252,10 @@ expect 404 GET "/v1/topics/ev/records?partition=9"
 expect 200 GET /v1/topics/ev
 [[ $(jget "[p['end_offset'] for p in d['partitions']]") == "$before" ]] || fail "413/404 appended records"
 # keep-alive: several requests on one connection
-[[ $(curl -s -o /dev/null -w '%{num_connects}\n' "http://127.0.0.1:$PORT/healthz" "http://127.0.0.1:$PORT/readyz" "http://127.0.0.1:$PORT/v1/topics" | paste -sd+ | bc 2>/dev/null || echo 1) ]]
+conns=$(curl -s -o /dev/null -o /dev/null -o /dev/null -w '%{http_code} %{num_connects}\n' \
+	"http://127.0.0.1:$PORT/healthz" "http://127.0.0.1:$PORT/readyz" "http://127.0.0.1:$PORT/v1/topics" |
+	awk '$1 == 200 { ok++ } { c += $2 } END { print ok "/" c }')
+[[ $conns == 3/1 ]] || fail "keep-alive: 3 answers on 1 connection expected, got $conns"
 
 step "/metrics parses as Prometheus text"
 expect 200 GET /metrics
