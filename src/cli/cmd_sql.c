@@ -218,7 +218,7 @@ static void print_table(const struct table *t)
 				if (j + 1 < t->ncols)
 					pad(w[j] - cw);
 			}
-			if (j + 1 < t->ncols || numeric_oid(t->oids[j]))
+			if (j + 1 < t->ncols)
 				printf(" ");
 		}
 		printf("\n");
