@@ -19,12 +19,16 @@
  *  1. A source's combined watermark never decreases; it is the minimum over
  *     non-idle partitions of (max event time seen - delay); when every
  *     partition is idle it is the maximum of them.
- *  2. A record whose event time is below the combined watermark (as of the
- *     record before it) is late: never aggregated; counted and optionally
- *     written to the late-events topic (reason in header "eddy.reason")
- *     once per source record, by the first of the source's pipelines to
- *     reach it (claim_record), however many pipelines read the source.
- *     Undecodable records likewise (dead-letter topic).
+ *  2. A record whose event time is below its partition's watermark or the
+ *     combined one (as of the record before it) is late. The combined
+ *     watermark passes a partition's only when idle partitions are skipped,
+ *     so, idleness aside, lateness depends on each partition's own record
+ *     order, not on how reads of partitions interleave: every pipeline of a
+ *     source takes the same decision. A late record is never aggregated; it
+ *     is counted and optionally written to the late-events topic (reason in
+ *     header "eddy.reason") once per source record, by the first of the
+ *     source's pipelines to reach it (claim_record). Undecodable records
+ *     likewise (dead-letter topic).
  *  3. A statement that fails changes nothing: objects are added to the
  *     catalog, persisted and started only after binding and planning
  *     succeeded. */
@@ -530,12 +534,15 @@ static int take_record(struct ed_pipe *p, int32_t part, struct part_state *ps, c
 			return 0;
 		}
 		int64_t ts = ED_VEC(&p->chunk.cols[tc], int64_t)[r];
-		if (ts < *cur_wm) {
+		int64_t limit = *cur_wm;
+		if (ps->seen && ps->max_ts - p->src->source.wm_delay_us > limit)
+			limit = ps->max_ts - p->src->source.wm_delay_us;
+		if (ts < limit) {
 			atomic_fetch_add(&p->stats.late, 1);
 			if (mine) {
 				atomic_fetch_add(&p->srt->late, 1);
 				snprintf(why, sizeof(why), "late event: event time %lld us is behind the watermark %lld us",
-					 (long long)ts, (long long)*cur_wm);
+					 (long long)ts, (long long)limit);
 				side_output(p, p->late_topic, rec, why);
 			}
 			return 0;
