@@ -622,7 +622,8 @@ int ed_pgw_param_sql(uint32_t oid, int16_t format, const struct ed_pgw_param *p,
 	}
 	const char *type = ed_pgw_oid_sql_type(oid);
 	size_t n = (size_t)p->len;
-	if (memchr(p->data ? (const void *)p->data : "", 0, p->data ? n : 0)) {
+	bool textual = format == ED_PGW_FMT_TEXT || oid == ED_PGW_OID_TEXT || oid == ED_PGW_OID_VARCHAR;
+	if (textual && p->data && memchr(p->data, 0, n)) {
 		snprintf(sqlstate, 6, "22021");
 		snprintf(err, errlen, "invalid byte sequence for encoding \"UTF8\": 0x00");
 		return ED_EINVAL;
