@@ -467,7 +467,9 @@ int ed_pg_client_query(struct ed_pg_client *c, const char *sql, const struct ed_
 			continue;
 		}
 		if (rc) {
-			set_err(err, "08006", rc == ED_EPROTO ? "protocol error" : "connection lost");
+			/* Keep a FATAL error the server sent before closing. */
+			if (result != ED_EINVAL)
+				set_err(err, "08006", rc == ED_EPROTO ? "protocol error" : "connection lost");
 			result = rc == ED_EPROTO ? ED_EPROTO : ED_EIO;
 			break;
 		}
