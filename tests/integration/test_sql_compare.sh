@@ -47,6 +47,9 @@ CREATE TABLE e_session(k TEXT, ws INTEGER, we INTEGER, n INTEGER, s INTEGER, lo 
 .import $T/out/hop_v.csv e_hop
 .import $T/out/session_v.csv e_session
 CREATE INDEX late_id ON late(id);
+CREATE INDEX e_tumble_key ON e_tumble(k, ws, we);
+CREATE INDEX e_hop_key ON e_hop(k, ws, we);
+CREATE INDEX e_session_key ON e_session(k, ws, we);
 -- Lateness, computed independently: an event is late when its time is
 -- behind its partition's watermark (max earlier time there - 5 s); with no
 -- idle partitions the combined watermark is never ahead of that.
