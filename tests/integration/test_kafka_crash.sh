@@ -26,6 +26,7 @@ start_server() {
 	NSTART=$((NSTART + 1))
 	local log="$T/server$NSTART.log" p=
 	for attempt in $(seq 50); do
+		: >"$log" # exists before the server writes it (read below)
 		"$EDDY" server --data-dir "$T/data" --bind 127.0.0.1 --kafka-port "$PORT" \
 			--default-partitions 3 >"$log" 2>&1 & SERVER=$!; PIDS+=($SERVER)
 		for _ in $(seq 100); do
