@@ -500,13 +500,17 @@ static int agg_push_grouped(struct agg_op *a, struct ed_chunk *in)
 	if (a->mode != AGG_UPDATING)
 		return 0;
 
-	/* Changelog for every touched group. */
+	/* Changelog for every touched group. A group whose result fails
+	 * (SUM overflow: counted as a bad row) has no current row: its old row
+	 * is deleted, as when HAVING stops holding. */
 	ed_chunk_reset(&a->aout);
+	uint8_t failed[ED_CHUNK_MAX_ROWS];
 	for (uint32_t t = 0; t < ntouched; t++) {
 		struct ed_kv_entry *e = a->ents[t];
 		if ((rc = aout_add(a, ed_kv_key(e), e->klen, ent_states(e), NULL)))
 			return rc;
-		if (a->aout.rows != t + 1) { /* result failed: keep the slot aligned */
+		failed[t] = a->aout.rows != t + 1;
+		if (failed[t]) { /* keep the slot aligned */
 			a->aout.rows = t + 1;
 			for (uint32_t c = 0; c < a->aout.ncols; c++)
 				a->aout.cols[c].nulls[t] = 1;
@@ -514,6 +518,9 @@ static int agg_push_grouped(struct agg_op *a, struct ed_chunk *in)
 	}
 	if ((rc = aout_finish(a, false)))
 		return rc;
+	for (uint32_t t = 0; t < ntouched; t++)
+		if (failed[t])
+			a->sel[t] = 0;
 	ed_chunk_reset(&a->emit);
 	for (uint32_t t = 0; t < ntouched; t++) {
 		struct ed_kv_entry *e = a->ents[t];
