@@ -144,6 +144,7 @@ struct ed_pipe {
 	struct ed_chunk chunk;
 	struct ed_buf rbuf;
 	struct ed_topic *late_topic, *dlq_topic;
+	struct ed_buf csv_header;  /* csv.header: the column names line to skip */
 	struct ed_batch_builder side;
 	int64_t wm;
 	int64_t idle_ms;
@@ -509,6 +510,13 @@ static int take_record(struct ed_pipe *p, int32_t part, struct part_state *ps, c
 {
 	char why[300];
 	uint32_t r = p->chunk.rows;
+	if (p->csv_header.len && rec->value_len >= 0) {
+		size_t n = (size_t)rec->value_len;
+		while (n && (rec->value[n - 1] == '\n' || rec->value[n - 1] == '\r'))
+			n--;
+		if (n == p->csv_header.len && memcmp(rec->value, p->csv_header.data, n) == 0)
+			return 0; /* a header line: neither a row nor a bad record */
+	}
 	bool mine = claim_record(p->srt, part, rec->offset);
 	atomic_fetch_add(&p->stats.rows_in, 1);
 	if (mine)
@@ -651,6 +659,7 @@ static void pipe_free(struct ed_pipe *p)
 	ed_decoder_fini(&p->dec);
 	ed_chunk_fini(&p->chunk);
 	ed_buf_fini(&p->rbuf);
+	ed_buf_fini(&p->csv_header);
 	ed_batch_builder_fini(&p->side);
 	if (p->topic)
 		ed_topic_unref(p->topic);
@@ -674,6 +683,7 @@ static int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct 
 	p->wm = INT64_MIN;
 	atomic_store(&p->stats.watermark_us, INT64_MIN);
 	ed_buf_init(&p->rbuf);
+	ed_buf_init(&p->csv_header);
 	ed_batch_builder_init(&p->side, ED_CODEC_NONE);
 	struct ed_catalog_obj *in = obj->input;
 	const struct ed_schema *out_schema = obj->query ? &obj->query->out : &in->schema;
@@ -765,6 +775,15 @@ static int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct 
 			p->parts[i].last_active_ms = now;
 		}
 		ed_decoder_init(&p->dec, sd->format, &in->schema, sd->csv_delim);
+		for (uint32_t c = 0; sd->format == ED_FORMAT_CSV && sd->csv_header && c < in->schema.n; c++) {
+			if (c)
+				ed_buf_put_u8(&p->csv_header, (uint8_t)sd->csv_delim);
+			ed_buf_append(&p->csv_header, in->schema.names[c], strlen(in->schema.names[c]));
+		}
+		if (p->csv_header.err) {
+			rc = ED_ENOMEM;
+			goto fail;
+		}
 		if ((rc = ed_chunk_init(&p->chunk, in->schema.types, in->schema.n, ED_CHUNK_DEFAULT_ROWS)))
 			goto fail;
 	} else {
