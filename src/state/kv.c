@@ -39,7 +39,7 @@ struct ed_kv_entry *ed_kv_find(const struct ed_kv *kv, const void *key, uint32_t
 		struct ed_kv_entry *e = kv->slots[i];
 		if (!e)
 			return NULL;
-		if (e->hash == hash && e->klen == klen && memcmp(e->data, key, klen) == 0)
+		if (e->hash == hash && e->klen == klen && (klen == 0 || memcmp(e->data, key, klen) == 0))
 			return e;
 	}
 }
@@ -116,7 +116,8 @@ int ed_kv_upsert(struct ed_kv *kv, const void *key, uint32_t klen, uint64_t hash
 		e->vcap = vlen;
 		e->dirty = -1;
 		e->user = 0;
-		memcpy(e->data, key, klen);
+		if (klen) /* the empty key (a global aggregate) may come as NULL */
+			memcpy(e->data, key, klen);
 		memset(e->data + klen, 0, voff - klen + vlen);
 		size_t i = probe_start(kv, hash);
 		while (kv->slots[i])
