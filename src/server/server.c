@@ -20,6 +20,7 @@
 #include "exec/engine.h"
 #include "kafka/kafka.h"
 #include "log/log.h"
+#include "pgwire/pgwire.h"
 #include "server/server.h"
 
 #define MOD "server"
@@ -35,7 +36,9 @@ struct server_config {
 	int32_t default_partitions;
 	size_t max_frame_bytes;
 	int log_level;
-	int sql_port;  /* reserved: PostgreSQL front end (later issue) */
+	int sql_port;  /* PostgreSQL protocol; 0 = any free port */
+	char sql_user[128];     /* with sql_password: SCRAM-SHA-256 instead of trust */
+	char sql_password[256];
 	int http_port; /* reserved: HTTP front end (later issue) */
 	char init_file[4096]; /* statements run at start (--init) */
 	int workers;          /* engine pipeline threads */
@@ -47,6 +50,7 @@ struct server {
 	struct ed_log *log;
 	struct ed_kafka *kafka;
 	struct ed_engine *engine;
+	struct ed_pgwire *pgwire;
 	uv_signal_t sigint, sigterm;
 	uv_timer_t maintain_timer;
 	uv_work_t maintain_work;
@@ -59,11 +63,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: eddy server [flags]\n"
 		"\n"
-		"Runs the eddy broker: the durable log served over the Kafka protocol.\n"
+		"Runs eddy: the durable log served over the Kafka protocol, and the\n"
+		"streaming SQL engine served over the PostgreSQL protocol.\n"
 		"\n"
 		"  --data-dir DIR            data directory (default ./data)\n"
 		"  --bind HOST               address to listen on (default 127.0.0.1)\n"
 		"  --kafka-port PORT         Kafka protocol port (default 9092; 0 = any free port)\n"
+		"  --sql-port PORT           PostgreSQL protocol port for SQL (default 5433;\n"
+		"                            0 = any free port)\n"
+		"  --sql-user USER           with --sql-password: require SCRAM-SHA-256\n"
+		"  --sql-password PASSWORD   authentication (default: trust, any user)\n"
 		"  --advertise HOST:PORT     address given to clients in metadata\n"
 		"                            (default: the bind address and Kafka port)\n"
 		"  --config FILE             key=value file with these same keys (without --);\n"
@@ -95,6 +104,7 @@ static void config_defaults(struct server_config *c)
 	c->max_frame_bytes = 100u * 1024 * 1024;
 	c->log_level = ED_INFO;
 	c->workers = 2;
+	c->sql_port = ED_PGWIRE_DEFAULT_PORT;
 }
 
 static bool parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -140,6 +150,18 @@ static int config_set(struct server_config *c, const char *key, const char *val,
 		if (!parse_i64(val, 1, 64, &n))
 			goto bad;
 		c->workers = (int)n;
+	} else if (!strcmp(key, "sql-port")) {
+		if (!parse_i64(val, 0, 65535, &n))
+			goto bad;
+		c->sql_port = (int)n;
+	} else if (!strcmp(key, "sql-user")) {
+		if (strlen(val) >= sizeof(c->sql_user))
+			goto bad;
+		snprintf(c->sql_user, sizeof(c->sql_user), "%s", val);
+	} else if (!strcmp(key, "sql-password")) {
+		if (strlen(val) >= sizeof(c->sql_password))
+			goto bad;
+		snprintf(c->sql_password, sizeof(c->sql_password), "%s", val);
 	} else if (!strcmp(key, "kafka-port")) {
 		if (!parse_i64(val, 0, 65535, &n))
 			goto bad;
@@ -280,6 +302,7 @@ static int parse_args(struct server_config *c, int argc, char **argv)
 		static const char *const known[] = {"data-dir", "bind", "kafka-port", "advertise",
 						     "auto-create-topics", "default-partitions",
 						     "max-frame-bytes", "log-level", "init", "workers",
+						     "sql-port", "sql-user", "sql-password",
 						     NULL};
 		bool is_known = false;
 		for (int j = 0; known[j]; j++)
@@ -339,6 +362,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	ed_info(MOD, "%s received: shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
 	s->stopping = true;
 	ed_kafka_stop(s->kafka);
+	ed_pgwire_stop(s->pgwire);
 	uv_timer_stop(&s->maintain_timer);
 	uv_close((uv_handle_t *)&s->maintain_timer, NULL);
 	uv_close((uv_handle_t *)&s->sigint, NULL);
@@ -416,6 +440,24 @@ int ed_server_main(int argc, char **argv)
 		ed_error(MOD, "kafka: %s", err);
 		goto close_loop;
 	}
+	if (!!s.cfg.sql_user[0] != !!s.cfg.sql_password[0]) {
+		ed_error(MOD, "--sql-user and --sql-password go together");
+		goto free_kafka;
+	}
+	struct ed_pgwire_config pc;
+	ed_pgwire_config_defaults(&pc);
+	pc.bind_host = s.cfg.bind;
+	pc.port = s.cfg.sql_port;
+	if (s.cfg.sql_user[0]) {
+		pc.auth = ED_PGWIRE_AUTH_SCRAM;
+		pc.user = s.cfg.sql_user;
+		pc.password = s.cfg.sql_password;
+	}
+	rc = ed_pgwire_new(&s.loop, s.engine, &pc, &s.pgwire, err, sizeof(err));
+	if (rc < 0) {
+		ed_error(MOD, "pgwire: %s", err);
+		goto free_kafka;
+	}
 	uv_signal_init(&s.loop, &s.sigint);
 	uv_signal_init(&s.loop, &s.sigterm);
 	s.sigint.data = s.sigterm.data = &s;
@@ -429,8 +471,17 @@ int ed_server_main(int argc, char **argv)
 		s.cfg.bind, ed_kafka_port(s.kafka),
 		s.cfg.advertise_host[0] ? s.cfg.advertise_host : s.cfg.bind,
 		s.cfg.advertise_port ? s.cfg.advertise_port : ed_kafka_port(s.kafka), s.cfg.data_dir);
+	ed_info(MOD, "listening for PostgreSQL clients on %s:%d", s.cfg.bind,
+		ed_pgwire_port(s.pgwire));
 	uv_run(&s.loop, UV_RUN_DEFAULT);
 	status = 0;
+	ed_pgwire_free(s.pgwire);
+free_kafka:
+	if (status != 0) {
+		/* Started listeners must close before the loop can. */
+		ed_kafka_stop(s.kafka);
+		uv_run(&s.loop, UV_RUN_DEFAULT);
+	}
 	ed_kafka_free(s.kafka);
 close_loop:
 	if (uv_loop_close(&s.loop) == UV_EBUSY)
