@@ -14,7 +14,8 @@
  *     connection closed meanwhile orphans the job (job->conn = NULL); the job
  *     then frees itself without answering.
  *  4. An SSE connection handles no more requests; it is closed when the
- *     client goes away, when it falls sse_max_queued_bytes behind, or at stop. */
+ *     client goes away, when its socket leaves more than sse_max_queued_bytes
+ *     unwritten, or at stop. */
 #ifndef ED_HTTP_INT_H
 #define ED_HTTP_INT_H
 
@@ -286,8 +287,6 @@ struct ed_http_topic_stats *ed_http_stats(struct ed_http *h, const char *topic);
 int ed_hsse_start(struct ed_hconn *c, const char *view, const char *const *names,
 		  uint32_t ncols);
 void ed_hsse_close(struct ed_hsse *s);
-/* Loop thread: n bytes written to the client left the queue. */
-void ed_hsse_written(struct ed_hsse *s, size_t n);
 /* Loop thread: write what SSE clients have queued; drop the slow ones. */
 void ed_hsse_flush_all(struct ed_http *h);
 void ed_hsse_ping_all(struct ed_http *h);

@@ -77,7 +77,6 @@ struct ed_http_topic_stats *ed_http_stats(struct ed_http *h, const char *topic)
 struct hwrite {
 	uv_write_t w;
 	struct ed_hconn *c;
-	size_t sse_bytes; /* counted against the SSE client's queue */
 	size_t len;
 	uint8_t data[];
 };
@@ -90,8 +89,6 @@ static void on_write(uv_write_t *w, int status)
 	struct hwrite *hw = w->data;
 	struct ed_hconn *c = hw->c;
 	c->writes--;
-	if (hw->sse_bytes && c->sse)
-		ed_hsse_written(c->sse, hw->sse_bytes);
 	ed_free(hw);
 	if (c->closing)
 		return;
@@ -106,7 +103,7 @@ static void on_write(uv_write_t *w, int status)
 /* Queue bytes for writing (copied). 0 or a negative ed_err (the connection
  * is closed on failure). */
 static int conn_write(struct ed_hconn *c, const void *p1, size_t n1, const void *p2, size_t n2,
-		      const void *p3, size_t n3, size_t sse_bytes)
+		      const void *p3, size_t n3)
 {
 	if (c->closing)
 		return ED_ECLOSED;
@@ -116,7 +113,6 @@ static int conn_write(struct ed_hconn *c, const void *p1, size_t n1, const void 
 		return ED_ENOMEM;
 	}
 	hw->c = c;
-	hw->sse_bytes = sse_bytes;
 	hw->len = n1 + n2 + n3;
 	memcpy(hw->data, p1, n1);
 	if (n2)
@@ -139,7 +135,7 @@ int ed_hconn_write_chunk(struct ed_hconn *c, const void *p, size_t n)
 {
 	char hdr[24];
 	int hl = snprintf(hdr, sizeof(hdr), "%zx\r\n", n);
-	return conn_write(c, hdr, (size_t)hl, p, n, "\r\n", 2, n);
+	return conn_write(c, hdr, (size_t)hl, p, n, "\r\n", 2);
 }
 
 size_t ed_hconn_write_queue(struct ed_hconn *c)
@@ -211,7 +207,7 @@ void ed_hconn_respond(struct ed_hconn *c, int status, const char *ctype, const v
 			      "Connection: close\r\n\r\n",
 			      status, reason(status), ctype, len);
 	}
-	if (conn_write(c, hdr, (size_t)hl, body, head_only ? 0 : len, NULL, 0, 0) < 0)
+	if (conn_write(c, hdr, (size_t)hl, body, head_only ? 0 : len, NULL, 0) < 0)
 		return;
 	request_reset(c);
 	if (!c->keep_alive) {
@@ -233,7 +229,7 @@ int ed_hconn_start_stream(struct ed_hconn *c, const char *ctype)
 			  "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nCache-Control: no-cache\r\n"
 			  "Transfer-Encoding: chunked\r\nX-Accel-Buffering: no\r\n\r\n",
 			  ctype);
-	int rc = conn_write(c, hdr, (size_t)hl, NULL, 0, NULL, 0, 0);
+	int rc = conn_write(c, hdr, (size_t)hl, NULL, 0, NULL, 0);
 	if (rc < 0)
 		return rc;
 	request_reset(c);
@@ -454,7 +450,7 @@ static void conn_process(struct ed_hconn *c)
 			}
 			if (c->head.expect_continue && (cl > 0 || c->head.chunked)) {
 				static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-				if (conn_write(c, cont, sizeof(cont) - 1, NULL, 0, NULL, 0, 0) < 0)
+				if (conn_write(c, cont, sizeof(cont) - 1, NULL, 0, NULL, 0) < 0)
 					break;
 			}
 			if (c->head.chunked) {

@@ -10,8 +10,10 @@
  * ops: insert, delete, update_before, update_after. A ": ping" comment every
  * 15 s keeps proxies from closing an idle stream. The engine's worker thread
  * encodes each chunk and queues the bytes under the client's lock; the loop
- * writes them. A client whose queued plus unwritten bytes would pass
- * sse_max_queued_bytes is dropped (it reconnects and re-reads the view). */
+ * writes them. A client is dropped (it reconnects and re-reads the view)
+ * when the bytes its socket did not accept (libuv's write queue) pass
+ * sse_max_queued_bytes, or when events waiting for the loop pass four times
+ * that (a memory bound for a stalled loop). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -382,10 +384,9 @@ struct ed_hsse {
 	char **names;
 	uint32_t ncols;
 	size_t limit;
-	uv_mutex_t mu; /* guards pending, overflow, inflight: worker vs loop */
+	uv_mutex_t mu; /* guards pending and overflow: worker vs loop */
 	struct ed_buf pending;
 	bool overflow;
-	size_t inflight; /* bytes handed to libuv, not yet written */
 };
 
 static const char *op_name(uint8_t op)
@@ -427,7 +428,7 @@ static void on_change(void *arg, const struct ed_chunk *ch)
 	}
 	ed_buf_append(&b, "]\n\n", 3);
 	uv_mutex_lock(&s->mu);
-	if (b.err || s->pending.len + s->inflight + b.len > s->limit)
+	if (b.err || s->pending.len + b.len > 4 * s->limit)
 		s->overflow = true;
 	else if (!s->overflow)
 		ed_buf_append(&s->pending, b.data, b.len);
@@ -508,13 +509,6 @@ void ed_hsse_close(struct ed_hsse *s)
 	ed_free(s);
 }
 
-void ed_hsse_written(struct ed_hsse *s, size_t n)
-{
-	uv_mutex_lock(&s->mu);
-	s->inflight -= n < s->inflight ? n : s->inflight;
-	uv_mutex_unlock(&s->mu);
-}
-
 void ed_hsse_flush_all(struct ed_http *h)
 {
 	struct ed_hsse *s = h->sses;
@@ -527,16 +521,16 @@ void ed_hsse_flush_all(struct ed_http *h)
 		if (!overflow && s->pending.len) {
 			take = s->pending;
 			ed_buf_init(&s->pending);
-			s->inflight += take.len;
 		}
 		uv_mutex_unlock(&s->mu);
-		if (overflow) {
+		struct ed_hconn *c = s->c;
+		if (!overflow && take.len && ed_hconn_write_chunk(c, take.data, take.len) < 0)
+			c = NULL; /* closed (and s freed) by the failed write */
+		if (c && (overflow || ed_hconn_write_queue(c) > s->limit)) {
 			h->sse_dropped++;
-			ed_warn(MOD, "dropping SSE client %s: more than %zu bytes behind", s->c->peer,
+			ed_warn(MOD, "dropping SSE client %s: more than %zu bytes behind", c->peer,
 				s->limit);
-			ed_hconn_close(s->c, "slow SSE client"); /* frees s */
-		} else if (take.len) {
-			ed_hconn_write_chunk(s->c, take.data, take.len);
+			ed_hconn_close(c, "slow SSE client"); /* frees s */
 		}
 		ed_buf_fini(&take);
 		s = next;
@@ -549,9 +543,6 @@ void ed_hsse_ping_all(struct ed_http *h)
 	struct ed_hsse *s = h->sses;
 	while (s) {
 		struct ed_hsse *next = s->next;
-		uv_mutex_lock(&s->mu);
-		s->inflight += sizeof(ping) - 1;
-		uv_mutex_unlock(&s->mu);
 		ed_hconn_write_chunk(s->c, ping, sizeof(ping) - 1);
 		s = next;
 	}

@@ -58,7 +58,8 @@ if [[ -n $EDDY ]] && "$EDDY" server --help 2>&1 | grep -q -- '--http-port'; then
 	"$EDDY" server --data-dir "$tmp/data" --kafka-port 0 --http-port 0 --bind 127.0.0.1 \
 		>"$tmp/server.log" 2>&1 & SERVER=$!
 else
-	"$EDDY_BUILD/it_http_server" "$tmp/data" "$tmp/port" >"$tmp/server.log" 2>&1 & SERVER=$!
+	"$EDDY_BUILD/it_http_server" "$tmp/data" "$tmp/port" --sse-max 1048576 \
+		>"$tmp/server.log" 2>&1 & SERVER=$!
 fi
 PIDS+=($SERVER)
 PORT=
@@ -306,6 +307,42 @@ if not wired:
     assert get("eddy_test_hook", '{label="va\\"lue\\\\with\\nescapes"}') == 1, "hook sample"
 print("metrics ok:", len(types), "families,", len(samples), "samples")
 PY
+
+step "a slow SSE client is dropped, a fast one keeps streaming"
+if [[ $WIRED == 1 ]]; then
+	echo "skipped: needs the harness's --sse-max"
+else
+	cat >slow.py <<'PY'
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /v1/views/totals/changes HTTP/1.1\r\nHost: x\r\n\r\n")
+head = s.recv(15)
+assert head == b"HTTP/1.1 200 OK", head
+open("slow.ready", "w").close()
+time.sleep(float(sys.argv[2]))  # read nothing meanwhile
+s.settimeout(10)
+while s.recv(65536):
+    pass
+print("closed by the server")
+PY
+	timeout 60 python3 slow.py "$PORT" 5 >slow.out 2>&1 & SLOW=$!
+	PIDS+=($SLOW)
+	for _ in $(seq 100); do [[ -e slow.ready ]] && break; sleep 0.1; done
+	[[ -e slow.ready ]] || fail "slow client did not subscribe"
+	python3 -c '
+for i in range(100000): print("{\"user\":\"s%d\",\"amount\":1,\"seq\":0}" % i)' >many.ndjson
+	expect 200 POST "/v1/topics/ev/records?acks=1" -H 'Content-Type: application/x-ndjson' --data-binary @many.ndjson
+	wait "$SLOW" || fail "slow client: $(cat slow.out)"
+	grep -q "closed by the server" slow.out || fail "slow client was not dropped"
+	expect 200 GET /metrics
+	grep -q '^eddy_http_sse_dropped_total [1-9]' out.json || fail "no drop counted"
+	grep -q '^eddy_http_sse_clients 1$' out.json || fail "the fast SSE client was dropped too"
+	ok=0
+	for _ in $(seq 300); do grep -q '"user":"s99999"' sse.txt && { ok=1; break; }; sleep 0.1; done
+	[[ $ok == 1 ]] || fail "the fast SSE client did not get the last change"
+fi
 
 step "shutdown"
 kill -TERM "$SERVER"
