@@ -7,7 +7,8 @@
 # answers 413 (Content-Length and chunked); unknown topic and view 404; SQL
 # errors carry SQLSTATE and position; /metrics parses as Prometheus text;
 # /healthz and /readyz answer; SIGTERM stops the server cleanly.
-# Runs `eddy server --http-port 0` once the server has the flag, else the
+# Runs `eddy server --http-port 0` once the server has the flag (it must log
+# "listening for HTTP clients on HOST:PORT"), else the
 # it_http_server harness. Loopback only, bounded by a watchdog.
 set -euo pipefail
 EDDY=${EDDY:-}
@@ -55,7 +56,7 @@ step "start the server"
 WIRED=0
 if [[ -n $EDDY ]] && "$EDDY" server --help 2>&1 | grep -q -- '--http-port'; then
 	WIRED=1
-	"$EDDY" server --data-dir "$tmp/data" --kafka-port 0 --http-port 0 --bind 127.0.0.1 \
+	"$EDDY" server --data-dir "$tmp/data" --kafka-port 0 --sql-port 0 --http-port 0 --bind 127.0.0.1 \
 		>"$tmp/server.log" 2>&1 & SERVER=$!
 else
 	"$EDDY_BUILD/it_http_server" "$tmp/data" "$tmp/port" --sse-max 1048576 \
