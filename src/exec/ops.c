@@ -90,6 +90,71 @@ static int eval_all(struct ed_operator *op, struct ed_expr **exprs, uint32_t n, 
 	}
 }
 
+/* Evaluate exprs over the rows of in with sel[i] set into out's columns,
+ * row for row (out->rows = in->rows; rows not selected are NULL), so results
+ * stay aligned with their rows. A row that fails is counted and deselected
+ * and evaluation restarts; a failure not tied to a row deselects all rows.
+ * 0, or ED_ENOMEM. */
+static int eval_sel(struct ed_operator *op, struct ed_expr **exprs, uint32_t n, const struct ed_chunk *in,
+		    uint8_t *sel, struct ed_chunk *out)
+{
+	for (;;) {
+		struct ed_expr_error xe = {.row = -1};
+		int rc = 0;
+		ed_arena_reset(&out->arena);
+		for (uint32_t k = 0; k < n && rc == 0; k++)
+			if (exprs[k])
+				rc = ed_expr_eval(exprs[k], in, sel, &out->cols[k], &out->arena, &xe);
+		if (rc == 0) {
+			out->rows = in->rows;
+			memcpy(out->ops, in->ops, in->rows);
+			return 0;
+		}
+		if (xe.row < 0 || (uint32_t)xe.row >= in->rows || !sel[xe.row]) {
+			if (rc == ED_ENOMEM)
+				return rc;
+			note_bad(op, &xe);
+			memset(sel, 0, in->rows);
+			out->rows = 0;
+			return 0;
+		}
+		note_bad(op, &xe);
+		sel[xe.row] = 0;
+	}
+}
+
+/* Narrow sel to the rows of in where pred is TRUE; pred is evaluated only
+ * for rows already selected, into the boolean scratch vector v. A row whose
+ * evaluation fails is counted and deselected; the others are kept. 0, or
+ * ED_ENOMEM. */
+static int filter_sel(struct ed_operator *op, struct ed_expr *pred, const struct ed_chunk *in, uint8_t *sel,
+		      struct ed_vector *v, struct ed_arena *arena)
+{
+	if (ed_expr_type(pred).id != ED_TYPE_BOOL) { /* constant NULL */
+		memset(sel, 0, in->rows);
+		return 0;
+	}
+	for (;;) {
+		struct ed_expr_error xe = {.row = -1};
+		int rc = ed_expr_eval(pred, in, sel, v, arena, &xe);
+		if (rc == 0)
+			break;
+		if (xe.row < 0 || (uint32_t)xe.row >= in->rows || !sel[xe.row]) {
+			if (rc == ED_ENOMEM)
+				return rc;
+			note_bad(op, &xe);
+			memset(sel, 0, in->rows);
+			return 0;
+		}
+		note_bad(op, &xe);
+		sel[xe.row] = 0;
+	}
+	const uint8_t *b = v->data;
+	for (uint32_t i = 0; i < in->rows; i++)
+		sel[i] = (uint8_t)(sel[i] & !v->nulls[i] & (b[i] != 0));
+	return 0;
+}
+
 /* ---- window assignment ------------------------------------------------------------ */
 
 struct win_op {
@@ -259,6 +324,7 @@ struct agg_op {
 	uint32_t nkeycols;
 	struct ed_chunk sargs;/* session: args of one session */
 	struct ed_buf scratch;
+	struct ed_vector hvec; /* HAVING results (boolean) */
 	int64_t wm;
 };
 
@@ -368,29 +434,30 @@ static int aout_add(struct agg_op *a, const uint8_t *key, uint32_t klen, uint8_t
 	return 0;
 }
 
-/* HAVING and projection of aout into out; sel says which rows passed. */
+/* HAVING and projection of aout into out, for the rows of aout the caller
+ * selected in a->sel. A row whose HAVING or projection fails is a bad row
+ * (counted) for its group alone. compact: out holds the passing rows only,
+ * in order; otherwise out's rows stay aligned with aout's (row t of out is
+ * the result of group t) and a->sel says which of them passed. */
 static int aout_finish(struct agg_op *a, bool compact)
 {
 	const struct ed_query *q = a->q;
-	memset(a->sel, 1, a->aout.rows);
-	if (q->having) {
-		struct ed_expr_error xe = {.row = -1};
-		if (ed_expr_filter(q->having, &a->aout, a->sel, &xe) != 0) {
-			note_bad(&a->op, &xe);
-			memset(a->sel, 0, a->aout.rows);
-		}
-	}
-	if (compact) {
-		uint32_t k = 0;
-		for (uint32_t i = 0; i < a->aout.rows; i++)
-			if (a->sel[i]) {
-				if (k != i)
-					ed_row_copy(&a->aout, k, &a->aout, i);
-				k++;
-			}
-		a->aout.rows = k;
-	}
+	int rc;
 	ed_chunk_reset(&a->out);
+	if (a->aout.rows == 0)
+		return 0;
+	if (q->having && (rc = filter_sel(&a->op, q->having, &a->aout, a->sel, &a->hvec, &a->aout.arena)))
+		return rc;
+	if (!compact)
+		return eval_sel(&a->op, q->proj, q->out.n, &a->aout, a->sel, &a->out);
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < a->aout.rows; i++)
+		if (a->sel[i]) {
+			if (k != i)
+				ed_row_copy(&a->aout, k, &a->aout, i);
+			k++;
+		}
+	a->aout.rows = k;
 	if (a->aout.rows == 0)
 		return 0;
 	return eval_all(&a->op, q->proj, q->out.n, &a->aout, &a->out, 0);
@@ -398,6 +465,7 @@ static int aout_finish(struct agg_op *a, bool compact)
 
 static int emit_appends(struct agg_op *a)
 {
+	memset(a->sel, 1, a->aout.rows);
 	int rc = aout_finish(a, true);
 	if (rc == 0)
 		rc = ed_op_push(a->op.next, &a->out);
@@ -504,23 +572,20 @@ static int agg_push_grouped(struct agg_op *a, struct ed_chunk *in)
 	 * (SUM overflow: counted as a bad row) has no current row: its old row
 	 * is deleted, as when HAVING stops holding. */
 	ed_chunk_reset(&a->aout);
-	uint8_t failed[ED_CHUNK_MAX_ROWS];
 	for (uint32_t t = 0; t < ntouched; t++) {
 		struct ed_kv_entry *e = a->ents[t];
 		if ((rc = aout_add(a, ed_kv_key(e), e->klen, ent_states(e), NULL)))
 			return rc;
-		failed[t] = a->aout.rows != t + 1;
-		if (failed[t]) { /* keep the slot aligned */
+		a->sel[t] = a->aout.rows == t + 1;
+		if (!a->sel[t]) { /* keep the slot aligned */
 			a->aout.rows = t + 1;
+			a->aout.ops[t] = ED_OP_INSERT;
 			for (uint32_t c = 0; c < a->aout.ncols; c++)
 				a->aout.cols[c].nulls[t] = 1;
 		}
 	}
 	if ((rc = aout_finish(a, false)))
 		return rc;
-	for (uint32_t t = 0; t < ntouched; t++)
-		if (failed[t])
-			a->sel[t] = 0;
 	ed_chunk_reset(&a->emit);
 	for (uint32_t t = 0; t < ntouched; t++) {
 		struct ed_kv_entry *e = a->ents[t];
@@ -820,6 +885,7 @@ static void agg_free(struct ed_operator *op)
 	ed_chunk_fini(&a->out);
 	ed_chunk_fini(&a->emit);
 	ed_chunk_fini(&a->sargs);
+	ed_vector_fini(&a->hvec);
 	ed_free(a);
 }
 
@@ -872,7 +938,8 @@ static int agg_new(const struct ed_query *q, struct ed_pipe_stats *stats, struct
 	    (rc = ed_chunk_init(&a->aout, q->agg.types, q->agg.n, ED_CHUNK_MAX_ROWS)) ||
 	    (rc = ed_chunk_init(&a->out, q->out.types, q->out.n, ED_CHUNK_MAX_ROWS)) ||
 	    (rc = ed_chunk_init(&a->emit, q->out.types, q->out.n, 2 * ED_CHUNK_MAX_ROWS)) ||
-	    (rc = ed_chunk_init(&a->sargs, types + q->ngroup, nargs, ED_CHUNK_MAX_ROWS)))
+	    (rc = ed_chunk_init(&a->sargs, types + q->ngroup, nargs, ED_CHUNK_MAX_ROWS)) ||
+	    (q->having && (rc = ed_vector_init(&a->hvec, ed_expr_type(q->having), ED_CHUNK_MAX_ROWS))))
 		goto fail;
 	ed_free(types);
 	*out = &a->op;
