@@ -48,12 +48,31 @@ struct oentry {
 	char *metadata; /* NULL = null */
 };
 
+/* One OffsetCommit waiting to be made durable. */
+struct commit_job {
+	struct commit_job *next;
+	struct ed_kreq *req;
+	struct ed_buf rec; /* its records, in the file format */
+	int16_t gerr;      /* group check result: nothing to write when set */
+};
+
 struct ed_koffsets {
 	struct oentry *buckets[NBUCKETS];
 	size_t count;
 	int fd;
 	size_t file_bytes;
 	char path[4096];
+	/* Commits are written and fdatasync'd on the loop's thread pool, one
+	 * batch at a time: the jobs queued while a batch is on disk form the
+	 * next batch (group commit), and their entries are applied in arrival
+	 * order when their batch is durable. */
+	uv_loop_t *loop;
+	uv_work_t work;
+	bool busy;
+	struct commit_job *queue_head, *queue_tail; /* waiting */
+	struct commit_job *batch;                  /* being written */
+	struct ed_buf batch_buf;
+	int batch_rc;
 };
 
 static size_t bucket_of(const char *group, const char *topic, int32_t partition)
@@ -222,6 +241,8 @@ int ed_koffsets_open(struct ed_kafka *k, struct ed_koffsets **out, char *err, si
 	if (!o)
 		return ED_ENOMEM;
 	o->fd = -1;
+	o->loop = k->loop;
+	ed_buf_init(&o->batch_buf);
 	snprintf(o->path, sizeof(o->path), "%s/offsets.log", k->state_dir);
 	char *data = NULL;
 	size_t len = 0, valid = 0;
@@ -262,55 +283,16 @@ void ed_koffsets_close(struct ed_koffsets *o)
 	}
 	if (o->fd >= 0)
 		close(o->fd);
+	ed_buf_fini(&o->batch_buf);
 	ed_free(o);
 }
 
-void ed_kafka_handle_offset_commit(struct ed_kreq *req)
+static void answer_commit(struct ed_kreq *req, int16_t kerr)
 {
-	struct ed_kafka *k = req->k;
-	struct ed_koffsets *o = k->offsets;
 	struct ed_kreq_offset_commit *m = &req->msg.u.offset_commit;
 	struct ed_buf *b = &req->resp;
-	int16_t v = req->msg.api_version;
-	int16_t gerr = ED_KERR_NONE;
-	if (m->group_id[0] == 0)
-		gerr = ED_KERR_INVALID_GROUP_ID;
-	else
-		gerr = ed_kgroups_check_commit(k, m->group_id, m->generation_id, m->member_id);
-
-	/* Persist first (one write + fdatasync for the whole request). */
-	int io_rc = 0;
-	if (gerr == ED_KERR_NONE) {
-		struct ed_buf rec;
-		ed_buf_init(&rec);
-		for (int32_t i = 0; i < m->ntopics; i++)
-			for (int32_t j = 0; j < m->topics[i].nparts; j++) {
-				struct ed_kcommit_part *cp = &m->topics[i].parts[j];
-				put_record(&rec, m->group_id, m->topics[i].name, cp->index, cp->offset,
-					   cp->metadata);
-			}
-		io_rc = rec.err;
-		if (!io_rc && rec.len)
-			io_rc = ed_io_write_all(o->fd, rec.data, rec.len);
-		if (!io_rc && rec.len)
-			io_rc = ed_io_fdatasync(o->fd);
-		if (!io_rc)
-			o->file_bytes += rec.len;
-		ed_buf_fini(&rec);
-		if (io_rc)
-			ed_error(MOD, "cannot persist offsets for group %s: %s", m->group_id,
-				 ed_err_str(io_rc));
-		for (int32_t i = 0; !io_rc && i < m->ntopics; i++)
-			for (int32_t j = 0; j < m->topics[i].nparts; j++) {
-				struct ed_kcommit_part *cp = &m->topics[i].parts[j];
-				set_entry(o, m->group_id, m->topics[i].name, cp->index, cp->offset,
-					  cp->metadata);
-			}
-		if (!io_rc && o->file_bytes > REWRITE_SLACK + o->count * 256)
-			rewrite(o);
-	}
 	size_t start = ed_kresp_begin(b, req->msg.correlation_id);
-	if (v >= 3)
+	if (req->msg.api_version >= 3)
 		ed_kput_i32(b, 0);
 	ed_kput_i32(b, m->ntopics);
 	for (int32_t i = 0; i < m->ntopics; i++) {
@@ -318,11 +300,121 @@ void ed_kafka_handle_offset_commit(struct ed_kreq *req)
 		ed_kput_i32(b, m->topics[i].nparts);
 		for (int32_t j = 0; j < m->topics[i].nparts; j++) {
 			ed_kput_i32(b, m->topics[i].parts[j].index);
-			ed_kput_i16(b, gerr ? gerr : io_rc ? ED_KERR_COORDINATOR_NOT_AVAILABLE : 0);
+			ed_kput_i16(b, kerr);
 		}
 	}
 	ed_kresp_end(b, start);
+	/* the request may have been orphaned by its connection meanwhile */
+	atomic_store(&req->sync_pending, 0);
 	ed_kreq_done(req);
+}
+
+/* Thread pool: append the batch and make it durable. */
+static void commit_work(uv_work_t *w)
+{
+	struct ed_koffsets *o = w->data;
+	int rc = o->batch_buf.err;
+	if (!rc && o->batch_buf.len)
+		rc = ed_io_write_all(o->fd, o->batch_buf.data, o->batch_buf.len);
+	if (!rc && o->batch_buf.len)
+		rc = ed_io_fdatasync(o->fd);
+	o->batch_rc = rc;
+}
+
+static void commit_start(struct ed_koffsets *o);
+
+static void commit_done(uv_work_t *w, int status)
+{
+	struct ed_koffsets *o = w->data;
+	int rc = status < 0 ? ED_EIO : o->batch_rc;
+	if (rc)
+		ed_error(MOD, "cannot persist committed offsets: %s", ed_err_str(rc));
+	else
+		o->file_bytes += o->batch_buf.len;
+	struct commit_job *job = o->batch;
+	o->batch = NULL;
+	o->busy = false;
+	while (job) {
+		struct commit_job *next = job->next;
+		int16_t kerr = job->gerr;
+		if (!kerr && rc)
+			kerr = ED_KERR_COORDINATOR_NOT_AVAILABLE;
+		if (!kerr) {
+			size_t valid;
+			if (replay(o, (const char *)job->rec.data, job->rec.len, &valid) < 0)
+				kerr = ED_KERR_COORDINATOR_NOT_AVAILABLE;
+		}
+		answer_commit(job->req, kerr);
+		ed_buf_fini(&job->rec);
+		ed_free(job);
+		job = next;
+	}
+	if (!rc && !o->queue_head && o->file_bytes > REWRITE_SLACK + o->count * 256)
+		rewrite(o);
+	commit_start(o);
+}
+
+/* Start writing everything queued, unless a batch is already on disk. */
+static void commit_start(struct ed_koffsets *o)
+{
+	if (o->busy || !o->queue_head)
+		return;
+	o->batch = o->queue_head;
+	o->queue_head = o->queue_tail = NULL;
+	ed_buf_reset(&o->batch_buf);
+	for (struct commit_job *j = o->batch; j; j = j->next)
+		if (!j->gerr)
+			ed_buf_append(&o->batch_buf, j->rec.data, j->rec.len);
+	o->busy = true;
+	o->work.data = o;
+	if (uv_queue_work(o->loop, &o->work, commit_work, commit_done) < 0) {
+		o->batch_rc = ED_EIO;
+		commit_done(&o->work, 0);
+	}
+}
+
+void ed_kafka_handle_offset_commit(struct ed_kreq *req)
+{
+	struct ed_kafka *k = req->k;
+	struct ed_koffsets *o = k->offsets;
+	struct ed_kreq_offset_commit *m = &req->msg.u.offset_commit;
+	int16_t gerr = ED_KERR_NONE;
+	if (m->group_id[0] == 0)
+		gerr = ED_KERR_INVALID_GROUP_ID;
+	else
+		gerr = ed_kgroups_check_commit(k, m->group_id, m->generation_id, m->member_id);
+	if (gerr) {
+		answer_commit(req, gerr);
+		return;
+	}
+	struct commit_job *job = ed_calloc(1, sizeof(*job));
+	if (!job) {
+		answer_commit(req, ED_KERR_COORDINATOR_NOT_AVAILABLE);
+		return;
+	}
+	job->req = req;
+	ed_buf_init(&job->rec);
+	for (int32_t i = 0; i < m->ntopics; i++)
+		for (int32_t j = 0; j < m->topics[i].nparts; j++) {
+			struct ed_kcommit_part *cp = &m->topics[i].parts[j];
+			put_record(&job->rec, m->group_id, m->topics[i].name, cp->index, cp->offset,
+				   cp->metadata);
+		}
+	if (job->rec.err) {
+		ed_buf_fini(&job->rec);
+		ed_free(job);
+		answer_commit(req, ED_KERR_COORDINATOR_NOT_AVAILABLE);
+		return;
+	}
+	/* Held like a pending log sync: a closing connection orphans the request
+	 * instead of freeing it (see kafka_int.h). */
+	atomic_store(&req->sync_pending, 1);
+	if (o->queue_tail)
+		o->queue_tail->next = job;
+	else
+		o->queue_head = job;
+	o->queue_tail = job;
+	commit_start(o);
 }
 
 static void put_fetch_part(struct ed_buf *b, int16_t v, int32_t partition, struct oentry *e)
