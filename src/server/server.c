@@ -18,6 +18,7 @@
 #include "base/io.h"
 #include "base/mem.h"
 #include "exec/engine.h"
+#include "http/http.h"
 #include "kafka/kafka.h"
 #include "log/log.h"
 #include "pgwire/pgwire.h"
@@ -39,7 +40,8 @@ struct server_config {
 	int sql_port;  /* PostgreSQL protocol; 0 = any free port */
 	char sql_user[128];     /* with sql_password: SCRAM-SHA-256 instead of trust */
 	char sql_password[256];
-	int http_port; /* reserved: HTTP front end (later issue) */
+	int http_port; /* HTTP API, metrics; 0 = any free port */
+	size_t max_body_bytes; /* HTTP request body limit */
 	char init_file[4096]; /* statements run at start (--init) */
 	int workers;          /* engine pipeline threads */
 };
@@ -51,6 +53,7 @@ struct server {
 	struct ed_kafka *kafka;
 	struct ed_engine *engine;
 	struct ed_pgwire *pgwire;
+	struct ed_http *http;
 	uv_signal_t sigint, sigterm;
 	uv_timer_t maintain_timer;
 	uv_work_t maintain_work;
@@ -73,6 +76,9 @@ static void usage(FILE *f)
 		"                            0 = any free port)\n"
 		"  --sql-user USER           with --sql-password: require SCRAM-SHA-256\n"
 		"  --sql-password PASSWORD   authentication (default: trust, any user)\n"
+		"  --http-port PORT          HTTP API, /metrics, /healthz (default 8080;\n"
+		"                            0 = any free port)\n"
+		"  --max-body-bytes N        largest HTTP request body (default 33554432)\n"
 		"  --advertise HOST:PORT     address given to clients in metadata\n"
 		"                            (default: the bind address and Kafka port)\n"
 		"  --config FILE             key=value file with these same keys (without --);\n"
@@ -105,6 +111,8 @@ static void config_defaults(struct server_config *c)
 	c->log_level = ED_INFO;
 	c->workers = 2;
 	c->sql_port = ED_PGWIRE_DEFAULT_PORT;
+	c->http_port = 8080;
+	c->max_body_bytes = 32u * 1024 * 1024;
 }
 
 static bool parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -154,6 +162,14 @@ static int config_set(struct server_config *c, const char *key, const char *val,
 		if (!parse_i64(val, 0, 65535, &n))
 			goto bad;
 		c->sql_port = (int)n;
+	} else if (!strcmp(key, "http-port")) {
+		if (!parse_i64(val, 0, 65535, &n))
+			goto bad;
+		c->http_port = (int)n;
+	} else if (!strcmp(key, "max-body-bytes")) {
+		if (!parse_i64(val, 1024, (int64_t)1 << 32, &n))
+			goto bad;
+		c->max_body_bytes = (size_t)n;
 	} else if (!strcmp(key, "sql-user")) {
 		if (strlen(val) >= sizeof(c->sql_user))
 			goto bad;
@@ -303,6 +319,7 @@ static int parse_args(struct server_config *c, int argc, char **argv)
 						     "auto-create-topics", "default-partitions",
 						     "max-frame-bytes", "log-level", "init", "workers",
 						     "sql-port", "sql-user", "sql-password",
+						     "http-port", "max-body-bytes",
 						     NULL};
 		bool is_known = false;
 		for (int j = 0; known[j]; j++)
@@ -363,6 +380,8 @@ static void on_signal(uv_signal_t *h, int signum)
 	s->stopping = true;
 	ed_kafka_stop(s->kafka);
 	ed_pgwire_stop(s->pgwire);
+	ed_http_set_ready(s->http, false);
+	ed_http_stop(s->http);
 	uv_timer_stop(&s->maintain_timer);
 	uv_close((uv_handle_t *)&s->maintain_timer, NULL);
 	uv_close((uv_handle_t *)&s->sigint, NULL);
@@ -442,7 +461,7 @@ int ed_server_main(int argc, char **argv)
 	}
 	if (!!s.cfg.sql_user[0] != !!s.cfg.sql_password[0]) {
 		ed_error(MOD, "--sql-user and --sql-password go together");
-		goto free_kafka;
+		goto stop_listeners;
 	}
 	struct ed_pgwire_config pc;
 	ed_pgwire_config_defaults(&pc);
@@ -456,7 +475,17 @@ int ed_server_main(int argc, char **argv)
 	rc = ed_pgwire_new(&s.loop, s.engine, &pc, &s.pgwire, err, sizeof(err));
 	if (rc < 0) {
 		ed_error(MOD, "pgwire: %s", err);
-		goto free_kafka;
+		goto stop_listeners;
+	}
+	struct ed_http_config hc;
+	ed_http_config_defaults(&hc);
+	hc.bind_host = s.cfg.bind;
+	hc.port = s.cfg.http_port;
+	hc.max_body_bytes = s.cfg.max_body_bytes;
+	rc = ed_http_new(&s.loop, s.log, s.engine, &hc, &s.http, err, sizeof(err));
+	if (rc < 0) {
+		ed_error(MOD, "http: %s", err);
+		goto stop_listeners;
 	}
 	uv_signal_init(&s.loop, &s.sigint);
 	uv_signal_init(&s.loop, &s.sigterm);
@@ -473,15 +502,19 @@ int ed_server_main(int argc, char **argv)
 		s.cfg.advertise_port ? s.cfg.advertise_port : ed_kafka_port(s.kafka), s.cfg.data_dir);
 	ed_info(MOD, "listening for PostgreSQL clients on %s:%d", s.cfg.bind,
 		ed_pgwire_port(s.pgwire));
+	ed_info(MOD, "listening for HTTP clients on %s:%d", s.cfg.bind, ed_http_port(s.http));
+	ed_http_set_ready(s.http, true);
 	uv_run(&s.loop, UV_RUN_DEFAULT);
 	status = 0;
+stop_listeners:
+	/* On an error path some listeners are up: stop them (each stop is
+	 * NULL-safe and idempotent) and let the loop close their handles. */
+	ed_http_stop(s.http);
+	ed_pgwire_stop(s.pgwire);
+	ed_kafka_stop(s.kafka);
+	uv_run(&s.loop, UV_RUN_DEFAULT);
+	ed_http_free(s.http);
 	ed_pgwire_free(s.pgwire);
-free_kafka:
-	if (status != 0) {
-		/* Started listeners must close before the loop can. */
-		ed_kafka_stop(s.kafka);
-		uv_run(&s.loop, UV_RUN_DEFAULT);
-	}
 	ed_kafka_free(s.kafka);
 close_loop:
 	if (uv_loop_close(&s.loop) == UV_EBUSY)

@@ -51,7 +51,7 @@ expect_fail() {
 T0=$(date +%s)
 
 step "start the server"
-"$EDDY" server --data-dir "$tmp/data" --kafka-port 0 --sql-port 0 --bind 127.0.0.1 --log-level info \
+"$EDDY" server --data-dir "$tmp/data" --kafka-port 0 --sql-port 0 --http-port 0 --bind 127.0.0.1 --log-level info \
 	>"$tmp/server.log" 2>&1 & SERVER=$!; PIDS+=($SERVER)
 PORT=
 for _ in $(seq 100); do

@@ -18,7 +18,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; tail -20 "$T/server.log" >&2 || true; exit 1; }
 
 : >"$T/server.log" # exists before the server writes it (the start check reads it)
-"$EDDY" server --data-dir "$T/data" --bind 127.0.0.1 --kafka-port 0 --sql-port 0 --max-frame-bytes 65536 \
+"$EDDY" server --data-dir "$T/data" --bind 127.0.0.1 --kafka-port 0 --sql-port 0 --http-port 0 --max-frame-bytes 65536 \
 	>"$T/server.log" 2>&1 & SERVER=$!; PIDS+=($SERVER)
 PORT=
 for _ in $(seq 100); do

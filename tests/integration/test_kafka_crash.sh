@@ -27,7 +27,7 @@ start_server() {
 	local log="$T/server$NSTART.log" p=
 	for attempt in $(seq 50); do
 		: >"$log" # exists before the server writes it (read below)
-		"$EDDY" server --data-dir "$T/data" --bind 127.0.0.1 --kafka-port "$PORT" --sql-port 0 \
+		"$EDDY" server --data-dir "$T/data" --bind 127.0.0.1 --kafka-port "$PORT" --sql-port 0 --http-port 0 \
 			--default-partitions 3 >"$log" 2>&1 & SERVER=$!; PIDS+=($SERVER)
 		for _ in $(seq 100); do
 			p=$(sed -n 's/.*listening for Kafka clients on 127.0.0.1:\([0-9]*\).*/\1/p' "$log")

@@ -21,7 +21,7 @@ function startServer() {
   return new Promise((resolve, reject) => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-it-js-'));
     server = spawn(EDDY, ['server', '--data-dir', dataDir, '--bind', '127.0.0.1',
-      '--kafka-port', '0', '--sql-port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      '--kafka-port', '0', '--sql-port', '0', '--http-port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     const timer = setTimeout(() => reject(new Error('server did not start: ' + log)), 10000);
     server.stderr.on('data', (d) => {

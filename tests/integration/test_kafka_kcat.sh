@@ -18,7 +18,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- server log tail:" >&2; tail -30 "$T/server.log" >&2 || true; exit 1; }
 
 : >"$T/server.log" # exists before the server writes it (the start check reads it)
-"$EDDY" server --data-dir "$T/data" --bind 127.0.0.1 --kafka-port 0 --sql-port 0 --default-partitions 4 \
+"$EDDY" server --data-dir "$T/data" --bind 127.0.0.1 --kafka-port 0 --sql-port 0 --http-port 0 --default-partitions 4 \
 	>"$T/server.log" 2>&1 & SERVER=$!; PIDS+=($SERVER)
 PORT=
 for _ in $(seq 100); do

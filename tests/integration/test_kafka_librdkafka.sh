@@ -26,7 +26,7 @@ start_server() {
 	NSTART=$((NSTART + 1))
 	local log="$T/server$NSTART.log"
 	: >"$log" # exists before the server writes it (read below)
-	"$EDDY" server --data-dir "$T/data" --bind 127.0.0.1 --kafka-port "$PORT" --sql-port 0 --default-partitions 3 \
+	"$EDDY" server --data-dir "$T/data" --bind 127.0.0.1 --kafka-port "$PORT" --sql-port 0 --http-port 0 --default-partitions 3 \
 		>"$log" 2>&1 & SERVER=$!; PIDS+=($SERVER)
 	local p=
 	for _ in $(seq 100); do

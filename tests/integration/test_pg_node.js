@@ -35,7 +35,7 @@ function startServer(extra = []) {
     }
     const proc = useServer
       ? spawn(EDDY, ['server', '--data-dir', dataDir, '--bind', '127.0.0.1', '--kafka-port', '0',
-        '--sql-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+        '--sql-port', '0', '--http-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn(path.join(process.env.EDDY_BUILD, 'it_test_pg_server'),
         ['--data-dir', dataDir, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
     servers.push(proc);

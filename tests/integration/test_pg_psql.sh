@@ -28,7 +28,7 @@ start_server() {
 	local name=$1; shift
 	local log="$T/server-$name.log"
 	if "$EDDY" server --help 2>&1 | grep -q -- '--sql-port' && [ $# -eq 0 ]; then
-		"$EDDY" server --data-dir "$T/data-$name" --bind 127.0.0.1 --kafka-port 0 --sql-port 0 \
+		"$EDDY" server --data-dir "$T/data-$name" --bind 127.0.0.1 --kafka-port 0 --sql-port 0 --http-port 0 \
 			>"$log" 2>&1 & PIDS+=($!)
 	else
 		"${EDDY_BUILD:?EDDY_BUILD must point to the build dir}/it_test_pg_server" \

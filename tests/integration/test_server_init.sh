@@ -17,7 +17,7 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS per_auction AS
 SQL
 
 start() { # start the server, wait for its listening line
-  "$EDDY" server --data-dir "$tmp/data" --kafka-port 0 --sql-port 0 --init "$tmp/init.sql" >"$tmp/log" 2>&1 &
+  "$EDDY" server --data-dir "$tmp/data" --kafka-port 0 --sql-port 0 --http-port 0 --init "$tmp/init.sql" >"$tmp/log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do
     grep -q "listening for Kafka" "$tmp/log" && return 0
@@ -39,7 +39,7 @@ grep -c "CREATE" "$tmp/data/catalog/catalog.sql" | grep -qx 2 || fail "restart d
 
 # A bad file: the server refuses to start and says where.
 printf 'CREATE SOURCE oops (\n' > "$tmp/bad.sql"
-if "$EDDY" server --data-dir "$tmp/data" --kafka-port 0 --sql-port 0 --init "$tmp/bad.sql" >"$tmp/badlog" 2>&1; then
+if "$EDDY" server --data-dir "$tmp/data" --kafka-port 0 --sql-port 0 --http-port 0 --init "$tmp/bad.sql" >"$tmp/badlog" 2>&1; then
   fail "server started with a bad init file"
 fi
 grep -q "SQLSTATE 42601 at character" "$tmp/badlog" || { cat "$tmp/badlog"; fail "no SQLSTATE/position"; }
