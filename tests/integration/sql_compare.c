@@ -18,7 +18,19 @@
  * (late, except near the start of its partition). Partition chosen at
  * random among 4.
  *
- * Usage: it_sql_compare DATA_DIR OUT_DIR N SEED */
+ * Usage: it_sql_compare DATA_DIR OUT_DIR N SEED
+ *
+ * For the same comparison through a running server
+ * (test_sql_server_compare.sh) two more modes print what the script feeds
+ * to psql and kcat instead of running the engine:
+ *
+ *   it_sql_compare --ddl                 the CREATE SOURCE and CREATE
+ *                                        MATERIALIZED VIEW statements, one
+ *                                        per line, each ending with ';'
+ *   it_sql_compare --events OUT_DIR N SEED
+ *                                        events.csv as above, and the same
+ *                                        events as JSON lines in OUT_DIR/
+ *                                        events.p<partition>.json, in order */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,27 +76,65 @@ static void append(struct ed_topic *t, int32_t part, struct ed_batch_builder *bb
 	ed_batch_builder_reset(bb);
 }
 
-static void produce(struct ed_log *lg, const char *out_dir, long n)
+/* Event i as a JSON line (the record value) and its partition; appends
+ * the event's row to events.csv. */
+static int next_event(FILE *csv, long i, char *line, size_t cap, int *part)
+{
+	int64_t ts = T0_MS + i - (int64_t)(rng() % 3000);
+	if (rng() % 200 == 0)
+		ts -= 60000;
+	int key = (int)(rng() % NKEYS);
+	int v = (int)(rng() % 1000) - 100;
+	*part = (int)(rng() % NPARTS);
+	fprintf(csv, "%ld,k%d,%d,%" PRId64 ",%d\n", i, key, v, ts, *part);
+	return snprintf(line, cap, "{\"id\":%ld,\"k\":\"k%d\",\"v\":%d,\"ts\":%" PRId64 "}", i, key, v, ts);
+}
+
+static FILE *open_out(const char *out_dir, const char *name)
 {
 	char path[1024];
-	snprintf(path, sizeof(path), "%s/events.csv", out_dir);
+	snprintf(path, sizeof(path), "%s/%s", out_dir, name);
 	FILE *f = fopen(path, "w");
+	if (!f)
+		die("open", path);
+	return f;
+}
+
+/* --events: events.csv and one file of JSON lines per partition. */
+static void print_events(const char *out_dir, long n)
+{
+	FILE *csv = open_out(out_dir, "events.csv"), *pf[NPARTS];
+	for (int p = 0; p < NPARTS; p++) {
+		char name[64];
+		snprintf(name, sizeof(name), "events.p%d.json", p);
+		pf[p] = open_out(out_dir, name);
+	}
+	char line[256];
+	for (long i = 0; i < n; i++) {
+		int part;
+		int len = next_event(csv, i, line, sizeof(line), &part);
+		fprintf(pf[part], "%.*s\n", len, line);
+	}
+	for (int p = 0; p < NPARTS; p++)
+		if (fclose(pf[p]) != 0)
+			die("write", "events.p*.json");
+	if (fclose(csv) != 0)
+		die("write", "events.csv");
+}
+
+static void produce(struct ed_log *lg, const char *out_dir, long n)
+{
+	FILE *f = open_out(out_dir, "events.csv");
 	struct ed_topic *t = ed_log_topic_get(lg, "events");
-	if (!f || !t)
-		die("produce", path);
+	if (!t)
+		die("produce", "no topic events");
 	struct ed_batch_builder bb[NPARTS];
 	for (int p = 0; p < NPARTS; p++)
 		ed_batch_builder_init(&bb[p], ED_CODEC_NONE);
 	char line[256];
 	for (long i = 0; i < n; i++) {
-		int64_t ts = T0_MS + i - (int64_t)(rng() % 3000);
-		if (rng() % 200 == 0)
-			ts -= 60000;
-		int key = (int)(rng() % NKEYS);
-		int v = (int)(rng() % 1000) - 100;
-		int part = (int)(rng() % NPARTS);
-		int len = snprintf(line, sizeof(line), "{\"id\":%ld,\"k\":\"k%d\",\"v\":%d,\"ts\":%" PRId64 "}", i, key, v, ts);
-		fprintf(f, "%ld,k%d,%d,%" PRId64 ",%d\n", i, key, v, ts, part);
+		int part;
+		int len = next_event(f, i, line, sizeof(line), &part);
 		if (ed_batch_builder_add(&bb[part], 0, NULL, -1, line, len, NULL, 0) != 0)
 			die("batch", "add");
 		if (bb[part].count == 1000)
@@ -209,10 +259,36 @@ static void export_view(struct ed_session *ses, const char *out_dir, const char 
 	printf("engine: %-8s %ld closed windows\n", view, s.rows);
 }
 
+static const char *const ddl[] = {
+	"CREATE SOURCE events (id BIGINT, k TEXT, v BIGINT, ts TIMESTAMP, "
+	"WATERMARK FOR ts AS ts - INTERVAL '5' SECOND) "
+	"WITH (topic = 'events', format = 'json', partitions = 4, idle.timeout = '1h', "
+	"late.events.topic = 'events_late')",
+	"CREATE MATERIALIZED VIEW tumble_v AS SELECT k, window_start, window_end, COUNT(*) AS n, SUM(v) AS s, "
+	"MIN(v) AS lo, MAX(v) AS hi, AVG(v) AS a FROM TUMBLE(events, ts, INTERVAL '10' SECOND) "
+	"GROUP BY k, window_start, window_end",
+	"CREATE MATERIALIZED VIEW hop_v AS SELECT k, window_start, window_end, COUNT(*) AS n, SUM(v) AS s, "
+	"MIN(v) AS lo, MAX(v) AS hi, AVG(v) AS a FROM HOP(events, ts, INTERVAL '5' SECOND, INTERVAL '20' SECOND) "
+	"GROUP BY k, window_start, window_end",
+	"CREATE MATERIALIZED VIEW session_v AS SELECT k, window_start, window_end, COUNT(*) AS n, SUM(v) AS s, "
+	"MIN(v) AS lo, MAX(v) AS hi, AVG(v) AS a FROM SESSION(events, ts, INTERVAL '1' SECOND) "
+	"GROUP BY k, window_start, window_end",
+};
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--ddl") == 0) {
+		for (size_t i = 0; i < sizeof(ddl) / sizeof(ddl[0]); i++)
+			printf("%s;\n", ddl[i]);
+		return 0;
+	}
+	if (argc == 5 && strcmp(argv[1], "--events") == 0) {
+		rng_state = strtoull(argv[4], NULL, 10);
+		print_events(argv[2], atol(argv[3]));
+		return 0;
+	}
 	if (argc != 5) {
-		fprintf(stderr, "usage: %s DATA_DIR OUT_DIR N SEED\n", argv[0]);
+		fprintf(stderr, "usage: %s DATA_DIR OUT_DIR N SEED | --ddl | --events OUT_DIR N SEED\n", argv[0]);
 		return 2;
 	}
 	const char *data = argv[1], *out_dir = argv[2];
@@ -236,25 +312,8 @@ int main(int argc, char **argv)
 	struct ed_session *ses = ed_session_new(eng);
 
 	int64_t t0 = ed_mono_ms();
-	sql(ses,
-	    "CREATE SOURCE events (id BIGINT, k TEXT, v BIGINT, ts TIMESTAMP, "
-	    "WATERMARK FOR ts AS ts - INTERVAL '5' SECOND) "
-	    "WITH (topic = 'events', format = 'json', partitions = 4, idle.timeout = '1h', "
-	    "late.events.topic = 'events_late')",
-	    NULL, NULL);
-	static const char *const views[] = {
-		"CREATE MATERIALIZED VIEW tumble_v AS SELECT k, window_start, window_end, COUNT(*) AS n, SUM(v) AS s, "
-		"MIN(v) AS lo, MAX(v) AS hi, AVG(v) AS a FROM TUMBLE(events, ts, INTERVAL '10' SECOND) "
-		"GROUP BY k, window_start, window_end",
-		"CREATE MATERIALIZED VIEW hop_v AS SELECT k, window_start, window_end, COUNT(*) AS n, SUM(v) AS s, "
-		"MIN(v) AS lo, MAX(v) AS hi, AVG(v) AS a FROM HOP(events, ts, INTERVAL '5' SECOND, INTERVAL '20' SECOND) "
-		"GROUP BY k, window_start, window_end",
-		"CREATE MATERIALIZED VIEW session_v AS SELECT k, window_start, window_end, COUNT(*) AS n, SUM(v) AS s, "
-		"MIN(v) AS lo, MAX(v) AS hi, AVG(v) AS a FROM SESSION(events, ts, INTERVAL '1' SECOND) "
-		"GROUP BY k, window_start, window_end",
-	};
-	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
-		sql(ses, views[i], NULL, NULL);
+	for (size_t i = 0; i < sizeof(ddl) / sizeof(ddl[0]); i++)
+		sql(ses, ddl[i], NULL, NULL);
 	produce(lg, out_dir, n);
 	int64_t t1 = ed_mono_ms();
 	printf("produced %ld events to 4 partitions in %.2f s\n", n, (double)(t1 - t0) / 1000.0);
