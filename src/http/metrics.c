@@ -235,6 +235,38 @@ static void log_metrics(struct ed_http *h, struct ed_http_prom *w)
 			}
 		}
 	}
+	/* Traffic per topic from the log's own counters: every front end and
+	 * every SQL pipeline appends and reads through it. */
+	static const struct {
+		const char *name, *help;
+	} tfams[] = {
+		{"eddy_topic_records_in_total", "Records appended to the topic (all front ends)."},
+		{"eddy_topic_bytes_in_total", "Record batch bytes appended to the topic."},
+		{"eddy_topic_records_out_total", "Records read from the topic (fetches, HTTP, SQL)."},
+		{"eddy_topic_bytes_out_total", "Record batch bytes read from the topic."},
+	};
+	for (size_t f = 0; f < sizeof(tfams) / sizeof(tfams[0]); f++) {
+		ed_http_prom_family(w, tfams[f].name, "counter", tfams[f].help);
+		for (size_t i = 0; i < n; i++) {
+			if (!topics[i])
+				continue;
+			uint64_t sum = 0;
+			int32_t np = ed_topic_partition_count(topics[i]);
+			for (int32_t p = 0; p < np; p++) {
+				struct ed_partition *part = ed_topic_partition(topics[i], p);
+				struct ed_partition_stats st;
+				if (!part)
+					continue;
+				ed_partition_stats(part, &st);
+				sum += f == 0 ? st.records_in
+				       : f == 1 ? st.bytes_in
+				       : f == 2 ? st.records_out
+						: st.bytes_out;
+			}
+			const char *l[] = {"topic", names[i], NULL};
+			ed_http_prom_sample(w, tfams[f].name, l, (double)sum);
+		}
+	}
 	for (size_t i = 0; i < n; i++)
 		ed_topic_unref(topics[i]);
 	ed_free(topics);

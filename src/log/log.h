@@ -141,6 +141,13 @@ int64_t ed_partition_start_offset(struct ed_partition *part);
 int64_t ed_partition_size(struct ed_partition *part);
 int32_t ed_partition_segment_count(struct ed_partition *part);
 int32_t ed_partition_index(const struct ed_partition *part);
+/* Traffic since the process opened the log: records and batch bytes
+ * appended (in) and returned by ed_partition_read (out: Kafka fetches, HTTP
+ * reads and SQL pipelines alike). Relaxed counters, for metrics. */
+struct ed_partition_stats {
+	uint64_t records_in, bytes_in, records_out, bytes_out;
+};
+void ed_partition_stats(struct ed_partition *part, struct ed_partition_stats *st);
 /* True once an I/O failure made the partition read-only. */
 bool ed_partition_failed(struct ed_partition *part);
 

@@ -151,6 +151,9 @@ struct ed_partition {
 	bool queued;             /* on the flusher's list */
 	struct ed_partition *fl_next;
 
+	/* Traffic counters for metrics (relaxed atomics, any thread). */
+	_Atomic uint64_t records_in, bytes_in, records_out, bytes_out;
+
 	/* Compaction bookkeeping (maint_lock). */
 	int64_t compact_active_base; /* active segment base at the last compaction, -1 never */
 	int64_t compact_next_ms;     /* when a kept tombstone expires */

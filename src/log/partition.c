@@ -264,6 +264,9 @@ int ed_partition_append(struct ed_partition *part, uint8_t *batch, size_t len,
 	atomic_store_explicit(&seg->dirty, true, memory_order_relaxed);
 	atomic_store_explicit(&seg->end_pos, pos + (int64_t)len, memory_order_release);
 	atomic_store_explicit(&part->hwm, base + bi.last_offset_delta + 1, memory_order_release);
+	atomic_fetch_add_explicit(&part->records_in, (uint64_t)bi.records_count,
+				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&part->bytes_in, (uint64_t)len, memory_order_relaxed);
 	if (res) {
 		res->base_offset = base;
 		res->last_offset = base + bi.last_offset_delta;
@@ -276,6 +279,14 @@ unlock:
 			ed_log_fail(rc, err, errlen, "fdatasync failed: %s", ed_err_str(rc));
 	}
 	return rc;
+}
+
+void ed_partition_stats(struct ed_partition *part, struct ed_partition_stats *st)
+{
+	st->records_in = atomic_load_explicit(&part->records_in, memory_order_relaxed);
+	st->bytes_in = atomic_load_explicit(&part->bytes_in, memory_order_relaxed);
+	st->records_out = atomic_load_explicit(&part->records_out, memory_order_relaxed);
+	st->bytes_out = atomic_load_explicit(&part->bytes_out, memory_order_relaxed);
 }
 
 int64_t ed_partition_hwm(struct ed_partition *part)
@@ -441,6 +452,7 @@ int ed_partition_read(struct ed_partition *part, int64_t offset, size_t max_byte
 					goto out;
 				}
 				size_t keep = 0;
+				uint64_t records = 0;
 				while (keep + ED_BATCH_LOG_OVERHEAD <= (size_t)want) {
 					const uint8_t *p = out->data + at + keep;
 					size_t sz = (size_t)ed_rd32(p + ED_BOFF_LENGTH) +
@@ -448,9 +460,14 @@ int ed_partition_read(struct ed_partition *part, int64_t offset, size_t max_byte
 					if ((int64_t)ed_rd64(p) >= hwm || keep + sz > (size_t)want ||
 					    (keep > 0 && keep + sz > max_bytes))
 						break;
+					if (sz >= ED_BATCH_HEADER_SIZE)
+						records += ed_rd32(p + ED_BOFF_RECORDS_COUNT);
 					keep += sz;
 				}
 				out->len = at + keep;
+				atomic_fetch_add_explicit(&part->records_out, records,
+							  memory_order_relaxed);
+				atomic_fetch_add_explicit(&part->bytes_out, keep, memory_order_relaxed);
 				rc = 0;
 				goto out;
 			}

@@ -299,6 +299,9 @@ def get(name, labels=""):
 assert get("eddy_http_topic_records_in_total", '{topic="ev"}') == n, "records in"
 assert get("eddy_http_topic_records_out_total", '{topic="ev"}') >= n, "records out"
 assert sum(v for (k, l), v in samples.items() if k == "eddy_partition_end_offset" and 'topic="ev"' in l) == n
+assert get("eddy_topic_records_in_total", '{topic="ev"}') == n, "log-level records in"
+assert get("eddy_topic_records_out_total", '{topic="ev"}') >= n, "log-level records out"
+assert get("eddy_topic_bytes_in_total", '{topic="ev"}') > 0
 assert get("eddy_log_fsyncs_total") >= 1
 assert get("eddy_memory_in_use_bytes") > 0
 assert get("eddy_source_records_total", '{source="ev"}') == n

@@ -33,9 +33,19 @@ static void test_append_read(void **state)
 	assert_int_equal(ed_partition_hwm(part), 50);
 	assert_int_equal(ed_partition_start_offset(part), 0);
 
+	struct ed_partition_stats st;
+	ed_partition_stats(part, &st);
+	assert_int_equal(st.records_in, 50);
+	assert_true(st.bytes_in > 50 * 20);
+	assert_int_equal(st.records_out, 0);
+
 	struct t_rec *recs;
 	size_t n = t_read_all(part, 0, 1 << 20, &recs);
 	assert_int_equal(n, 50);
+	/* Reads count what they return: every record and batch byte once. */
+	ed_partition_stats(part, &st);
+	assert_int_equal(st.records_out, 50);
+	assert_int_equal(st.bytes_out, st.bytes_in);
 	for (size_t i = 0; i < n; i++) {
 		char k[32];
 		snprintf(k, sizeof k, "k%zu", i);
