@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # kcat against eddy server: metadata (-L); produce and consume 1,000,000 lines
-# with every codec (none, gzip, snappy, lz4, zstd), compared byte for byte; a
-# two-member consumer group (-G) that splits the partitions and together
-# reads every record exactly once. Loopback only, temp data dir, free port.
+# with every codec (none, gzip, snappy, lz4, zstd), compared byte for byte;
+# reading from a timestamp; a two-member consumer group (-G) that splits the
+# partitions and together reads every record exactly once; --advertise in
+# metadata. Loopback only, temp data dirs, free ports.
 set -euo pipefail
 EDDY=${EDDY:?EDDY must point to the eddy binary}
 T=$(mktemp -d "${TMPDIR:-/tmp}/kafka-it-kcat-XXXXXX")
@@ -48,7 +49,18 @@ for z in none gzip snappy lz4 zstd; do
 done
 kcat -b "$B" -L -t codec_lz4 | grep -q 'topic "codec_lz4" with 4 partitions' || fail "auto-created topic partition count"
 
-# 3. two-member group: both members join first (so no record is read before the
+# 3. ListOffsets by timestamp: start reading at a time between two batches
+seq 1 100 | sed 's/^/early/' | kcat -b "$B" -P -t ts_topic -p 0 || fail "produce early"
+sleep 1.1
+TS=$(date +%s%3N)
+sleep 0.1
+seq 1 100 | sed 's/^/late/' | kcat -b "$B" -P -t ts_topic -p 0 || fail "produce late"
+timeout 30 kcat -b "$B" -C -t ts_topic -p 0 -o "s@$TS" -e -q >"$T/ts.txt" || fail "consume from timestamp"
+[ "$(wc -l <"$T/ts.txt")" -eq 100 ] && ! grep -q early "$T/ts.txt" \
+	|| fail "from timestamp $TS: $(wc -l <"$T/ts.txt") records, want the 100 late ones"
+echo "offsets by timestamp: ok"
+
+# 4. two-member group: both members join first (so no record is read before the
 # split), then records are produced to all 4 partitions.
 G=grp_$$
 start_member() {
@@ -91,6 +103,21 @@ p1=$(cut -d' ' -f1 "$T/member1.out" | sort -u | tr '\n' ' ')
 p2=$(cut -d' ' -f1 "$T/member2.out" | sort -u | tr '\n' ' ')
 for p in $p1; do case " $p2 " in *" $p "*) fail "partition $p read by both members";; esac; done
 echo "group: member 1 read $c1 (partitions $p1), member 2 read $c2 (partitions $p2): every record exactly once"
+
+# 5. --advertise: metadata names the advertised address, not the bound one
+: >"$T/adv.log"
+"$EDDY" server --data-dir "$T/data2" --bind 127.0.0.1 --kafka-port 0 --sql-port 0 --http-port 0 \
+	--advertise advertised.example:19999 >"$T/adv.log" 2>&1 & ADV=$!; PIDS+=($ADV)
+APORT=
+for _ in $(seq 100); do
+	APORT=$(sed -n 's/.*listening for Kafka clients on 127.0.0.1:\([0-9]*\).*/\1/p' "$T/adv.log")
+	[ -n "$APORT" ] && break; sleep 0.1
+done
+[ -n "$APORT" ] || fail "second server did not start"
+timeout 20 kcat -b "127.0.0.1:$APORT" -L -m 5 2>/dev/null | grep -q "broker 1 at advertised.example:19999" \
+	|| fail "metadata does not advertise advertised.example:19999"
+kill -TERM "$ADV"; wait "$ADV" || fail "second server exit status"
+echo "advertise: ok"
 
 kill -TERM "$SERVER"; wait "$SERVER" || fail "server exit status $?"
 grep -q "stopped cleanly" "$T/server.log" || fail "server did not stop cleanly"
