@@ -54,6 +54,7 @@ struct commit_job {
 	struct ed_kreq *req;
 	struct ed_buf rec; /* its records, in the file format */
 	int16_t gerr;      /* group check result: nothing to write when set */
+	bool is_fetch;     /* an OffsetFetch waiting for the commits before it */
 };
 
 struct ed_koffsets {
@@ -322,6 +323,7 @@ static void commit_work(uv_work_t *w)
 }
 
 static void commit_start(struct ed_koffsets *o);
+static void answer_fetch(struct ed_koffsets *o, struct ed_kreq *req);
 
 static void commit_done(uv_work_t *w, int status)
 {
@@ -357,10 +359,27 @@ static void commit_done(uv_work_t *w, int status)
 /* Start writing everything queued, unless a batch is already on disk. */
 static void commit_start(struct ed_koffsets *o)
 {
+	/* fetches at the head have every earlier commit applied: answer them */
+	while (!o->busy && o->queue_head && o->queue_head->is_fetch) {
+		struct commit_job *job = o->queue_head;
+		o->queue_head = job->next;
+		if (!o->queue_head)
+			o->queue_tail = NULL;
+		answer_fetch(o, job->req);
+		ed_buf_fini(&job->rec);
+		ed_free(job);
+	}
 	if (o->busy || !o->queue_head)
 		return;
+	/* the batch: every commit up to the next fetch */
 	o->batch = o->queue_head;
-	o->queue_head = o->queue_tail = NULL;
+	struct commit_job *last = o->batch;
+	while (last->next && !last->next->is_fetch)
+		last = last->next;
+	o->queue_head = last->next;
+	if (!o->queue_head)
+		o->queue_tail = NULL;
+	last->next = NULL;
 	ed_buf_reset(&o->batch_buf);
 	for (struct commit_job *j = o->batch; j; j = j->next)
 		if (!j->gerr)
@@ -427,10 +446,8 @@ static void put_fetch_part(struct ed_buf *b, int16_t v, int32_t partition, struc
 	ed_kput_i16(b, ED_KERR_NONE);
 }
 
-void ed_kafka_handle_offset_fetch(struct ed_kreq *req)
+static void answer_fetch(struct ed_koffsets *o, struct ed_kreq *req)
 {
-	struct ed_kafka *k = req->k;
-	struct ed_koffsets *o = k->offsets;
 	struct ed_kreq_offset_fetch *m = &req->msg.u.offset_fetch;
 	struct ed_buf *b = &req->resp;
 	int16_t v = req->msg.api_version;
@@ -468,5 +485,31 @@ void ed_kafka_handle_offset_fetch(struct ed_kreq *req)
 	if (v >= 2)
 		ed_kput_i16(b, ED_KERR_NONE);
 	ed_kresp_end(b, start);
+	atomic_store(&req->sync_pending, 0);
 	ed_kreq_done(req);
+}
+
+/* OffsetFetch reads its own writes: while commits are on their way to disk
+ * it waits behind them in the same queue. */
+void ed_kafka_handle_offset_fetch(struct ed_kreq *req)
+{
+	struct ed_koffsets *o = req->k->offsets;
+	if (!o->busy && !o->queue_head) {
+		answer_fetch(o, req);
+		return;
+	}
+	struct commit_job *job = ed_calloc(1, sizeof(*job));
+	if (!job) {
+		answer_fetch(o, req); /* best effort */
+		return;
+	}
+	job->req = req;
+	job->is_fetch = true;
+	ed_buf_init(&job->rec);
+	atomic_store(&req->sync_pending, 1);
+	if (o->queue_tail)
+		o->queue_tail->next = job;
+	else
+		o->queue_head = job;
+	o->queue_tail = job;
 }

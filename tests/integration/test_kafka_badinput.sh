@@ -21,7 +21,7 @@ fail() { echo "FAIL: $*" >&2; tail -20 "$T/server.log" >&2 || true; exit 1; }
 "$EDDY" server --data-dir "$T/data" --bind 127.0.0.1 --kafka-port 0 --sql-port 0 --http-port 0 --max-frame-bytes 65536 \
 	>"$T/server.log" 2>&1 & SERVER=$!; PIDS+=($SERVER)
 PORT=
-for _ in $(seq 100); do
+for _ in $(seq 300); do # up to 30 s (sanitizer builds, loaded machines)
 	PORT=$(sed -n 's/.*listening for Kafka clients on 127.0.0.1:\([0-9]*\).*/\1/p' "$T/server.log")
 	[ -n "$PORT" ] && break; sleep 0.1
 done

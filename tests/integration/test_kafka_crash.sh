@@ -29,7 +29,7 @@ start_server() {
 		: >"$log" # exists before the server writes it (read below)
 		"$EDDY" server --data-dir "$T/data" --bind 127.0.0.1 --kafka-port "$PORT" --sql-port 0 --http-port 0 \
 			--default-partitions 3 >"$log" 2>&1 & SERVER=$!; PIDS+=($SERVER)
-		for _ in $(seq 100); do
+		for _ in $(seq 300); do # up to 30 s (sanitizer builds, loaded machines)
 			p=$(sed -n 's/.*listening for Kafka clients on 127.0.0.1:\([0-9]*\).*/\1/p' "$log")
 			[ -n "$p" ] && break
 			kill -0 "$SERVER" 2>/dev/null || break

@@ -23,7 +23,7 @@ function startServer() {
     server = spawn(EDDY, ['server', '--data-dir', dataDir, '--bind', '127.0.0.1',
       '--kafka-port', '0', '--sql-port', '0', '--http-port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
-    const timer = setTimeout(() => reject(new Error('server did not start: ' + log)), 10000);
+    const timer = setTimeout(() => reject(new Error('server did not start: ' + log)), 30000);
     server.stderr.on('data', (d) => {
       log += d.toString();
       const m = /listening for Kafka clients on 127\.0\.0\.1:(\d+)/.exec(log);

@@ -22,7 +22,7 @@ fail() { echo "FAIL: $*" >&2; echo "--- server log tail:" >&2; tail -30 "$T/serv
 "$EDDY" server --data-dir "$T/data" --bind 127.0.0.1 --kafka-port 0 --sql-port 0 --http-port 0 --default-partitions 4 \
 	>"$T/server.log" 2>&1 & SERVER=$!; PIDS+=($SERVER)
 PORT=
-for _ in $(seq 100); do
+for _ in $(seq 300); do # up to 30 s (sanitizer builds, loaded machines)
 	PORT=$(sed -n 's/.*listening for Kafka clients on 127.0.0.1:\([0-9]*\).*/\1/p' "$T/server.log")
 	[ -n "$PORT" ] && break; sleep 0.1
 done
@@ -109,7 +109,7 @@ echo "group: member 1 read $c1 (partitions $p1), member 2 read $c2 (partitions $
 "$EDDY" server --data-dir "$T/data2" --bind 127.0.0.1 --kafka-port 0 --sql-port 0 --http-port 0 \
 	--advertise advertised.example:19999 >"$T/adv.log" 2>&1 & ADV=$!; PIDS+=($ADV)
 APORT=
-for _ in $(seq 100); do
+for _ in $(seq 300); do # up to 30 s (sanitizer builds, loaded machines)
 	APORT=$(sed -n 's/.*listening for Kafka clients on 127.0.0.1:\([0-9]*\).*/\1/p' "$T/adv.log")
 	[ -n "$APORT" ] && break; sleep 0.1
 done

@@ -18,7 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 ( sleep 300; kill -TERM $$ ) </dev/null >/dev/null 2>&1 & PIDS+=($!)
-fail() { echo "FAIL: $*" >&2; echo "--- server log tail:" >&2; tail -40 "$T"/server*.log >&2 || true; exit 1; }
+fail() { echo "FAIL: $*" >&2; echo "--- server log tail:" >&2; tail -n 40 "$T"/server*.log >&2 || true; exit 1; }
 
 PORT=0
 NSTART=0
@@ -29,7 +29,7 @@ start_server() {
 	"$EDDY" server --data-dir "$T/data" --bind 127.0.0.1 --kafka-port "$PORT" --sql-port 0 --http-port 0 --default-partitions 3 \
 		>"$log" 2>&1 & SERVER=$!; PIDS+=($SERVER)
 	local p=
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do # up to 30 s (sanitizer builds, loaded machines)
 		p=$(sed -n 's/.*listening for Kafka clients on 127.0.0.1:\([0-9]*\).*/\1/p' "$log")
 		[ -n "$p" ] && break; sleep 0.1
 	done
