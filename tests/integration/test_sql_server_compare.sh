@@ -56,7 +56,7 @@ start_server() {
 		--workers 2 >"$log" 2>&1 & SERVER=$!
 	PIDS+=("$SERVER")
 	KPORT= SPORT= HPORT=
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		KPORT=$(sed -n 's/.*listening for Kafka clients on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
 		SPORT=$(sed -n 's/.*listening for PostgreSQL clients on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
 		HPORT=$(sed -n 's/.*listening for HTTP clients on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
@@ -64,7 +64,7 @@ start_server() {
 		kill -0 "$SERVER" 2>/dev/null || fail "server $1 exited"
 		sleep 0.1
 	done
-	fail "server $1 did not start"
+	fail "server $1 did not start within 30 s"
 }
 
 stop_server() {
