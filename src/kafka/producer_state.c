@@ -400,10 +400,14 @@ static void snapshot_load(struct ed_kprodstate *ps)
 	}
 	struct ed_cur c;
 	ed_cur_init(&c, data, len);
-	if (len < 16 || ed_crc32c(0, data, len - 4) !=
-				(uint32_t)((uint8_t)data[len - 4] << 24 | (uint8_t)data[len - 3] << 16 |
-					   (uint8_t)data[len - 2] << 8 | (uint8_t)data[len - 1]) ||
-	    ed_cur_u32(&c) != SNAP_MAGIC || ed_cur_u32(&c) != SNAP_VERSION) {
+	uint32_t want_crc = 0;
+	if (len >= 16) {
+		const uint8_t *tail = (const uint8_t *)data + len - 4;
+		want_crc = (uint32_t)tail[0] << 24 | (uint32_t)tail[1] << 16 |
+			   (uint32_t)tail[2] << 8 | (uint32_t)tail[3];
+	}
+	if (len < 16 || ed_crc32c(0, data, len - 4) != want_crc || ed_cur_u32(&c) != SNAP_MAGIC ||
+	    ed_cur_u32(&c) != SNAP_VERSION) {
 		ed_warn(MOD, "%s is damaged: producer state will be rebuilt from the log",
 			ps->snap_path);
 		ed_free(data);
