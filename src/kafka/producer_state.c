@@ -15,7 +15,8 @@
  * minute when it changed). A partition's snapshot holds its state as of the
  * end of one batch B (offset, base offset and CRC of B); on load it is used
  * only if the log still holds that same B, and the scan starts after B.
- * Otherwise (a crash truncated B, the topic was recreated) the full scan runs.
+ * Otherwise (a crash truncated B, the topic was recreated) the partition is
+ * scanned, over its last SCAN_LIMIT bytes at most.
  *
  * producer_state file (big-endian):
  *
@@ -51,6 +52,7 @@
 #define NBUCKETS 1024
 #define SCAN_CHUNK (4u << 20)
 #define SNAPSHOT_EVERY_MS 60000
+#define SCAN_LIMIT (256u << 20)
 
 struct pbatch {
 	int32_t first_seq;
@@ -222,6 +224,19 @@ static void ppart_load(struct ed_kprodstate *ps, struct ppart *pp, struct ed_par
 	pp->has_snap = false;
 	ed_free(pp->snap_e);
 	pp->snap_e = NULL;
+	if (!from_snap) {
+		/* Bound the full scan to about the last SCAN_LIMIT bytes: retries only
+		 * concern recent batches, and an older producer eddy no longer knows
+		 * is accepted at any sequence. Offsets are estimated from the average
+		 * record size. */
+		int64_t size = ed_partition_size(part);
+		if (size > (int64_t)SCAN_LIMIT && hwm > off) {
+			double keep = (double)SCAN_LIMIT / (double)size;
+			int64_t skip = (int64_t)((double)(hwm - off) * (1.0 - keep));
+			if (skip > 0)
+				off += skip;
+		}
+	}
 	while (off < hwm) {
 		ed_buf_reset(&buf);
 		int rc = ed_partition_read(part, off, SCAN_CHUNK, &buf);
