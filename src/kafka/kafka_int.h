@@ -8,9 +8,10 @@
  *  2. Responses leave a connection in request order: a connection keeps its
  *     requests in a FIFO; a request's response is written once it is done and
  *     every older one has been written.
- *  3. A request waiting for a log sync is never freed before the sync callback
- *     ran; if its connection closed meanwhile it is orphaned (conn NULL) and
- *     freed on completion.
+ *  3. A request waiting for a log sync (or for an offset commit job on the
+ *     thread pool, which holds sync_pending the same way) is never freed
+ *     before the completion ran; if its connection closed meanwhile it is
+ *     orphaned (conn NULL) and freed on completion.
  *  4. Bytes fields of a decoded request point into the connection's read
  *     buffer and are valid only during the handler call; anything kept longer
  *     (member metadata, assignments) is copied. */
