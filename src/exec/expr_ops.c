@@ -420,12 +420,17 @@ static int iv_addsub(const struct ed_expr *e, struct ed_eval *cx,
 	for (uint32_t i = 0; i < N_; i++) {
 		if (!ACT_[i])
 			continue;
-		bool o = sub ? (__builtin_sub_overflow(a[i].months, b[i].months, &r[i].months) |
-				__builtin_sub_overflow(a[i].days, b[i].days, &r[i].days) |
-				__builtin_sub_overflow(a[i].usecs, b[i].usecs, &r[i].usecs))
-			     : (__builtin_add_overflow(a[i].months, b[i].months, &r[i].months) |
-				__builtin_add_overflow(a[i].days, b[i].days, &r[i].days) |
-				__builtin_add_overflow(a[i].usecs, b[i].usecs, &r[i].usecs));
+		/* Every field is computed even after one overflows, so no || here. */
+		int o = 0;
+		if (sub) {
+			o |= __builtin_sub_overflow(a[i].months, b[i].months, &r[i].months);
+			o |= __builtin_sub_overflow(a[i].days, b[i].days, &r[i].days);
+			o |= __builtin_sub_overflow(a[i].usecs, b[i].usecs, &r[i].usecs);
+		} else {
+			o |= __builtin_add_overflow(a[i].months, b[i].months, &r[i].months);
+			o |= __builtin_add_overflow(a[i].days, b[i].days, &r[i].days);
+			o |= __builtin_add_overflow(a[i].usecs, b[i].usecs, &r[i].usecs);
+		}
 		if (o)
 			return overflow(cx, i, ED_TYPE_INTERVAL);
 	}
