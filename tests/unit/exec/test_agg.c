@@ -67,7 +67,7 @@ static void naive(const char *name, bool distinct, const struct live *rows, int 
 		  size_t outlen)
 {
 	int64_t cnt = 0, cnn = 0;
-	double sum = 0, sq = 0;
+	double sum = 0;
 	int32_t mn = INT32_MAX, mx = INT32_MIN;
 	int first = -1, last = -1;
 	bool seen[64] = {0};
@@ -78,7 +78,6 @@ static void naive(const char *name, bool distinct, const struct live *rows, int 
 			continue;
 		cnn++;
 		sum += rows[i].v;
-		sq += (double)rows[i].v * rows[i].v;
 		if (rows[i].v < mn)
 			mn = rows[i].v;
 		if (rows[i].v > mx)
