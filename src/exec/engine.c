@@ -179,6 +179,13 @@ static int64_t now_ms(struct ed_engine *eng)
 	return eng->opts.clock_ms ? eng->opts.clock_ms(eng->opts.clock_arg) : ed_mono_ms();
 }
 
+/* Processing time (PROCTIME() windows), in us since the epoch: the injected
+ * clock when there is one, else the wall clock. */
+static int64_t proc_time_us(struct ed_engine *eng)
+{
+	return (eng->opts.clock_ms ? eng->opts.clock_ms(eng->opts.clock_arg) : ed_wall_ms()) * 1000;
+}
+
 void ed_engine_options_defaults(struct ed_engine_options *opts)
 {
 	memset(opts, 0, sizeof(*opts));
@@ -574,7 +581,11 @@ static bool pipe_step(struct ed_pipe *p)
 	bool progress = false;
 	int64_t now = now_ms(p->eng);
 	int64_t cur_wm = combined_wm(p, now);
-	int rc = 0;
+	bool proctime = p->obj->query && p->obj->query->win_proctime;
+	/* Processing time: the clock is the watermark, sent before what is
+	 * read now (stamped with it), so windows close as the clock passes
+	 * their end, with or without input. */
+	int rc = proctime ? pipe_watermark(p, proc_time_us(p->eng)) : 0;
 	for (int32_t i = 0; i < p->nparts && rc == 0; i++) {
 		struct part_state *ps = &p->parts[i];
 		struct ed_partition *part = ed_topic_partition(p->topic, i);
@@ -614,7 +625,8 @@ static bool pipe_step(struct ed_pipe *p)
 	if (rc == 0 && p->src->source.time_col >= 0) {
 		int64_t wm = combined_wm(p, now);
 		source_wm_raise(p->srt, wm);
-		rc = pipe_watermark(p, wm);
+		if (!proctime)
+			rc = pipe_watermark(p, wm);
 	}
 	if (rc)
 		pipe_fail(p, rc);

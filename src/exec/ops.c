@@ -161,7 +161,18 @@ struct win_op {
 	struct ed_operator op;
 	const struct ed_query *q;
 	struct ed_chunk out;
+	/* PROCTIME(): the last watermark seen, which the pipeline sets to its
+	 * clock before pushing what it read; rows are stamped with it. */
+	int64_t now_us;
 };
+
+static int win_watermark(struct ed_operator *op, int64_t wm)
+{
+	struct win_op *w = (struct win_op *)op;
+	if (wm > w->now_us)
+		w->now_us = wm;
+	return ed_op_pass_watermark(op, wm);
+}
 
 static int win_flush(struct win_op *w)
 {
@@ -175,14 +186,14 @@ static int win_push(struct ed_operator *op, struct ed_chunk *in)
 	struct win_op *w = (struct win_op *)op;
 	const struct ed_query *q = w->q;
 	uint32_t n = q->in.n;
-	const struct ed_vector *tv = &in->cols[q->win_time_col];
+	const struct ed_vector *tv = q->win_proctime ? NULL : &in->cols[q->win_time_col];
 	int rc = 0;
 	for (uint32_t i = 0; i < in->rows && rc == 0; i++) {
-		if (tv->nulls[i]) {
+		if (tv && tv->nulls[i]) {
 			atomic_fetch_add(&op->stats->bad_rows, 1);
 			continue;
 		}
-		int64_t ts = ED_VEC(tv, int64_t)[i];
+		int64_t ts = tv ? ED_VEC(tv, int64_t)[i] : w->now_us;
 		int64_t first, last;
 		if (q->win == ED_WIN_SESSION)
 			first = last = ts;
@@ -970,8 +981,9 @@ int ed_ops_build(const struct ed_query *q, struct ed_pipe_stats *stats, struct e
 			rc = ED_ENOMEM;
 			goto fail;
 		}
-		w->op = (struct ed_operator){"window", win_push, ed_op_pass_watermark, win_free, NULL, stats};
+		w->op = (struct ed_operator){"window", win_push, win_watermark, win_free, NULL, stats};
 		w->q = q;
+		w->now_us = INT64_MIN;
 		LINK(&w->op);
 	}
 	if (q->where) {

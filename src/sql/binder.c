@@ -860,7 +860,7 @@ static int bind_from(struct bctx *c, struct ed_catalog *cat, const struct ed_sql
 		tn = &f->u.table;
 	else if (f->kind == ED_SQL_FROM_FUNC && f->u.func.tvf != ED_SQL_TVF_NONE) {
 		if (f->u.func.nargs < 2 || f->u.func.args[0]->kind != ED_SQL_E_COLUMN ||
-		    f->u.func.args[1]->kind != ED_SQL_E_COLUMN)
+		    (f->u.func.args[1]->kind != ED_SQL_E_COLUMN && f->u.func.args[1]->kind != ED_SQL_E_FUNC))
 			return fail(c, f->loc, ED_SQLSTATE_SYNTAX, "%s(source, time_column, ...) expected", f->u.func.name);
 		tn = &f->u.func.args[0]->u.col;
 		tloc = f->u.func.args[0]->loc;
@@ -887,20 +887,35 @@ static int bind_from(struct bctx *c, struct ed_catalog *cat, const struct ed_sql
 		const struct ed_sql_expr *const *args = (const struct ed_sql_expr *const *)f->u.func.args;
 		uint32_t na = f->u.func.nargs;
 		int rc;
-		if (in->kind != ED_OBJ_SOURCE || in->source.time_col < 0)
-			return fail(c, tloc, ED_SQLSTATE_NOT_SUPPORTED,
-				    "%s needs a source with a WATERMARK (\"%s\" has none): its windows would never close",
-				    f->u.func.name, in->name);
-		const struct ed_sql_name *tc = &args[1]->u.col;
-		const char *tcol = tc->parts[tc->n - 1];
-		for (uint32_t i = 0; i < n; i++)
-			if (strcmp(in->schema.names[i], tcol) == 0)
-				q->win_time_col = (int32_t)i;
-		if (q->win_time_col < 0)
-			return fail(c, args[1]->loc, ST_UNDEFINED_COLUMN, "column \"%s\" does not exist", tcol);
-		if (q->win_time_col != in->source.time_col)
-			return fail(c, args[1]->loc, ED_SQLSTATE_NOT_SUPPORTED,
-				    "windows must use the WATERMARK column \"%s\"", in->schema.names[in->source.time_col]);
+		if (args[1]->kind == ED_SQL_E_FUNC) {
+			/* PROCTIME(): rows are stamped with the engine clock when
+			 * the pipeline reads them; the clock closes windows. */
+			if (strcmp(args[1]->u.func.name, "proctime") != 0 || args[1]->u.func.nargs != 0)
+				return fail(c, args[1]->loc, ED_SQLSTATE_SYNTAX,
+					    "%s(source, time_column | PROCTIME(), ...) expected", f->u.func.name);
+			if (in->kind != ED_OBJ_SOURCE)
+				return fail(c, tloc, ED_SQLSTATE_NOT_SUPPORTED,
+					    "processing-time windows over a materialized view are not supported yet");
+			q->win_proctime = true;
+			q->win_time_col = (int32_t)n; /* window_start in scan, the arrival time for SESSION */
+		} else {
+			if (in->kind != ED_OBJ_SOURCE || in->source.time_col < 0)
+				return fail(c, tloc, ED_SQLSTATE_NOT_SUPPORTED,
+					    "%s needs a source with a WATERMARK (\"%s\" has none): its windows would never "
+					    "close (use PROCTIME() for processing-time windows)",
+					    f->u.func.name, in->name);
+			const struct ed_sql_name *tc = &args[1]->u.col;
+			const char *tcol = tc->parts[tc->n - 1];
+			for (uint32_t i = 0; i < n; i++)
+				if (strcmp(in->schema.names[i], tcol) == 0)
+					q->win_time_col = (int32_t)i;
+			if (q->win_time_col < 0)
+				return fail(c, args[1]->loc, ST_UNDEFINED_COLUMN, "column \"%s\" does not exist", tcol);
+			if (q->win_time_col != in->source.time_col)
+				return fail(c, args[1]->loc, ED_SQLSTATE_NOT_SUPPORTED,
+					    "windows must use the WATERMARK column \"%s\"",
+					    in->schema.names[in->source.time_col]);
+		}
 		if (tvf == ED_SQL_TVF_TUMBLE) {
 			if (na < 3 || na > 4)
 				return fail(c, f->loc, ED_SQLSTATE_SYNTAX, "TUMBLE(source, time_column, size [, offset])");
@@ -940,7 +955,10 @@ static int bind_from(struct bctx *c, struct ed_catalog *cat, const struct ed_sql
 		memcpy(q->scan.types, in->schema.types, n * sizeof(struct ed_type));
 		q->scan.names[n] = "window_start";
 		q->scan.names[n + 1] = "window_end";
-		q->scan.types[n] = q->scan.types[n + 1] = in->schema.types[q->win_time_col];
+		if (q->win_proctime)
+			q->scan.types[n] = q->scan.types[n + 1] = (struct ed_type){.id = ED_TYPE_TIMESTAMPTZ};
+		else
+			q->scan.types[n] = q->scan.types[n + 1] = in->schema.types[q->win_time_col];
 		c->win_cols = (int32_t)n;
 	} else
 		q->scan = in->schema;

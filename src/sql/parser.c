@@ -1116,8 +1116,9 @@ static bool parse_alias(struct ed_sql_parser *p, char **alias)
 static bool check_tvf(struct ed_sql_parser *p, struct ed_sql_from *f)
 {
 	static const char *const usage[] = {
-		NULL, "TUMBLE(source, time_column, size [, offset])",
-		"HOP(source, time_column, slide, size [, offset])", "SESSION(source, time_column, gap)",
+		NULL, "TUMBLE(source, time_column | PROCTIME(), size [, offset])",
+		"HOP(source, time_column | PROCTIME(), slide, size [, offset])",
+		"SESSION(source, time_column | PROCTIME(), gap)",
 	};
 	static const uint32_t lo[] = {0, 3, 4, 3}, hi[] = {0, 4, 5, 3};
 	enum ed_sql_window_tvf k = ED_SQL_TVF_NONE;
@@ -1131,8 +1132,12 @@ static bool check_tvf(struct ed_sql_parser *p, struct ed_sql_from *f)
 	if (k == ED_SQL_TVF_NONE)
 		return true;
 	struct ed_sql_expr **a = f->u.func.args;
+	/* The time argument is a column, or PROCTIME() for processing time. */
+	bool proctime = f->u.func.nargs >= 2 && a[1]->kind == ED_SQL_E_FUNC && !a[1]->u.func.schema &&
+			strcmp(a[1]->u.func.name, "proctime") == 0 && a[1]->u.func.nargs == 0 &&
+			!a[1]->u.func.star && !a[1]->u.func.over;
 	if (f->u.func.nargs < lo[k] || f->u.func.nargs > hi[k] || a[0]->kind != ED_SQL_E_COLUMN ||
-	    a[1]->kind != ED_SQL_E_COLUMN) {
+	    (a[1]->kind != ED_SQL_E_COLUMN && !proctime)) {
 		ed_sql_fail(p, f->loc, ED_EINVAL, ED_SQLSTATE_SYNTAX,
 			    "wrong arguments for a window function: expected %s", usage[k]);
 		return false;

@@ -76,7 +76,8 @@ struct ed_query {
 	struct ed_schema in;          /* input columns */
 	struct ed_schema scan;
 	enum ed_window_kind win;
-	int32_t win_time_col;         /* in scan */
+	int32_t win_time_col;         /* in scan (proctime: window_start) */
+	bool win_proctime;            /* PROCTIME(): arrival time, closed by the engine clock */
 	int64_t win_size_us, win_slide_us, win_offset_us, win_gap_us;
 	struct ed_expr *where;        /* NULL if none */
 	const char *where_text;

@@ -64,7 +64,7 @@ void ed_plan_explain(const struct ed_query *q, const char *terminal, struct ed_b
 	}
 	if (q->win != ED_WIN_NONE) {
 		line(out, d++);
-		const char *tc = q->in.names[q->win_time_col];
+		const char *tc = q->win_proctime ? "PROCTIME()" : q->in.names[q->win_time_col];
 		if (q->win == ED_WIN_TUMBLE) {
 			ed_buf_printf(out, "Tumble (%s, size ", tc);
 			put_interval(out, q->win_size_us);

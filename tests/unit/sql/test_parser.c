@@ -208,7 +208,7 @@ static void test_views_sinks(void **state)
 	f = parse1("SELECT * FROM SESSION(b, ts, INTERVAL '1 minute')")->u.select->from[0];
 	assert_int_equal(f->u.func.tvf, ED_SQL_TVF_SESSION);
 	assert_int_equal(f->u.func.args[2]->u.iv.usec, 60000000);
-	expect_error("SELECT * FROM TUMBLE(b, ts)", "42601", 15, "TUMBLE(source, time_column, size");
+	expect_error("SELECT * FROM TUMBLE(b, ts)", "42601", 15, "TUMBLE(source, time_column | PROCTIME(), size");
 	expect_error("SELECT * FROM HOP(b, 1, 2, 3)", "42601", 15, "HOP(");
 
 	st = parse1("CREATE SINK IF NOT EXISTS out FROM q5 WITH (topic = 'out', format = json)");
