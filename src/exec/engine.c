@@ -78,7 +78,9 @@ struct ed_worker {
  * topic, so counts and side outputs are once per source record. */
 struct ed_source_rt {
 	_Atomic int64_t records, late, bad;
+	_Atomic int64_t late_routed, dead_lettered; /* written to the side topics */
 	_Atomic int64_t watermark_us;
+	_Atomic int64_t max_event_us; /* largest event time any pipeline accepted */
 	_Atomic int64_t *claimed; /* [nclaimed], set by the first pipeline built */
 	int32_t nclaimed;
 };
@@ -102,6 +104,7 @@ struct ed_view_rt {
 	size_t nsubs;
 	struct ed_pipe *pipe;
 	_Atomic int64_t rows;
+	_Atomic int64_t bytes; /* store key + value bytes */
 };
 
 /* A sink: one JSON object per row. Rows go to the partition chosen by the
@@ -258,14 +261,18 @@ static int append_batch(struct ed_topic *t, int32_t part, struct ed_batch_builde
 	return rc;
 }
 
-static void side_output(struct ed_pipe *p, struct ed_topic *t, const struct ed_record *rec, const char *reason)
+/* Write rec to side topic t (none: nothing) with its reason; counts it in
+ * *routed when the append succeeded. */
+static void side_output(struct ed_pipe *p, struct ed_topic *t, const struct ed_record *rec, const char *reason,
+			_Atomic int64_t *routed)
 {
 	if (!t)
 		return;
 	struct ed_header h = {(const uint8_t *)"eddy.reason", 11, (const uint8_t *)reason, (int32_t)strlen(reason)};
-	if (ed_batch_builder_add(&p->side, rec->timestamp, rec->key, rec->key_len, rec->value, rec->value_len, &h, 1) == 0)
-		append_batch(t, 0, &p->side);
-	else
+	if (ed_batch_builder_add(&p->side, rec->timestamp, rec->key, rec->key_len, rec->value, rec->value_len, &h, 1) == 0) {
+		if (append_batch(t, 0, &p->side) == 0)
+			atomic_fetch_add(routed, 1);
+	} else
 		ed_batch_builder_reset(&p->side);
 }
 
@@ -327,6 +334,7 @@ static int view_push(struct ed_operator *op, struct ed_chunk *in)
 	const struct ed_catalog_obj *o = v->obj;
 	pthread_rwlock_wrlock(&v->lock);
 	int rc = store_apply(&v->kv, &v->kb, &v->vb, o->nkey, o->key, in, &v->rows);
+	atomic_store(&v->bytes, (int64_t)v->kv.bytes);
 	pthread_rwlock_unlock(&v->lock);
 	atomic_fetch_add(&op->stats->rows_out, in->rows);
 	for (size_t s = 0; s < v->nsubs; s++)
@@ -462,6 +470,7 @@ static struct ed_operator *pipe_first(struct ed_pipe *p) { return p->head ? p->h
 /* Changes from the upstream view (same worker thread). */
 static void pipe_feed(struct ed_pipe *p, const struct ed_chunk *c)
 {
+	atomic_fetch_add(&p->stats.rows_in, c->rows);
 	ed_chunk_reset(&p->chunk);
 	for (uint32_t i = 0; i < c->rows; i++)
 		ed_row_copy(&p->chunk, i, c, i);
@@ -534,7 +543,7 @@ static int take_record(struct ed_pipe *p, int32_t part, struct part_state *ps, c
 		snprintf(p->stats.last_error, sizeof(p->stats.last_error), "offset %lld: %.200s", (long long)rec->offset, why);
 		if (mine) {
 			atomic_fetch_add(&p->srt->bad, 1);
-			side_output(p, p->dlq_topic, rec, why);
+			side_output(p, p->dlq_topic, rec, why, &p->srt->dead_lettered);
 		}
 		return 0;
 	}
@@ -544,7 +553,7 @@ static int take_record(struct ed_pipe *p, int32_t part, struct part_state *ps, c
 			atomic_fetch_add(&p->stats.bad_records, 1);
 			if (mine) {
 				atomic_fetch_add(&p->srt->bad, 1);
-				side_output(p, p->dlq_topic, rec, "event time is NULL");
+				side_output(p, p->dlq_topic, rec, "event time is NULL", &p->srt->dead_lettered);
 			}
 			return 0;
 		}
@@ -558,13 +567,16 @@ static int take_record(struct ed_pipe *p, int32_t part, struct part_state *ps, c
 				atomic_fetch_add(&p->srt->late, 1);
 				snprintf(why, sizeof(why), "late event: event time %lld us is behind the watermark %lld us",
 					 (long long)ts, (long long)limit);
-				side_output(p, p->late_topic, rec, why);
+				side_output(p, p->late_topic, rec, why, &p->srt->late_routed);
 			}
 			return 0;
 		}
 		if (!ps->seen || ts > ps->max_ts) {
 			ps->max_ts = ts;
 			ps->seen = true;
+			int64_t cur = atomic_load(&p->srt->max_event_us);
+			while (ts > cur && !atomic_compare_exchange_weak(&p->srt->max_event_us, &cur, ts))
+				;
 			*cur_wm = combined_wm(p, now);
 		}
 	}
@@ -1033,6 +1045,7 @@ static int create_source(struct exec *x, const struct ed_sql_stmt *st)
 		return xfail(x, UINT32_MAX, ED_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	}
 	atomic_store(&srt->watermark_us, INT64_MIN);
+	atomic_store(&srt->max_event_us, INT64_MIN);
 	if ((rc = ed_bind_source(&o->arena, st, x->text, x->len, &o->schema, &o->source, x->err)))
 		goto fail;
 	char terr[256] = "";
@@ -1992,19 +2005,34 @@ void ed_engine_metrics(struct ed_engine *eng, ed_metric_fn fn, void *arg)
 			fn(arg, "eddy_source_records_total", o->name, (double)atomic_load(&s->records));
 			fn(arg, "eddy_source_late_records_total", o->name, (double)atomic_load(&s->late));
 			fn(arg, "eddy_source_bad_records_total", o->name, (double)atomic_load(&s->bad));
+			fn(arg, "eddy_source_late_routed_total", o->name, (double)atomic_load(&s->late_routed));
+			fn(arg, "eddy_source_dead_lettered_total", o->name, (double)atomic_load(&s->dead_lettered));
 			int64_t wm = atomic_load(&s->watermark_us);
 			if (wm != INT64_MIN)
 				fn(arg, "eddy_source_watermark_ms", o->name, (double)(wm / 1000));
+			int64_t mx = atomic_load(&s->max_event_us);
+			if (mx != INT64_MIN)
+				fn(arg, "eddy_source_max_event_time_ms", o->name, (double)(mx / 1000));
 		} else {
 			struct ed_pipe *p = o->rt;
 			const char *kind = o->kind == ED_OBJ_VIEW ? "view" : "sink";
 			char name[64];
+			snprintf(name, sizeof(name), "eddy_%s_rows_in_total", kind);
+			fn(arg, name, o->name, (double)atomic_load(&p->stats.rows_in));
 			snprintf(name, sizeof(name), "eddy_%s_rows_out_total", kind);
 			fn(arg, name, o->name, (double)atomic_load(&p->stats.rows_out));
 			snprintf(name, sizeof(name), "eddy_%s_bad_rows_total", kind);
 			fn(arg, name, o->name, (double)atomic_load(&p->stats.bad_rows));
-			if (p->view)
+			if (o->query && o->query->aggregate) {
+				snprintf(name, sizeof(name), "eddy_%s_agg_groups", kind);
+				fn(arg, name, o->name, (double)atomic_load(&p->stats.state_rows));
+				snprintf(name, sizeof(name), "eddy_%s_agg_state_bytes", kind);
+				fn(arg, name, o->name, (double)atomic_load(&p->stats.state_bytes));
+			}
+			if (p->view) {
 				fn(arg, "eddy_view_rows", o->name, (double)atomic_load(&p->view->rows));
+				fn(arg, "eddy_view_state_bytes", o->name, (double)atomic_load(&p->view->bytes));
+			}
 		}
 	}
 	pthread_mutex_unlock(&eng->mu);

@@ -27,6 +27,8 @@ struct ed_pipe_stats {
 	_Atomic int64_t late;        /* rows behind the watermark */
 	_Atomic int64_t rows_out;    /* rows reaching the terminal */
 	_Atomic int64_t watermark_us;
+	_Atomic int64_t state_rows;  /* aggregate groups (or session keys) held */
+	_Atomic int64_t state_bytes; /* their key + value bytes (state/kv.h) */
 	char last_error[300];        /* worker-written, read for SHOW/DESCRIBE only */
 };
 

@@ -830,10 +830,19 @@ static int session_watermark(struct agg_op *a, int64_t wm)
 	return rc;
 }
 
+/* State size for metrics, published after every push and watermark. */
+static void agg_note_state(struct agg_op *a)
+{
+	atomic_store(&a->op.stats->state_rows, (int64_t)a->kv.count);
+	atomic_store(&a->op.stats->state_bytes, (int64_t)a->kv.bytes);
+}
+
 static int agg_push(struct ed_operator *op, struct ed_chunk *in)
 {
 	struct agg_op *a = (struct agg_op *)op;
-	return a->mode == AGG_SESSION ? agg_push_session(a, in) : agg_push_grouped(a, in);
+	int rc = a->mode == AGG_SESSION ? agg_push_session(a, in) : agg_push_grouped(a, in);
+	agg_note_state(a);
+	return rc;
 }
 
 static int agg_watermark(struct ed_operator *op, int64_t wm)
@@ -868,6 +877,7 @@ static int agg_watermark(struct ed_operator *op, int64_t wm)
 		memmove(a->wins, a->wins + closed, (a->nwins - closed) * sizeof(*a->wins));
 		a->nwins -= closed;
 	}
+	agg_note_state(a);
 	return rc ? rc : ed_op_pass_watermark(op, wm);
 }
 

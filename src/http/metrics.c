@@ -146,6 +146,46 @@ static const char *label_for(const char *name)
 	return "object";
 }
 
+/* HELP text of the engine's metrics (docs/OPERATIONS.md); others get a
+ * generic one. */
+static const char *const engine_help[][2] = {
+	{"eddy_source_records_total", "Records the source read (per-query input throughput)."},
+	{"eddy_source_late_records_total", "Records behind the source's watermark, never aggregated."},
+	{"eddy_source_bad_records_total", "Records that failed to decode or had a NULL event time."},
+	{"eddy_source_late_routed_total", "Late records written to the source's late-events topic."},
+	{"eddy_source_dead_lettered_total", "Bad records written to the source's dead-letter topic."},
+	{"eddy_source_watermark_ms", "The source's watermark, epoch milliseconds."},
+	{"eddy_source_max_event_time_ms", "Largest event time the source accepted, epoch milliseconds."},
+	{"eddy_view_rows_in_total", "Rows the view's query read from its input."},
+	{"eddy_sink_rows_in_total", "Rows the sink's query read from its input."},
+	{"eddy_view_rows_out_total", "Changes the view's query applied to the view."},
+	{"eddy_sink_rows_out_total", "Rows the sink wrote to its topic."},
+	{"eddy_view_bad_rows_total", "Rows of the view's query dropped by an evaluation error."},
+	{"eddy_sink_bad_rows_total", "Rows of the sink's query dropped by an evaluation error."},
+	{"eddy_view_rows", "Rows in the view."},
+	{"eddy_view_state_bytes", "Key and value bytes of the view's rows."},
+	{"eddy_view_agg_groups", "Groups (open windows' groups, session keys) the view's aggregate holds."},
+	{"eddy_sink_agg_groups", "Groups (open windows' groups, session keys) the sink's aggregate holds."},
+	{"eddy_view_agg_state_bytes", "Key and value bytes of the view's aggregate state."},
+	{"eddy_sink_agg_state_bytes", "Key and value bytes of the sink's aggregate state."},
+};
+
+/* Gauges of epoch milliseconds also shown as wall clock minus them. */
+static const char *const engine_lag[][3] = {
+	{"eddy_source_watermark_ms", "eddy_source_watermark_lag_ms",
+	 "Wall clock minus the source's watermark, in milliseconds."},
+	{"eddy_source_max_event_time_ms", "eddy_source_event_time_lag_ms",
+	 "Wall clock minus the largest event time the source accepted, in milliseconds."},
+};
+
+static const char *engine_help_for(const char *name)
+{
+	for (size_t i = 0; i < sizeof(engine_help) / sizeof(engine_help[0]); i++)
+		if (!strcmp(engine_help[i][0], name))
+			return engine_help[i][1];
+	return "Streaming engine metric (see docs/OPERATIONS.md).";
+}
+
 static void engine_metrics(struct ed_http *h, struct ed_http_prom *w)
 {
 	struct ecollect ec = {0};
@@ -160,19 +200,18 @@ static void engine_metrics(struct ed_http *h, struct ed_http_prom *w)
 		if (valid_name(name)) {
 			size_t nl = strlen(name);
 			bool counter = nl > 6 && !strcmp(name + nl - 6, "_total");
-			ed_http_prom_family(w, name, counter ? "counter" : "gauge",
-					    "Streaming engine metric (see docs/OPERATIONS.md).");
+			ed_http_prom_family(w, name, counter ? "counter" : "gauge", engine_help_for(name));
 			for (size_t k = i; k < j; k++) {
 				const char *l[] = {label_for(name), ec.v[k].object, NULL};
 				ed_http_prom_sample(w, name, l, ec.v[k].value);
 			}
-			if (!strcmp(name, "eddy_source_watermark_ms")) {
-				ed_http_prom_family(w, "eddy_source_watermark_lag_ms", "gauge",
-						    "Wall clock minus the source's watermark, in milliseconds.");
+			for (size_t g = 0; g < sizeof(engine_lag) / sizeof(engine_lag[0]); g++) {
+				if (strcmp(name, engine_lag[g][0]))
+					continue;
+				ed_http_prom_family(w, engine_lag[g][1], "gauge", engine_lag[g][2]);
 				for (size_t k = i; k < j; k++) {
 					const char *l[] = {"source", ec.v[k].object, NULL};
-					ed_http_prom_sample(w, "eddy_source_watermark_lag_ms", l,
-							    (double)now - ec.v[k].value);
+					ed_http_prom_sample(w, engine_lag[g][1], l, (double)now - ec.v[k].value);
 				}
 			}
 		}

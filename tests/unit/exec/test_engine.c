@@ -195,6 +195,64 @@ static void test_tumble_end_to_end(void **state)
 	assert_string_equal(out, "a\nb\n");
 }
 
+/* ed_engine_metrics as "name object value" lines. */
+static char mbuf[8192];
+
+static void on_metric(void *arg, const char *name, const char *object, double value)
+{
+	(void)arg;
+	size_t n = strlen(mbuf);
+	snprintf(mbuf + n, sizeof(mbuf) - n, "%s %s %.0f\n", name, object, value);
+}
+
+static double metric(const char *name, const char *object)
+{
+	char key[160];
+	snprintf(key, sizeof(key), "%s %s ", name, object);
+	const char *at = strstr(mbuf, key);
+	if (!at)
+		fail_msg("metric %s{%s} missing in:\n%s", name, object, mbuf);
+	return atof(at + strlen(key));
+}
+
+/* Per-query throughput, late and dead-lettered records, event-time
+ * progress and state size are all reported. */
+static void test_metrics(void **state)
+{
+	(void)state;
+	q(SOURCE);
+	q("CREATE MATERIALIZED VIEW per_user AS SELECT user, window_start, window_end, COUNT(*) AS n "
+	  "FROM TUMBLE(bids, ts, INTERVAL '10' SECOND) GROUP BY user, window_start, window_end");
+	q("CREATE SINK totals AS SELECT user, SUM(amount) AS total FROM bids GROUP BY user WITH (topic = 'totals')");
+	static const char *const ev[] = {
+		EV("a", 1, "01"), EV("b", 5, "03"), EV("a", 2, "08"),
+		EV("a", 4, "05"), /* late */
+		"{not json",
+		EV("b", 7, "12"), /* closes [0,10) */
+	};
+	produce("bids", 0, ev, sizeof(ev) / sizeof(ev[0]));
+	settle();
+	mbuf[0] = 0;
+	ed_engine_metrics(eng, on_metric, NULL);
+	assert_true(metric("eddy_source_records_total", "bids") == 6);
+	assert_true(metric("eddy_source_late_records_total", "bids") == 1);
+	assert_true(metric("eddy_source_late_routed_total", "bids") == 1);
+	assert_true(metric("eddy_source_bad_records_total", "bids") == 1);
+	assert_true(metric("eddy_source_dead_lettered_total", "bids") == 1);
+	/* 2026-11-25T12:00:12Z and the watermark 2 s behind it. */
+	assert_true(metric("eddy_source_max_event_time_ms", "bids") == 1795608012000.0);
+	assert_true(metric("eddy_source_watermark_ms", "bids") == 1795608010000.0);
+	assert_true(metric("eddy_view_rows_in_total", "per_user") == 6);
+	assert_true(metric("eddy_sink_rows_in_total", "totals") == 6);
+	assert_true(metric("eddy_view_rows_out_total", "per_user") == 2); /* a and b of [0,10) */
+	assert_true(metric("eddy_view_rows", "per_user") == 2);
+	assert_true(metric("eddy_view_state_bytes", "per_user") > 0);
+	assert_true(metric("eddy_view_agg_groups", "per_user") == 1); /* b of [10,20) is open */
+	assert_true(metric("eddy_view_agg_state_bytes", "per_user") > 0);
+	assert_true(metric("eddy_sink_agg_groups", "totals") == 2);
+	assert_true(metric("eddy_sink_rows_out_total", "totals") >= 2);
+}
+
 static void test_hop_session_updating(void **state)
 {
 	(void)state;
@@ -278,6 +336,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tumble_end_to_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hop_session_updating, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
