@@ -17,6 +17,7 @@
 #define READ_SPACE (64 * 1024)
 #define LINGER_MS 2000
 #define SSE_PING_MS 15000
+#define BODY_RESERVE (64 * 1024) /* body bytes reserved before they arrive */
 
 enum conn_state {
 	ST_HEAD,    /* reading a request head */
@@ -444,7 +445,12 @@ static void conn_process(struct ed_hconn *c)
 					       (long long)cl, h->cfg.max_body_bytes);
 				break;
 			}
-			if (cl > 0 && ed_buf_reserve(&c->body, (size_t)cl) < 0) {
+			/* Reserve at most BODY_RESERVE up front: the body buffer grows
+			 * with the bytes that arrive, never to a length the peer only
+			 * declared (200 connections each declaring 32 MiB would
+			 * otherwise pin 6 GiB without sending it). */
+			size_t reserve = cl > BODY_RESERVE ? BODY_RESERVE : (size_t)(cl > 0 ? cl : 0);
+			if (reserve && ed_buf_reserve(&c->body, reserve) < 0) {
 				ed_hconn_error(c, 503, "no_memory", "out of memory for the body");
 				break;
 			}
@@ -473,6 +479,10 @@ static void conn_process(struct ed_hconn *c)
 			if (take) {
 				ed_buf_append(&c->body, c->rbuf, take);
 				consume(c, take);
+			}
+			if (c->body.err) {
+				ed_hconn_error(c, 503, "no_memory", "out of memory for the body");
+				break;
 			}
 			if (c->body.len == (size_t)c->head.content_length) {
 				dispatch(c);
