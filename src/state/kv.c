@@ -161,9 +161,20 @@ int ed_kv_delete(struct ed_kv *kv, struct ed_kv_entry *e)
 {
 	size_t i = find_slot(kv, e);
 	unmark_dirty(kv, e);
-	ed_buf_put_be32(&kv->deleted, e->klen);
-	ed_buf_append(&kv->deleted, e->data, e->klen);
-	kv->ndeleted++;
+	if (!kv->changes_dropped) {
+		ed_buf_put_be32(&kv->deleted, e->klen);
+		ed_buf_append(&kv->deleted, e->data, e->klen);
+		kv->ndeleted++;
+		/* Without checkpoints the log would grow forever (every closed
+		 * window deletes its groups): once it outweighs a snapshot of
+		 * the store, drop it; the next checkpoint must be a full one. */
+		if (kv->deleted.len > ED_KV_DELETED_MIN && kv->deleted.len > kv->bytes) {
+			ed_buf_fini(&kv->deleted);
+			ed_buf_init(&kv->deleted);
+			kv->ndeleted = 0;
+			kv->changes_dropped = true;
+		}
+	}
 	kv->bytes -= e->klen + e->vlen;
 	kv->slots[i] = NULL;
 	kv->count--;
@@ -196,6 +207,8 @@ struct ed_kv_entry *ed_kv_next(const struct ed_kv *kv, size_t *pos)
 int ed_kv_changes(const struct ed_kv *kv, ed_kv_change_fn fn, void *arg)
 {
 	int rc = 0;
+	if (kv->changes_dropped)
+		return ED_ERANGE;
 	for (size_t i = 0; i < kv->ndirty && rc == 0; i++) {
 		struct ed_kv_entry *e = kv->dirty[i];
 		rc = fn(arg, e->data, e->klen, ed_kv_value(e), e->vlen);
@@ -219,4 +232,5 @@ void ed_kv_checkpoint_done(struct ed_kv *kv)
 	kv->ndirty = 0;
 	ed_buf_reset(&kv->deleted);
 	kv->ndeleted = 0;
+	kv->changes_dropped = false;
 }

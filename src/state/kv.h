@@ -51,7 +51,13 @@ struct ed_kv {
 	struct ed_buf deleted; /* [u32 klen][key] records since the checkpoint */
 	size_t ndeleted;
 	size_t bytes; /* key + value bytes held (metrics) */
+	/* The deleted-key log outgrew the store (ED_KV_DELETED_MIN and
+	 * kv->bytes) and was dropped: changes cannot be listed until the next
+	 * full snapshot (ed_kv_changes says ED_ERANGE). Keeps a store whose
+	 * keys come and go (closed windows) bounded without checkpoints. */
+	bool changes_dropped;
 };
+#define ED_KV_DELETED_MIN (64u << 10)
 
 void ed_kv_init(struct ed_kv *kv);
 /* Frees every entry (callers release what values point to first). */
@@ -82,6 +88,8 @@ struct ed_kv_entry *ed_kv_next(const struct ed_kv *kv, size_t *pos);
  * each upserted entry (value non-NULL) and each deleted key (value NULL). */
 typedef int (*ed_kv_change_fn)(void *arg, const uint8_t *key, uint32_t klen, const uint8_t *value,
 			       uint32_t vlen);
+/* 0, fn's first non-zero return, or ED_ERANGE when the changes were dropped
+ * (changes_dropped): take a full snapshot instead. */
 int ed_kv_changes(const struct ed_kv *kv, ed_kv_change_fn fn, void *arg);
 /* Forget the change lists (after a checkpoint captured them). */
 void ed_kv_checkpoint_done(struct ed_kv *kv);

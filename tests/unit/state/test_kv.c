@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "base/err.h"
 #include "base/mem.h"
 #include "state/kv.h"
 
@@ -119,11 +120,38 @@ static void test_changes(void **state)
 	assert_int_equal(ed_mem_live_count(), 0);
 }
 
+/* Keys that come and go without checkpoints (closed windows) keep memory
+ * bounded: the deleted-key log is dropped once it outweighs the store, and
+ * changes then ask for a full snapshot until the next checkpoint. */
+static void test_deleted_log_bounded(void **state)
+{
+	(void)state;
+	struct ed_kv kv;
+	ed_kv_init(&kv);
+	size_t base = ed_mem_in_use();
+	char key[32];
+	for (int i = 0; i < 200000; i++) {
+		struct ed_kv_entry *e;
+		bool created;
+		int n = snprintf(key, sizeof(key), "window-%d-key", i);
+		assert_int_equal(ed_kv_upsert(&kv, key, (uint32_t)n, ed_kv_hash(key, (size_t)n), 16, &e, &created), 0);
+		assert_int_equal(ed_kv_delete(&kv, e), 0);
+	}
+	assert_true(ed_mem_in_use() <= base + 2 * ED_KV_DELETED_MIN + 4096);
+	assert_true(kv.changes_dropped);
+	struct seen s = {0};
+	assert_int_equal(ed_kv_changes(&kv, on_change, &s), ED_ERANGE);
+	ed_kv_checkpoint_done(&kv);
+	assert_int_equal(ed_kv_changes(&kv, on_change, &s), 0);
+	ed_kv_fini(&kv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_changes),
+		cmocka_unit_test(test_deleted_log_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
