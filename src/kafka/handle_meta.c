@@ -12,6 +12,9 @@
 #include "log/log.h"
 
 #define MOD "kafka"
+/* Each partition holds open files and is created on the loop thread: one
+ * request must not be able to stall the broker or exhaust descriptors. */
+#define ED_KAFKA_MAX_PARTITIONS 1000
 
 void ed_kafka_handle_api_versions(struct ed_kreq *req, int16_t error)
 {
@@ -163,9 +166,10 @@ void ed_kafka_handle_create_topics(struct ed_kreq *req)
 			cfg.partitions = t->nassignments;
 		if (ed_topic_name_validate(t->name, err, sizeof(err)) < 0) {
 			kerr = ED_KERR_INVALID_TOPIC_EXCEPTION;
-		} else if (cfg.partitions < 1 || cfg.partitions > 100000) {
+		} else if (cfg.partitions < 1 || cfg.partitions > ED_KAFKA_MAX_PARTITIONS) {
 			kerr = ED_KERR_INVALID_PARTITIONS;
-			snprintf(err, sizeof(err), "number of partitions must be 1..100000");
+			snprintf(err, sizeof(err), "number of partitions must be 1..%d",
+				 ED_KAFKA_MAX_PARTITIONS);
 		} else if (t->replication_factor > 1) {
 			kerr = ED_KERR_INVALID_REPLICATION_FACTOR;
 			snprintf(err, sizeof(err), "replication factor %d larger than the 1 broker",

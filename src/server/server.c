@@ -87,7 +87,7 @@ static void usage(FILE *f)
 		"                            create unknown topics on metadata and produce\n"
 		"                            requests (default true)\n"
 		"  --no-auto-create-topics   same as --auto-create-topics=false\n"
-		"  --default-partitions N    partitions of auto-created topics (default 1)\n"
+		"  --default-partitions N    partitions of auto-created topics, 1-1000 (default 1)\n"
 		"  --max-frame-bytes N       largest request accepted (default 104857600)\n"
 		"  --log-level LEVEL         debug, info, warn, error or silent (default info)\n"
 		"  --init FILE.sql           run these SQL statements at start (pipelines as\n"
@@ -201,7 +201,7 @@ static int config_set(struct server_config *c, const char *key, const char *val,
 		if (!parse_bool(val, &c->auto_create_topics))
 			goto bad;
 	} else if (!strcmp(key, "default-partitions")) {
-		if (!parse_i64(val, 1, 100000, &n))
+		if (!parse_i64(val, 1, 1000, &n))
 			goto bad;
 		c->default_partitions = (int32_t)n;
 	} else if (!strcmp(key, "max-frame-bytes")) {
