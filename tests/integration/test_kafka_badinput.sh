@@ -2,7 +2,8 @@
 # Bad input on the Kafka port: an oversized frame, a malformed request and an
 # unknown API each close only their own connection; a batch with a bad CRC is
 # refused with CORRUPT_MESSAGE; ApiVersions v3 gets UNSUPPORTED_VERSION with a
-# v0 body (KIP-511). The server keeps serving kcat throughout.
+# v0 body (KIP-511); a CreateTopics for 100000 partitions is refused. The
+# server keeps serving kcat throughout.
 set -euo pipefail
 EDDY=${EDDY:?EDDY must point to the eddy binary}
 T=$(mktemp -d "${TMPDIR:-/tmp}/kafka-it-bad-XXXXXX")
@@ -85,6 +86,16 @@ grep -q "CRC\|crc" "$T/server.log" || true
 alive "corrupt batch"
 echo x | kcat -b "127.0.0.1:$PORT" -P -t t || fail "valid produce after the corrupt batch"
 [ "$(kcat -b "127.0.0.1:$PORT" -C -t t -e -q -o beginning)" = x ] || fail "topic t holds only the valid record"
+
+# 6. CreateTopics asking for 100000 partitions: INVALID_PARTITIONS (37), nothing created
+{ printf '\x00\x13\x00\x00\x00\x00\x00\x0b\x00\x01x\x00\x00\x00\x01\x00\x03big'
+  printf '\x00\x01\x86\xa0\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x13\x88'; } >"$T/create"
+send_frame "$T/create"
+r=$(hex "$T/create.resp")
+[ "${r:8:8}" = 0000000b ] || fail "create: correlation id in $r"
+[ "${r:34:4}" = 0025 ] || fail "create 100000 partitions: want INVALID_PARTITIONS, got ${r:34:4} in $r"
+kcat -b "127.0.0.1:$PORT" -L -m 5 2>/dev/null | grep -q 'topic "big" with' && fail "topic big was created"
+alive "oversized CreateTopics"
 
 kill -TERM "$SERVER"; wait "$SERVER" || fail "server exit status"
 echo "PASS"
