@@ -17,6 +17,9 @@
 
 static _Atomic uint64_t fail_countdown[ED_IO_NOPS];
 static _Atomic int fail_errno[ED_IO_NOPS];
+static _Atomic int64_t delay_usec[ED_IO_NOPS];
+
+void ed_io_delay(enum ed_io_op op, int64_t usec) { atomic_store(&delay_usec[op], usec); }
 
 void ed_io_fail_at(enum ed_io_op op, uint64_t nth, int err)
 {
@@ -30,9 +33,12 @@ void ed_io_fail_reset(void)
 		atomic_store(&fail_countdown[i], 0);
 }
 
-/* Returns the errno to fail with, or 0. */
+/* Returns the errno to fail with, or 0. Sleeps first if a delay is set. */
 static int injected(enum ed_io_op op)
 {
+	int64_t d = atomic_load_explicit(&delay_usec[op], memory_order_relaxed);
+	if (d > 0)
+		usleep((useconds_t)d);
 	uint64_t n = atomic_load_explicit(&fail_countdown[op], memory_order_relaxed);
 	if (n == 0)
 		return 0;

@@ -29,5 +29,8 @@ int ed_io_remove_tree(const char *path);
 /* Fail the nth call of op from now (1 = next), with errno err (EIO if 0). 0 disables. */
 void ed_io_fail_at(enum ed_io_op op, uint64_t nth, int err);
 void ed_io_fail_reset(void);
+/* Make every call of op sleep usec microseconds first (0 disables): tests of
+ * slow disks and backpressure. */
+void ed_io_delay(enum ed_io_op op, int64_t usec);
 
 #endif
