@@ -2,8 +2,9 @@
 # Bad input on the Kafka port: an oversized frame, a malformed request and an
 # unknown API each close only their own connection; a batch with a bad CRC is
 # refused with CORRUPT_MESSAGE; ApiVersions v3 gets UNSUPPORTED_VERSION with a
-# v0 body (KIP-511); a CreateTopics for 100000 partitions is refused. The
-# server keeps serving kcat throughout.
+# v0 body (KIP-511); a CreateTopics for 100000 partitions is refused; mutated
+# corpus frames (tests/integration/kafka_netfuzz.c) for a few seconds. The
+# server keeps serving kcat throughout and stops cleanly.
 set -euo pipefail
 EDDY=${EDDY:?EDDY must point to the eddy binary}
 T=$(mktemp -d "${TMPDIR:-/tmp}/kafka-it-bad-XXXXXX")
@@ -96,6 +97,16 @@ r=$(hex "$T/create.resp")
 [ "${r:34:4}" = 0025 ] || fail "create 100000 partitions: want INVALID_PARTITIONS, got ${r:34:4} in $r"
 kcat -b "127.0.0.1:$PORT" -L -m 5 2>/dev/null | grep -q 'topic "big" with' && fail "topic big was created"
 alive "oversized CreateTopics"
+
+# 7. network fuzzing: mutated corpus frames on many connections for a few
+# seconds (handlers see hostile but decodable values); the server stays up
+if [ -x "${EDDY_BUILD:-}/it_kafka_netfuzz" ] && [ -d "${EDDY_SRC:-}/tests/fuzz/corpus/fuzz_kafka_request" ]; then
+	timeout 60 "$EDDY_BUILD/it_kafka_netfuzz" 127.0.0.1 "$PORT" \
+		"$EDDY_SRC/tests/fuzz/corpus/fuzz_kafka_request" 8 "$RANDOM" || fail "network fuzzing"
+	alive "network fuzzing"
+else
+	echo "network fuzzing skipped (EDDY_BUILD/EDDY_SRC not set)"
+fi
 
 kill -TERM "$SERVER"; wait "$SERVER" || fail "server exit status"
 echo "PASS"
