@@ -18,6 +18,7 @@
 #define LINGER_MS 2000
 #define SSE_PING_MS 15000
 #define BODY_RESERVE (64 * 1024) /* body bytes reserved before they arrive */
+#define WRITE_BACKLOG (1024 * 1024) /* queued response bytes before we stop reading */
 
 enum conn_state {
 	ST_HEAD,    /* reading a request head */
@@ -99,6 +100,8 @@ static void on_write(uv_write_t *w, int status)
 	}
 	if (c->close_after && c->writes == 0)
 		conn_linger_or_close(c);
+	else if (c->state == ST_HEAD && !c->reading)
+		conn_process(c); /* resume a connection paused on its write backlog */
 }
 
 /* Queue bytes for writing (copied). 0 or a negative ed_err (the connection
@@ -399,6 +402,15 @@ static void consume(struct ed_hconn *c, size_t n)
 	c->rlen -= n;
 }
 
+/* A client that pipelines requests but does not read the responses must
+ * not make us queue them without bound: between requests, stop reading and
+ * parsing while more than WRITE_BACKLOG bytes wait to be written (on_write
+ * resumes). */
+static bool write_backlogged(struct ed_hconn *c)
+{
+	return c->state == ST_HEAD && ed_hconn_write_queue(c) > WRITE_BACKLOG;
+}
+
 /* Advance the state machine over what rbuf holds. */
 static void conn_process(struct ed_hconn *c)
 {
@@ -411,7 +423,7 @@ static void conn_process(struct ed_hconn *c)
 		progress = false;
 		switch (c->state) {
 		case ST_HEAD: {
-			if (c->rlen == 0)
+			if (c->rlen == 0 || write_backlogged(c))
 				break;
 			if (h->stopping) {
 				ed_hconn_close(c, "shutdown");
@@ -525,7 +537,7 @@ static void conn_process(struct ed_hconn *c)
 		}
 	}
 	if (!c->closing) {
-		bool want = c->state != ST_BUSY;
+		bool want = c->state != ST_BUSY && !write_backlogged(c);
 		if (want && !c->reading) {
 			if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
 				c->reading = true;
