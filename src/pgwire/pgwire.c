@@ -17,10 +17,13 @@
 #define MOD "pgwire"
 #define READ_CHUNK (64 * 1024)
 #define SUB_INPUT_MAX (1024 * 1024) /* input buffered while a SUBSCRIBE streams */
+#define OUT_BACKLOG (1024 * 1024)   /* output waiting to be written before we stop reading */
 
 static void conn_process(struct pgw_conn *c);
 static void conn_close(struct pgw_conn *c);
 static void sub_end(struct pgw_conn *c, const char *sqlstate, const char *msg);
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf);
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
 
 void ed_pgwire_config_defaults(struct ed_pgwire_config *cfg)
 {
@@ -41,12 +44,28 @@ struct pgw_write {
 	struct ed_buf buf;
 };
 
+/* Output encoded or queued in libuv and not yet taken by the kernel. */
+static size_t out_backlog(struct pgw_conn *c)
+{
+	return c->out.len + uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+}
+
 static void on_write(uv_write_t *w, int status)
 {
 	struct pgw_write *wr = w->data;
+	struct pgw_conn *c = w->handle->data; /* still allocated: closing runs this first */
 	(void)status; /* a failed write shows up as a read error */
 	ed_buf_fini(&wr->buf);
 	ed_free(wr);
+	if (c->paused && c->state != PGW_CLOSING && out_backlog(c) <= OUT_BACKLOG) {
+		/* the client read its answers: resume (conn_process pauses again if needed) */
+		c->paused = false;
+		if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0) {
+			conn_close(c);
+			return;
+		}
+		conn_process(c);
+	}
 }
 
 void pgw_flush(struct pgw_conn *c)
@@ -350,6 +369,16 @@ static uint32_t be32(const uint8_t *p)
 static void conn_process(struct pgw_conn *c)
 {
 	while (c->state != PGW_CLOSING && !c->sub) {
+		if (out_backlog(c) > OUT_BACKLOG) {
+			/* A client that sends queries without reading the answers:
+			 * stop reading until the output drains (on_write resumes),
+			 * rather than queueing answers without bound. */
+			if (!c->paused) {
+				uv_read_stop((uv_stream_t *)&c->tcp);
+				c->paused = true;
+			}
+			break;
+		}
 		const uint8_t *p = c->in.data + c->in_off;
 		size_t avail = c->in.len - c->in_off;
 		if (c->state == PGW_STARTUP) {

@@ -123,6 +123,7 @@ struct pgw_conn {
 	char txn;
 	bool skip_to_sync;
 	bool cancel_only;   /* a CancelRequest connection */
+	bool paused;        /* reading stopped: too much output waits to be written */
 	struct pgw_guc *gucs;
 	struct pgw_stmt *stmts;
 	struct pgw_portal *portals;
