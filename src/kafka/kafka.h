@@ -41,6 +41,12 @@ int ed_kafka_port(const struct ed_kafka *k);
  * handles close once in-flight log syncs have completed, so the caller runs
  * the loop until it has no more handles, then calls ed_kafka_free. */
 void ed_kafka_stop(struct ed_kafka *k);
+/* Committed consumer-group offsets, for metrics (lag = end offset minus
+ * committed offset): fn runs once per (group, topic, partition). Loop thread
+ * only; the strings are valid during the call. */
+typedef void (*ed_kafka_committed_fn)(void *arg, const char *group, const char *topic,
+				      int32_t partition, int64_t offset);
+void ed_kafka_each_committed(struct ed_kafka *k, ed_kafka_committed_fn fn, void *arg);
 /* Persist state (producer snapshots) and free. NULL is fine. */
 void ed_kafka_free(struct ed_kafka *k);
 

@@ -513,3 +513,14 @@ void ed_kafka_handle_offset_fetch(struct ed_kreq *req)
 		o->queue_head = job;
 	o->queue_tail = job;
 }
+
+void ed_kafka_each_committed(struct ed_kafka *k, ed_kafka_committed_fn fn, void *arg)
+{
+	struct ed_koffsets *o = k ? k->offsets : NULL;
+	if (!o)
+		return;
+	for (size_t b = 0; b < NBUCKETS; b++)
+		for (struct oentry *e = o->buckets[b]; e; e = e->next)
+			if (e->offset >= 0)
+				fn(arg, e->group, e->topic, e->partition, e->offset);
+}

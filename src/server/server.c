@@ -371,6 +371,48 @@ static void on_maintain_timer(uv_timer_t *t)
 		s->maintaining = false;
 }
 
+/* ---- consumer-group lag on GET /metrics (loop thread) ---- */
+
+struct lag_walk {
+	struct server *s;
+	struct ed_http_prom *w;
+	bool lag; /* which family this pass writes */
+};
+
+static void lag_sample(void *arg, const char *group, const char *topic, int32_t partition,
+		       int64_t offset)
+{
+	struct lag_walk *lw = arg;
+	char ps[16];
+	snprintf(ps, sizeof(ps), "%d", partition);
+	const char *labels[] = {"group", group, "topic", topic, "partition", ps, NULL};
+	if (!lw->lag) {
+		ed_http_prom_sample(lw->w, "eddy_consumer_group_committed_offset", labels,
+				    (double)offset);
+		return;
+	}
+	struct ed_topic *t = ed_log_topic_get(lw->s->log, topic);
+	struct ed_partition *part = t ? ed_topic_partition(t, partition) : NULL;
+	if (part) {
+		int64_t end = ed_partition_hwm(part);
+		ed_http_prom_sample(lw->w, "eddy_consumer_group_lag", labels,
+				    (double)(end > offset ? end - offset : 0));
+	}
+	ed_topic_unref(t);
+}
+
+static void kafka_metrics(void *arg, struct ed_http_prom *w)
+{
+	struct lag_walk lw = {arg, w, false};
+	ed_http_prom_family(w, "eddy_consumer_group_committed_offset", "gauge",
+			    "Offset committed by a Kafka consumer group.");
+	ed_kafka_each_committed(lw.s->kafka, lag_sample, &lw);
+	lw.lag = true;
+	ed_http_prom_family(w, "eddy_consumer_group_lag", "gauge",
+			    "Records between the partition's end and the group's committed offset.");
+	ed_kafka_each_committed(lw.s->kafka, lag_sample, &lw);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
 	struct server *s = h->data;
@@ -487,6 +529,7 @@ int ed_server_main(int argc, char **argv)
 		ed_error(MOD, "http: %s", err);
 		goto stop_listeners;
 	}
+	ed_http_add_metrics(s.http, kafka_metrics, &s);
 	uv_signal_init(&s.loop, &s.sigint);
 	uv_signal_init(&s.loop, &s.sigterm);
 	s.sigint.data = s.sigterm.data = &s;
