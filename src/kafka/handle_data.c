@@ -322,11 +322,11 @@ void ed_kafka_handle_list_offsets(struct ed_kreq *req)
 				} else if (lp->timestamp == -2) {
 					offset = ed_partition_start_offset(part);
 				} else {
-					int rc = ed_partition_offset_for_time(part, lp->timestamp, &offset);
-					if (rc < 0)
+					int rc = ed_partition_lookup_time(part, lp->timestamp, &offset, &ts);
+					if (rc < 0) {
 						offset = -1; /* no record at or after ts */
-					else
-						ts = lp->timestamp;
+						ts = -1;
+					}
 				}
 			}
 			ed_kput_i32(b, lp->index);

@@ -160,6 +160,10 @@ int ed_partition_read(struct ed_partition *part, int64_t offset, size_t max_byte
 /* First offset whose record timestamp is >= ts (Kafka ListOffsets). ED_ENOENT
  * if no such record (callers answer with the hwm). */
 int ed_partition_offset_for_time(struct ed_partition *part, int64_t ts, int64_t *offset);
+/* The same, also giving the found record's timestamp (the batch's append
+ * time under LogAppendTime), as Kafka's ListOffsets answers it. */
+int ed_partition_lookup_time(struct ed_partition *part, int64_t ts, int64_t *offset,
+			     int64_t *record_ts);
 
 /* Housekeeping the server runs periodically (and tests call directly): roll
  * segments by age, delete by retention time and size, compact topics with

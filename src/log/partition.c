@@ -486,6 +486,12 @@ out:
 
 int ed_partition_offset_for_time(struct ed_partition *part, int64_t ts, int64_t *offset)
 {
+	return ed_partition_lookup_time(part, ts, offset, NULL);
+}
+
+int ed_partition_lookup_time(struct ed_partition *part, int64_t ts, int64_t *offset,
+			     int64_t *record_ts)
+{
 	struct ed_segment **segs = NULL;
 	size_t n = 0;
 	struct ed_buf buf;
@@ -537,9 +543,12 @@ int ed_partition_offset_for_time(struct ed_partition *part, int64_t ts, int64_t 
 				}
 				bool lat = (h[ED_BOFF_ATTRIBUTES + 1] &
 					    ED_BATCH_ATTR_LOG_APPEND_TIME) != 0;
+				int64_t append_ts = (int64_t)ed_rd64(buf.data + ED_BOFF_MAX_TIMESTAMP);
 				while ((r = ed_record_iter_next(&it, &rec)) == 1) {
 					if (lat || rec.timestamp >= ts) {
 						*offset = rec.offset;
+						if (record_ts)
+							*record_ts = lat ? append_ts : rec.timestamp;
 						ed_record_iter_fini(&it);
 						rc = 0;
 						goto out;

@@ -144,6 +144,10 @@ static void test_roll_and_reopen(void **state)
 	assert_int_equal(off, 0);
 	assert_int_equal(ed_partition_offset_for_time(part, 10000 + 377, &off), 0);
 	assert_int_equal(off, 377);
+	int64_t found_ts = -1;
+	assert_int_equal(ed_partition_lookup_time(part, 10000 + 376, &off, &found_ts), 0);
+	assert_int_equal(off, 376);
+	assert_int_equal(found_ts, 10000 + 376);
 	assert_int_equal(ed_partition_offset_for_time(part, 10000 + 599, &off), 0);
 	assert_int_equal(off, 599);
 	assert_int_equal(ed_partition_offset_for_time(part, 10000 + 600, &off), ED_ENOENT);
@@ -230,6 +234,11 @@ static void test_log_append_time(void **state)
 	int64_t off;
 	assert_int_equal(ed_partition_offset_for_time(part, before, &off), 0);
 	assert_int_equal(off, 0);
+	/* The found record's timestamp is the append time, not the query's. */
+	int64_t found_ts = -1;
+	assert_int_equal(ed_partition_lookup_time(part, before - 5000, &off, &found_ts), 0);
+	assert_int_equal(off, 0);
+	assert_int_equal(found_ts, res.log_append_time);
 	ed_topic_unref(topic);
 	ed_log_close(log);
 	t_rmdir(dir);
