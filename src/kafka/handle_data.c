@@ -92,6 +92,17 @@ static void produce_partition(struct ed_kreq *req, const char *tname, struct ed_
 						 (long long)dup_offset);
 					if (res->base_offset < 0)
 						res->base_offset = dup_offset;
+					/* The original may still wait for its fdatasync, or
+					 * that fdatasync failed (the retry after a closed
+					 * connection): acks=all waits for it here too. */
+					if (req->msg.u.produce.acks == -1) {
+						if (!*syncing) {
+							ed_kreq_sync_begin(req);
+							*syncing = true;
+						}
+						ed_kreq_sync_add(req, part,
+								 dup_offset + bi.last_offset_delta + 1);
+					}
 					off += (size_t)bi.size;
 					continue;
 				}
