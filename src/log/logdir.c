@@ -229,6 +229,16 @@ int ed_log_topic_create(struct ed_log *log, const char *name, const struct ed_to
 			    ed_err_str(rc));
 		goto remove_dir;
 	}
+	/* The topic's own entry in topics/: without it the whole topic,
+	 * acknowledged data included, can vanish at a power loss. */
+	char *tdir = path_join(log->dir, "topics");
+	rc = tdir ? ed_io_fsync_dir(tdir) : ED_ENOMEM;
+	ed_free(tdir);
+	if (rc) {
+		ed_log_fail(rc, err, errlen, "cannot fsync %s/topics: %s", log->dir,
+			    ed_err_str(rc));
+		goto remove_dir;
+	}
 	if ((rc = register_topic(log, topic))) {
 		ed_log_fail(rc, err, errlen, "out of memory");
 		goto remove_dir;
