@@ -76,13 +76,19 @@ static void flush_one(struct ed_log *log, struct ed_partition *part)
 		struct ed_segment *seg = part->segs[part->nsegs - 1];
 		ed_segment_ref(seg);
 		pthread_mutex_unlock(&part->seg_lock);
+		pthread_mutex_lock(&part->sync_mu);
 		if (atomic_exchange(&seg->dirty, false)) {
 			rc = ed_io_fdatasync(seg->fd);
 			atomic_fetch_add(&log->fsyncs, 1);
 		}
 		ed_segment_unref(seg);
+		/* A roll's concurrent fdatasync may have taken the error report
+		 * for both: a failure it recorded is ours too. */
+		if (!rc && atomic_load(&part->failed))
+			rc = atomic_load(&part->fail_err);
 		if (rc) {
 			ed_partition_set_failed(part, rc);
+			pthread_mutex_unlock(&part->sync_mu);
 		} else {
 			struct ed_sync_waiter *done = NULL, **pp;
 			pthread_mutex_lock(&log->fl_mu);
@@ -103,6 +109,7 @@ static void flush_one(struct ed_log *log, struct ed_partition *part)
 				enqueue_locked(log, part);
 			pthread_cond_broadcast(&log->done_cv);
 			pthread_mutex_unlock(&log->fl_mu);
+			pthread_mutex_unlock(&part->sync_mu);
 			run_callbacks(done, 0);
 		}
 	}

@@ -133,6 +133,11 @@ struct ed_partition {
 	pthread_mutex_t append_lock;
 	pthread_mutex_t seg_lock;
 	pthread_mutex_t maint_lock;
+	/* Serialises the fdatasyncs of the roll and of the flusher with the
+	 * failure they may report: Linux reports a writeback error to only one
+	 * of two concurrent fdatasyncs, so the other must not count as success.
+	 * Order: sync_mu before log->fl_mu. */
+	pthread_mutex_t sync_mu;
 
 	struct ed_segment **segs; /* sorted by base offset; the last is active (seg_lock) */
 	size_t nsegs, segs_cap;

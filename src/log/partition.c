@@ -40,6 +40,7 @@ int ed_partition_new(struct ed_topic *topic, int32_t index, const char *dir,
 	pthread_mutex_init(&part->append_lock, NULL);
 	pthread_mutex_init(&part->seg_lock, NULL);
 	pthread_mutex_init(&part->maint_lock, NULL);
+	pthread_mutex_init(&part->sync_mu, NULL);
 	atomic_init(&part->hwm, 0);
 	atomic_init(&part->start_offset, 0);
 	atomic_init(&part->failed, false);
@@ -67,6 +68,7 @@ void ed_partition_free(struct ed_partition *part)
 	pthread_mutex_destroy(&part->append_lock);
 	pthread_mutex_destroy(&part->seg_lock);
 	pthread_mutex_destroy(&part->maint_lock);
+	pthread_mutex_destroy(&part->sync_mu);
 	ed_free(part->dir);
 	ed_free(part);
 }
@@ -162,7 +164,14 @@ int ed_partition_roll(struct ed_partition *part)
 		return 0;
 	/* Every non-final segment is complete on disk before the next exists:
 	 * recovery can then call any damage outside the final segment corrupt. */
-	if ((rc = ed_io_fdatasync(old->fd)))
+	pthread_mutex_lock(&part->sync_mu);
+	rc = ed_io_fdatasync(old->fd);
+	if (!rc && atomic_load(&part->failed)) /* the flusher took the error report */
+		rc = atomic_load(&part->fail_err);
+	if (rc)
+		ed_partition_set_failed(part, rc); /* before the flusher can sync again */
+	pthread_mutex_unlock(&part->sync_mu);
+	if (rc)
 		goto failed;
 	atomic_store(&old->dirty, false);
 	if ((rc = ed_segment_create(part->dir, base, &seg)))
