@@ -10,8 +10,9 @@
  *     every older one has been written.
  *  3. A request waiting for a log sync (or for an offset commit job on the
  *     thread pool, which holds sync_pending the same way) is never freed
- *     before the completion ran; if its connection closed meanwhile it is
- *     orphaned (conn NULL) and freed on completion.
+ *     before the completion ran (on_async for log syncs: sync_active); if its
+ *     connection closed meanwhile it is orphaned (conn NULL) and freed on
+ *     completion.
  *  4. Bytes fields of a decoded request point into the connection's read
  *     buffer and are valid only during the handler call; anything kept longer
  *     (member metadata, assignments) is copied. */
@@ -53,6 +54,10 @@ struct ed_kreq {
 	atomic_int sync_pending;
 	atomic_int sync_err;
 	struct ed_kreq *done_next;
+	/* Between sync_begin and on_async (loop thread): the request may sit
+	 * on the completion queue with sync_pending already 0, so a closing
+	 * connection must orphan it, not free it. */
+	bool sync_active;
 	/* parked (fetch long poll, join/sync barrier) */
 	enum ed_kpark park;
 	int64_t deadline_ms;

@@ -256,6 +256,7 @@ void ed_kreq_sync_begin(struct ed_kreq *req)
 {
 	/* One extra count held until sync_end, so completion cannot race the adds. */
 	atomic_store(&req->sync_pending, 1);
+	req->sync_active = true;
 	req->k->syncs_waiting++;
 }
 
@@ -289,6 +290,7 @@ static void on_async(uv_async_t *a)
 	while (rev) {
 		struct ed_kreq *req = rev;
 		rev = req->done_next;
+		req->sync_active = false;
 		k->syncs_waiting--;
 		int err = atomic_load(&req->sync_err);
 		if (err && req->conn) {
@@ -339,7 +341,7 @@ static void conn_close(struct ed_kconn *c, const char *why)
 		struct ed_kreq *next = req->next;
 		req->next = NULL;
 		req->conn = NULL;
-		if (atomic_load(&req->sync_pending) > 0) {
+		if (req->sync_active || atomic_load(&req->sync_pending) > 0) {
 			/* orphaned: freed when the sync completes */
 		} else {
 			if (req->park == ED_KPARK_FETCH)

@@ -101,8 +101,10 @@ alive "oversized CreateTopics"
 # 7. network fuzzing: mutated corpus frames on many connections for a few
 # seconds (handlers see hostile but decodable values); the server stays up
 if [ -x "${EDDY_BUILD:-}/it_kafka_netfuzz" ] && [ -d "${EDDY_SRC:-}/tests/fuzz/corpus/fuzz_kafka_request" ]; then
+	seed=${EDDY_NETFUZZ_SEED:-$RANDOM}
+	echo "network fuzzing with seed $seed (EDDY_NETFUZZ_SEED=$seed replays it)"
 	timeout 60 "$EDDY_BUILD/it_kafka_netfuzz" 127.0.0.1 "$PORT" \
-		"$EDDY_SRC/tests/fuzz/corpus/fuzz_kafka_request" 8 "$RANDOM" || fail "network fuzzing"
+		"$EDDY_SRC/tests/fuzz/corpus/fuzz_kafka_request" 8 "$seed" || fail "network fuzzing (seed $seed)"
 	alive "network fuzzing"
 else
 	echo "network fuzzing skipped (EDDY_BUILD/EDDY_SRC not set)"
