@@ -74,6 +74,11 @@ struct ed_koffsets {
 	struct commit_job *batch;                  /* being written */
 	struct ed_buf batch_buf;
 	int batch_rc;
+	/* A write or fdatasync of the file failed: its tail may hold a torn or
+	 * dropped batch, and Linux reports a writeback error only once per
+	 * file, so appending further could later "succeed" over lost bytes.
+	 * The next batch first rewrites the file from the applied state. */
+	bool broken;
 };
 
 static size_t bucket_of(const char *group, const char *topic, int32_t partition)
@@ -329,10 +334,12 @@ static void commit_done(uv_work_t *w, int status)
 {
 	struct ed_koffsets *o = w->data;
 	int rc = status < 0 ? ED_EIO : o->batch_rc;
-	if (rc)
+	if (rc) {
 		ed_error(MOD, "cannot persist committed offsets: %s", ed_err_str(rc));
-	else
+		o->broken = true;
+	} else {
 		o->file_bytes += o->batch_buf.len;
+	}
 	struct commit_job *job = o->batch;
 	o->batch = NULL;
 	o->busy = false;
@@ -371,6 +378,19 @@ static void commit_start(struct ed_koffsets *o)
 	}
 	if (o->busy || !o->queue_head)
 		return;
+	/* After a failure, start over from a file holding exactly the applied
+	 * commits (tmp + fsync + rename, a new descriptor). Rare: done here on
+	 * the loop thread. */
+	bool rewrite_failed = false;
+	if (o->broken) {
+		int rrc = rewrite(o);
+		if (rrc == 0)
+			o->broken = false;
+		else {
+			ed_error(MOD, "cannot rewrite %s: %s", o->path, ed_err_str(rrc));
+			rewrite_failed = true;
+		}
+	}
 	/* the batch: every commit up to the next fetch */
 	o->batch = o->queue_head;
 	struct commit_job *last = o->batch;
@@ -386,6 +406,11 @@ static void commit_start(struct ed_koffsets *o)
 			ed_buf_append(&o->batch_buf, j->rec.data, j->rec.len);
 	o->busy = true;
 	o->work.data = o;
+	if (rewrite_failed) {
+		o->batch_rc = ED_EIO;
+		commit_done(&o->work, 0);
+		return;
+	}
 	if (uv_queue_work(o->loop, &o->work, commit_work, commit_done) < 0) {
 		o->batch_rc = ED_EIO;
 		commit_done(&o->work, 0);
