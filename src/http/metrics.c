@@ -190,7 +190,8 @@ static void engine_metrics(struct ed_http *h, struct ed_http_prom *w)
 {
 	struct ecollect ec = {0};
 	ed_engine_metrics(h->eng, on_engine_metric, &ec);
-	qsort(ec.v, ec.n, sizeof(*ec.v), emetric_cmp);
+	if (ec.n) /* ec.v is NULL without metrics: qsort's pointer must not be */
+		qsort(ec.v, ec.n, sizeof(*ec.v), emetric_cmp);
 	int64_t now = ed_wall_ms();
 	for (size_t i = 0; i < ec.n;) {
 		const char *name = ec.v[i].name;
