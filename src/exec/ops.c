@@ -874,8 +874,10 @@ static int agg_watermark(struct ed_operator *op, int64_t wm)
 			ed_free(w->ents);
 			closed++;
 		}
-		memmove(a->wins, a->wins + closed, (a->nwins - closed) * sizeof(*a->wins));
-		a->nwins -= closed;
+		if (closed) { /* a->wins is NULL before the first window opens */
+			memmove(a->wins, a->wins + closed, (a->nwins - closed) * sizeof(*a->wins));
+			a->nwins -= closed;
+		}
 	}
 	agg_note_state(a);
 	return rc ? rc : ed_op_pass_watermark(op, wm);
