@@ -588,6 +588,12 @@ static int mode_crashcheck(const char *broker, const char *topic, const char *pa
 	printf("crash check: %ld acknowledged records all present exactly once and in order (%" PRId64
 	       " stored)\n",
 	       nack, got);
+	for (int q = 0; q < np; q++)
+		free(vals[q]);
+	free(vals);
+	free(count);
+	free(cap);
+	free(hwm);
 	return 0;
 }
 
