@@ -67,7 +67,8 @@ char *ed_arena_strndup(struct ed_arena *a, const char *s, size_t n)
 {
 	char *d = ed_arena_alloc(a, n + 1);
 	if (d) {
-		memcpy(d, s, n);
+		if (n) /* s may be NULL when n is 0 */
+			memcpy(d, s, n);
 		d[n] = 0;
 	}
 	return d;

@@ -98,12 +98,14 @@ void ed_free(void *p)
 	free(base);
 }
 
+/* s may be NULL when n is 0 (an empty request body, say). */
 char *ed_strndup(const char *s, size_t n)
 {
-	size_t len = strnlen(s, n);
+	size_t len = n ? strnlen(s, n) : 0;
 	char *d = ed_malloc(len + 1);
 	if (d) {
-		memcpy(d, s, len);
+		if (len)
+			memcpy(d, s, len);
 		d[len] = 0;
 	}
 	return d;

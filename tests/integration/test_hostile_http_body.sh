@@ -4,7 +4,9 @@
 # buffer must grow with the bytes that arrive, not with what the peer
 # declared: eddy_memory_in_use_bytes stays small while they hold their
 # connections, and the server keeps answering /healthz. (Before the fix each
-# connection reserved its declared length: 40 x 30 MB = 1.2 GB.)
+# connection reserved its declared length: 40 x 30 MB = 1.2 GB.) Then an
+# empty body to each POST endpoint is answered (it was a NULL pointer in
+# memcpy: UBSan stopped the sanitizer build's server).
 set -euo pipefail
 EDDY=${EDDY:?EDDY must point to the eddy binary}
 T=$(mktemp -d "${TMPDIR:-/tmp}/hostile-http-XXXXXX")
@@ -28,7 +30,7 @@ for _ in $(seq 300); do # up to 30 s (sanitizer builds, loaded machines)
 done
 [ -n "$PORT" ] || fail "server did not start"
 
-python3 - "$PORT" <<'PY' || fail "memory grew with declared body lengths"
+python3 - "$PORT" <<'PY' || fail "hostile request bodies (see the line above)"
 import socket, sys, time
 port = int(sys.argv[1])
 def get(path):
@@ -63,5 +65,17 @@ if grown > 64 * 1024 * 1024:
     raise SystemExit("grew by %d bytes" % grown)
 for s in held:
     s.close()
+# an empty body on every POST endpoint is answered, and the server stays up
+for path in (b"/v1/sql", b"/v1/topics/t/records"):
+    for ctype in (b"application/json", b"text/plain"):
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.sendall(b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Type: " + ctype +
+                  b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        r = s.recv(100)
+        s.close()
+        if not r.startswith(b"HTTP/1.1 "):
+            raise SystemExit("empty body to %s (%s): no answer" % (path, ctype))
+if not get(b"/healthz").startswith("HTTP/1.1 200"):
+    raise SystemExit("healthz not answered after empty bodies")
 PY
 echo "PASS"

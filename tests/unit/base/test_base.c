@@ -197,6 +197,12 @@ static void test_mem(void **state)
 	char *s = ed_strdup("hello");
 	assert_string_equal(s, "hello");
 	ed_free(s);
+	s = ed_strndup(NULL, 0); /* an empty HTTP body: no pointer (UBSan in memcpy) */
+	assert_string_equal(s, "");
+	ed_free(s);
+	s = ed_strndup("ab\0cd", 5);
+	assert_string_equal(s, "ab");
+	ed_free(s);
 	assert_null(ed_calloc(SIZE_MAX / 2, 4));
 }
 
@@ -213,6 +219,7 @@ static void test_arena(void **state)
 	}
 	char *s = ed_arena_strndup(&a, "abcdef", 3);
 	assert_string_equal(s, "abc");
+	assert_string_equal(ed_arena_strndup(&a, NULL, 0), "");
 	void *big = ed_arena_alloc(&a, 10000);
 	assert_non_null(big);
 	ed_arena_reset(&a);
