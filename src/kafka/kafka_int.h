@@ -101,6 +101,7 @@ struct ed_kconn {
 	size_t rlen, rcap;
 	struct ed_kreq *q_head, *q_tail;
 	int inflight;
+	int writing; /* responses handed to uv_write, not yet completed */
 	bool closing;
 	bool reading;
 	bool processing;

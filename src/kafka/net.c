@@ -16,6 +16,8 @@
 
 #define MOD "kafka"
 #define MAX_INFLIGHT 64          /* requests queued per connection before we stop reading */
+#define WRITE_BACKLOG (1024 * 1024) /* unwritten response bytes before we stop reading */
+#define MAX_WRITING 256             /* responses handed to libuv before we stop reading */
 #define READ_CHUNK (64 * 1024)
 #define FETCH_RECHECK_MS 100
 
@@ -72,11 +74,26 @@ static void kreq_free(struct ed_kreq *req)
 	ed_free(req);
 }
 
+/* A client that sends requests without reading the responses must not make
+ * us queue them without bound (MAX_INFLIGHT counts only unanswered
+ * requests): past WRITE_BACKLOG bytes the kernel has not taken, or
+ * MAX_WRITING responses (each holds its request), we stop taking frames,
+ * and on_write resumes. */
+static bool write_backlogged(struct ed_kconn *c)
+{
+	return c->writing >= MAX_WRITING ||
+	       uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) > WRITE_BACKLOG;
+}
+
 static void on_write(uv_write_t *w, int status)
 {
 	struct ed_kreq *req = w->data;
+	struct ed_kconn *c = w->handle->data; /* still allocated: closing runs this first */
 	(void)status; /* a failed write shows up as a read error / close */
 	kreq_free(req);
+	c->writing--;
+	if (!c->closing && !c->reading)
+		conn_process(c);
 }
 
 /* Write every done request at the head of the FIFO. */
@@ -94,12 +111,17 @@ static void conn_flush(struct ed_kconn *c)
 			kreq_free(req);
 			continue;
 		}
+		/* Only the response is needed from here: do not hold the
+		 * request's arena while the write waits for a slow reader. */
+		ed_arena_fini(&req->arena);
 		uv_buf_t b = uv_buf_init((char *)req->resp.data, (unsigned)req->resp.len);
 		req->wreq.data = req;
 		int rc = uv_write(&req->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write);
 		if (rc < 0) {
 			kreq_free(req);
 			conn_close(c, uv_strerror(rc));
+		} else {
+			c->writing++;
 		}
 	}
 }
@@ -431,7 +453,8 @@ static void conn_process(struct ed_kconn *c)
 	c->processing = true;
 	size_t pos = 0;
 	struct ed_kafka *k = c->k;
-	while (!c->closing && c->inflight < MAX_INFLIGHT && c->rlen - pos >= 4) {
+	while (!c->closing && c->inflight < MAX_INFLIGHT && !write_backlogged(c) &&
+	       c->rlen - pos >= 4) {
 		const uint8_t *p = c->rbuf + pos;
 		uint32_t size = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 		if (size > k->cfg.max_frame_bytes || size < 8) {
@@ -472,7 +495,7 @@ static void conn_process(struct ed_kconn *c)
 				c->rcap = READ_CHUNK;
 			}
 		}
-		bool want = c->inflight < MAX_INFLIGHT;
+		bool want = c->inflight < MAX_INFLIGHT && !write_backlogged(c);
 		if (want && !c->reading) {
 			if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
 				c->reading = true;

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Hostile clients that pipeline requests and never read the answers: 4 HTTP
-# connections sending GET /metrics and 4 PostgreSQL connections sending
-# simple queries, as fast as the server takes them, for 3 s. The server must
+# connections sending GET /metrics, 4 PostgreSQL connections sending simple
+# queries and 4 Kafka connections sending Metadata requests, as fast as the
+# server takes them, for 3 s. The server must
 # stop reading from a connection whose answers pile up (backpressure), not
 # queue them without bound: eddy_memory_in_use_bytes stays under 64 MiB
-# (before the fix it passed 500 MiB within 3 s) and /healthz keeps answering.
+# (before the fixes it passed 500 MiB within 3 s) and /healthz keeps answering.
 # Then 5000 pipelined queries on one connection that does read all arrive.
 set -euo pipefail
 EDDY=${EDDY:?EDDY must point to the eddy binary}
@@ -22,17 +23,18 @@ fail() { echo "FAIL: $*" >&2; tail -20 "$T/server.log" >&2 || true; exit 1; }
 : >"$T/server.log"
 "$EDDY" server --data-dir "$T/data" --bind 127.0.0.1 --kafka-port 0 --sql-port 0 --http-port 0 \
 	>"$T/server.log" 2>&1 & PIDS+=($!)
-HTTP= SQL=
+HTTP= SQL= KAFKA=
 for _ in $(seq 300); do # up to 30 s (sanitizer builds, loaded machines)
 	HTTP=$(sed -n 's/.*listening for HTTP clients on 127.0.0.1:\([0-9]*\).*/\1/p' "$T/server.log")
 	SQL=$(sed -n 's/.*listening for PostgreSQL clients on 127.0.0.1:\([0-9]*\).*/\1/p' "$T/server.log")
-	[ -n "$HTTP" ] && [ -n "$SQL" ] && break; sleep 0.1
+	KAFKA=$(sed -n 's/.*listening for Kafka clients on 127.0.0.1:\([0-9]*\).*/\1/p' "$T/server.log")
+	[ -n "$HTTP" ] && [ -n "$SQL" ] && [ -n "$KAFKA" ] && break; sleep 0.1
 done
-[ -n "$HTTP" ] && [ -n "$SQL" ] || fail "server did not start"
+[ -n "$HTTP" ] && [ -n "$SQL" ] && [ -n "$KAFKA" ] || fail "server did not start"
 
-python3 - "$HTTP" "$SQL" <<'PY' || fail "answers to unread pipelined requests piled up"
+python3 - "$HTTP" "$SQL" "$KAFKA" <<'PY' || fail "answers to unread pipelined requests piled up"
 import socket, struct, sys, threading, time
-http, sql = int(sys.argv[1]), int(sys.argv[2])
+http, sql, kafka = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 def get(path):
     s = socket.create_connection(("127.0.0.1", http), timeout=20)
     s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -57,10 +59,14 @@ def pg_conn():
 q = b"SELECT 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'\0"
 pg_unit = (b"Q" + struct.pack(">i", len(q) + 4) + q) * 200
 http_unit = b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 50
+# Metadata v1 for all topics (null array), client id "c"
+meta = struct.pack(">hhih", 3, 1, 7, 1) + b"c" + struct.pack(">i", -1)
+kafka_unit = (struct.pack(">i", len(meta)) + meta) * 200
 conns = []
 for i in range(4):
     conns.append([socket.create_connection(("127.0.0.1", http)), http_unit, 0])
     conns.append([pg_conn(), pg_unit, 0])
+    conns.append([socket.create_connection(("127.0.0.1", kafka)), kafka_unit, 0])
 for e in conns:
     e[0].setblocking(False)
 base = mem()
