@@ -147,6 +147,7 @@ void ed_kafka_handle_produce(struct ed_kreq *req)
 	char err[256];
 	size_t start = ed_kresp_begin(b, req->msg.correlation_id);
 	ed_kput_i32(b, m->ntopics);
+	int budget = ED_KAFKA_AUTO_CREATE_PER_REQUEST;
 	for (int32_t i = 0; i < m->ntopics; i++) {
 		struct ed_kprod_topic *t = &m->topics[i];
 		int16_t topic_err = ED_KERR_NONE;
@@ -157,7 +158,7 @@ void ed_kafka_handle_produce(struct ed_kreq *req)
 		else if (m->transactional_id)
 			topic_err = ED_KERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
 		else
-			topic = ed_kafka_topic_get_or_create(k, t->name, true, &topic_err);
+			topic = ed_kafka_topic_get_or_create(k, t->name, true, &budget, &topic_err);
 		if (topic) {
 			struct ed_topic_config cfg;
 			ed_topic_config_get(topic, &cfg);

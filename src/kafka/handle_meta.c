@@ -37,7 +37,7 @@ void ed_kafka_handle_api_versions(struct ed_kreq *req, int16_t error)
 }
 
 struct ed_topic *ed_kafka_topic_get_or_create(struct ed_kafka *k, const char *name, bool allow,
-					      int16_t *kerr)
+					      int *budget, int16_t *kerr)
 {
 	char err[256];
 	*kerr = ED_KERR_NONE;
@@ -52,6 +52,12 @@ struct ed_topic *ed_kafka_topic_get_or_create(struct ed_kafka *k, const char *na
 		*kerr = ED_KERR_UNKNOWN_TOPIC_OR_PARTITION;
 		return NULL;
 	}
+	if (*budget <= 0 || ed_log_topic_count(k->log) >= ED_KAFKA_AUTO_CREATE_MAX_TOPICS) {
+		ed_warn(MOD, "auto-create of topic '%s' refused: over the auto-creation limit", name);
+		*kerr = ED_KERR_UNKNOWN_TOPIC_OR_PARTITION;
+		return NULL;
+	}
+	(*budget)--;
 	struct ed_topic_config cfg;
 	ed_topic_config_defaults(&cfg);
 	cfg.partitions = k->cfg.default_partitions;
@@ -130,10 +136,11 @@ void ed_kafka_handle_metadata(struct ed_kreq *req)
 		ed_log_names_free(names, count);
 	} else {
 		ed_kput_i32(b, m->ntopics);
+		int budget = ED_KAFKA_AUTO_CREATE_PER_REQUEST;
 		for (int32_t i = 0; i < m->ntopics; i++) {
 			int16_t kerr;
 			struct ed_topic *topic = ed_kafka_topic_get_or_create(
-				k, m->topics[i], m->allow_auto_create, &kerr);
+				k, m->topics[i], m->allow_auto_create, &budget, &kerr);
 			put_topic_metadata(b, v, node, m->topics[i], topic, kerr);
 			ed_topic_unref(topic);
 		}

@@ -136,8 +136,14 @@ void ed_kafka_handle_find_coordinator(struct ed_kreq *req);
 void ed_kafka_handle_init_producer_id(struct ed_kreq *req);
 /* Create topic name with the default partition count when auto-creation is
  * on. Returns a referenced topic or NULL (*kerr says why). */
+/* Topics one request may auto-create, and the topic count beyond which
+ * auto-creation stops: a client naming thousands of new topics would
+ * otherwise block the loop and use up file descriptors. */
+#define ED_KAFKA_AUTO_CREATE_PER_REQUEST 100
+#define ED_KAFKA_AUTO_CREATE_MAX_TOPICS 10000
+/* budget: topics this request may still auto-create (decremented). */
 struct ed_topic *ed_kafka_topic_get_or_create(struct ed_kafka *k, const char *name, bool allow,
-					      int16_t *kerr);
+					      int *budget, int16_t *kerr);
 
 /* handle_data.c */
 void ed_kafka_handle_produce(struct ed_kreq *req);

@@ -89,6 +89,7 @@ void ed_topic_unref(struct ed_topic *topic);
 /* Sorted names, ed_malloc'd array of ed_malloc'd strings: free with ed_log_names_free. */
 int ed_log_topic_names(struct ed_log *log, char ***names, size_t *count);
 void ed_log_names_free(char **names, size_t count);
+size_t ed_log_topic_count(struct ed_log *log);
 /* Change configs of an existing topic (not partitions); persisted. */
 int ed_log_topic_set_config(struct ed_log *log, const char *name, const char *key,
 			    const char *value, char *err, size_t errlen);

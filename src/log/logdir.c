@@ -323,6 +323,14 @@ int ed_log_topic_names(struct ed_log *log, char ***names, size_t *count)
 	return 0;
 }
 
+size_t ed_log_topic_count(struct ed_log *log)
+{
+	pthread_mutex_lock(&log->mu);
+	size_t n = log->ntopics;
+	pthread_mutex_unlock(&log->mu);
+	return n;
+}
+
 void ed_log_names_free(char **names, size_t count)
 {
 	if (!names)
