@@ -19,7 +19,7 @@
 
 #include "base/buf.h"
 #include "exec/chunk.h"
-#include "sql/plan.h"
+#include "plan/plan.h"
 
 struct ed_decoder {
 	enum ed_format format;

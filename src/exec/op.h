@@ -18,7 +18,7 @@
 
 #include "base/buf.h"
 #include "exec/chunk.h"
-#include "sql/plan.h"
+#include "plan/plan.h"
 
 struct ed_pipe_stats {
 	_Atomic int64_t rows_in;     /* records decoded */

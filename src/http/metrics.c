@@ -12,7 +12,7 @@
 
 #include "base/clock.h"
 #include "base/mem.h"
-#include "exec/engine.h"
+#include "engine/engine.h"
 #include "http/http_int.h"
 #include "log/log.h"
 

@@ -23,7 +23,7 @@
 #include "base/diag.h"
 #include "base/err.h"
 #include "base/mem.h"
-#include "exec/engine.h"
+#include "engine/engine.h"
 #include "exec/json.h"
 #include "http/http_int.h"
 

@@ -25,7 +25,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
-#include "exec/engine.h"
+#include "engine/engine.h"
 #include "pgwire/pgwire.h"
 #include "pgwire/proto.h"
 #include "pgwire/scram.h"

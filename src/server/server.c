@@ -17,7 +17,7 @@
 #include "base/err.h"
 #include "base/io.h"
 #include "base/mem.h"
-#include "exec/engine.h"
+#include "engine/engine.h"
 #include "http/http.h"
 #include "kafka/kafka.h"
 #include "log/log.h"

@@ -12,7 +12,7 @@
 #include <uv.h>
 
 #include "base/diag.h"
-#include "exec/engine.h"
+#include "engine/engine.h"
 #include "http/http.h"
 #include "log/log.h"
 

@@ -39,7 +39,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/io.h"
-#include "exec/engine.h"
+#include "engine/engine.h"
 #include "log/batch.h"
 #include "log/log.h"
 

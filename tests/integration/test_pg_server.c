@@ -15,7 +15,7 @@
 #include <uv.h>
 
 #include "base/io.h"
-#include "exec/engine.h"
+#include "engine/engine.h"
 #include "kafka/kafka.h"
 #include "log/log.h"
 #include "pgwire/pgwire.h"

@@ -19,8 +19,8 @@
 
 #include "base/buf.h"
 #include "base/err.h"
-#include "sql/catalog.h"
-#include "sql/plan.h"
+#include "plan/catalog.h"
+#include "plan/plan.h"
 
 #define ST_UNDEFINED_COLUMN "42703"
 #define ST_UNDEFINED_TABLE "42P01"

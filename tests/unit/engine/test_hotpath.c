@@ -4,7 +4,7 @@
  * sticky), chunk after chunk. Closing windows frees their state: many
  * windows later the live allocations are back where they started.
  * Single-threaded: the operators are driven directly, as a pipeline's worker
- * drives them (exec/engine.c), without the engine's threads. */
+ * drives them (engine/engine.c), without the engine's threads. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,8 +20,8 @@
 #include "exec/chunk.h"
 #include "exec/decode.h"
 #include "exec/op.h"
-#include "sql/catalog.h"
-#include "sql/plan.h"
+#include "plan/catalog.h"
+#include "plan/plan.h"
 #include "sql/sql.h"
 #include "state/kv.h"
 

@@ -17,7 +17,7 @@
 #include "base/clock.h"
 #include "base/io.h"
 #include "base/mem.h"
-#include "exec/engine.h"
+#include "engine/engine.h"
 #include "log/batch.h"
 #include "log/log.h"
 

@@ -54,7 +54,7 @@
 #include "base/buf.h"
 #include "base/io.h"
 #include "base/mem.h"
-#include "exec/engine.h"
+#include "engine/engine.h"
 #include "log/batch.h"
 #include "log/log.h"
 

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "base/buf.h"
-#include "sql/catalog.h"
-#include "sql/plan.h"
+#include "plan/catalog.h"
+#include "plan/plan.h"
 
 static void put_interval(struct ed_buf *out, int64_t us)
 {

@@ -12,7 +12,7 @@
  *                 order, each terminated by ";\n"
  *
  * Threads: owned by the engine; every call is made under the engine's
- * catalog lock (exec/engine.c). Objects are immutable once added, except
+ * catalog lock (engine/engine.c). Objects are immutable once added, except
  * their runtime pointer. */
 #ifndef ED_SQL_CATALOG_H
 #define ED_SQL_CATALOG_H
@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include "base/arena.h"
-#include "sql/plan.h"
+#include "plan/plan.h"
 
 enum ed_obj_kind { ED_OBJ_SOURCE = 1, ED_OBJ_VIEW, ED_OBJ_SINK };
 

@@ -32,7 +32,7 @@
  *  3. A statement that fails changes nothing: objects are added to the
  *     catalog, persisted and started only after binding and planning
  *     succeeded. */
-#include "exec/engine.h"
+#include "engine/engine.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -52,8 +52,8 @@
 #include "exec/row.h"
 #include "log/batch.h"
 #include "log/log.h"
-#include "sql/catalog.h"
-#include "sql/plan.h"
+#include "plan/catalog.h"
+#include "plan/plan.h"
 #include "state/kv.h"
 
 #define MAX_PULL_ROWS 1000000

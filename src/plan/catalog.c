@@ -1,6 +1,6 @@
 /* The SQL catalog (catalog.h): objects in creation order, persisted as a
  * file of canonical CREATE statements. */
-#include "sql/catalog.h"
+#include "plan/catalog.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* End-to-end tests of the streaming engine (src/exec/engine.c) over a real
+/* End-to-end tests of the streaming engine (src/engine/engine.c) over a real
  * log in a temporary directory: CREATE SOURCE over a topic, materialized
  * views with TUMBLE / HOP / SESSION windows and updating GROUP BY, events
  * appended with the batch builder (out of order, late, malformed), pull
@@ -18,7 +18,7 @@
 
 #include "base/buf.h"
 #include "base/io.h"
-#include "exec/engine.h"
+#include "engine/engine.h"
 #include "log/batch.h"
 #include "log/log.h"
 
