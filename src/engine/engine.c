@@ -712,7 +712,7 @@ static int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct 
 	struct ed_catalog_obj *in = obj->input;
 	const struct ed_schema *out_schema = obj->query ? &obj->query->out : &in->schema;
 	int rc = 0;
-	if (obj->query && (rc = ed_ops_build(obj->query, &p->stats, &p->head, &p->tail, err, errlen)))
+	if (obj->query && (rc = ed_plan_build(obj->query, &p->stats, &p->head, &p->tail, err, errlen)))
 		goto fail;
 	if (obj->kind == ED_OBJ_VIEW) {
 		struct ed_view_rt *v = ed_calloc(1, sizeof(*v));
@@ -1545,7 +1545,7 @@ static int pull_grouped(struct exec *x, const struct ed_pull *q, struct ed_view_
 	struct ed_chunk vin;
 	bool vin_ok = false;
 	char err[256] = "";
-	int rc = ed_ops_build(aq, &stats, &head, &tail, err, sizeof(err));
+	int rc = ed_plan_build(aq, &stats, &head, &tail, err, sizeof(err));
 	if (rc) {
 		rc = xfail(x, UINT32_MAX, rc == ED_ENOMEM ? ED_SQLSTATE_OUT_OF_MEMORY : "XX000", "%s", err);
 		goto out;

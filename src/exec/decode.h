@@ -19,7 +19,7 @@
 
 #include "base/buf.h"
 #include "exec/chunk.h"
-#include "plan/plan.h"
+#include "exec/schema.h"
 
 struct ed_decoder {
 	enum ed_format format;

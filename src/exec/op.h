@@ -1,5 +1,7 @@
 /* Streaming operators over chunks, the pieces a pipeline is made of
- * (planner.c builds them from a bound query, engine.c drives them).
+ * (plan/planner.c builds them from a bound query, the engine drives them).
+ * Each operator is made from a spec defined here (window, filter, project,
+ * aggregate), so exec knows nothing of bound queries.
  * Operators are pushed to: push(op, chunk) processes a chunk and pushes its
  * results to op->next before returning (the chunk given is borrowed and may
  * be modified); watermark(op, wm) says no row with event time < wm will come
@@ -14,11 +16,14 @@
 #define ED_EXEC_OP_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "exec/agg.h"
 #include "exec/chunk.h"
-#include "plan/plan.h"
+#include "exec/expr.h"
+#include "exec/schema.h"
 
 struct ed_pipe_stats {
 	_Atomic int64_t rows_in;     /* records decoded */
@@ -52,12 +57,51 @@ static inline int ed_op_watermark(struct ed_operator *op, int64_t wm)
 void ed_op_free_chain(struct ed_operator *op);
 int ed_op_pass_watermark(struct ed_operator *op, int64_t wm);
 
-/* Builds the operator chain of q (after the input, before the terminal):
- * window assignment, filter, aggregation or projection. *out is NULL when
- * the query needs no operator (SELECT * FROM x). 0, ED_ENOMEM or ED_EINVAL
- * (err says why). */
-int ed_ops_build(const struct ed_query *q, struct ed_pipe_stats *stats, struct ed_operator **head,
-		 struct ed_operator **tail, char *err, size_t errlen);
+enum ed_window_kind { ED_WIN_NONE = 0, ED_WIN_TUMBLE, ED_WIN_HOP, ED_WIN_SESSION };
+
+struct ed_agg_call {
+	struct ed_agg agg;
+	struct ed_expr *arg; /* over scan; NULL for COUNT(*) */
+	const char *text;    /* canonical SQL of the call (EXPLAIN, dedup) */
+};
+
+/* Window assignment: appends window_start, window_end to each input row
+ * (TUMBLE and HOP: one output row per window containing the row; SESSION:
+ * both set to the row's time). */
+struct ed_window_spec {
+	enum ed_window_kind win;
+	struct ed_schema in;   /* input columns */
+	struct ed_schema scan; /* in + window_start, window_end */
+	int32_t win_time_col;  /* in `in`; unused with win_proctime */
+	bool win_proctime;     /* stamp rows with the last watermark (the clock) */
+	int64_t win_size_us, win_slide_us, win_offset_us;
+};
+
+/* Hash aggregation (modes in ops.c) followed by HAVING and the projection. */
+struct ed_agg_spec {
+	enum ed_window_kind win;
+	int32_t win_time_col;      /* SESSION: time column of the input */
+	int64_t win_gap_us;
+	int64_t win_size_us;        /* windowed: close time = window_start + size */
+	uint32_t ngroup;
+	struct ed_expr **group;    /* over the input */
+	int32_t group_win_start;   /* group index holding window_start, -1 */
+	int32_t group_win_end;     /* group index holding window_end, -1 */
+	uint32_t nagg;
+	const struct ed_agg_call *aggs;
+	struct ed_schema agg;      /* groups, then aggregates (then session bounds) */
+	struct ed_schema out;
+	struct ed_expr *having;    /* over agg; NULL if none */
+	struct ed_expr **proj;     /* over agg, out.n of them */
+};
+
+/* Constructors. Specs are copied; what they point to (expressions, schema
+ * arrays, aggregate calls) must outlive the operator. 0 or ED_ENOMEM. */
+int ed_op_window_new(const struct ed_window_spec *spec, struct ed_pipe_stats *stats, struct ed_operator **out);
+int ed_op_filter_new(struct ed_expr *pred, struct ed_pipe_stats *stats, struct ed_operator **out);
+int ed_op_project_new(struct ed_expr **exprs, const struct ed_schema *out_schema, struct ed_pipe_stats *stats,
+		      struct ed_operator **out);
+int ed_op_agg_new(const struct ed_agg_spec *spec, struct ed_pipe_stats *stats, struct ed_operator **out);
 
 /* Remove row r of c (rows after it move up). */
 void ed_chunk_drop_row(struct ed_chunk *c, uint32_t r);

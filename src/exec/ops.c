@@ -159,7 +159,7 @@ static int filter_sel(struct ed_operator *op, struct ed_expr *pred, const struct
 
 struct win_op {
 	struct ed_operator op;
-	const struct ed_query *q;
+	struct ed_window_spec s;
 	struct ed_chunk out;
 	/* PROCTIME(): the last watermark seen, which the pipeline sets to its
 	 * clock before pushing what it read; rows are stamped with it. */
@@ -184,7 +184,7 @@ static int win_flush(struct win_op *w)
 static int win_push(struct ed_operator *op, struct ed_chunk *in)
 {
 	struct win_op *w = (struct win_op *)op;
-	const struct ed_query *q = w->q;
+	const struct ed_window_spec *q = &w->s;
 	uint32_t n = q->in.n;
 	const struct ed_vector *tv = q->win_proctime ? NULL : &in->cols[q->win_time_col];
 	int rc = 0;
@@ -311,7 +311,7 @@ struct open_window {
 
 struct agg_op {
 	struct ed_operator op;
-	const struct ed_query *q;
+	struct ed_agg_spec s;
 	enum agg_mode mode;
 	struct ed_chunk ain;  /* groups..., agg args... */
 	uint32_t *argcol;     /* per aggregate: column of ain, UINT32_MAX for COUNT(*) */
@@ -346,15 +346,15 @@ static uint32_t *ent_extra(struct ed_kv_entry *e) { return (uint32_t *)(ed_kv_va
 
 static void states_init(struct agg_op *a, uint8_t *base)
 {
-	for (uint32_t k = 0; k < a->q->nagg; k++)
-		a->q->aggs[k].agg.init(&a->q->aggs[k].agg, base + a->soff[k]);
+	for (uint32_t k = 0; k < a->s.nagg; k++)
+		a->s.aggs[k].agg.init(&a->s.aggs[k].agg, base + a->soff[k]);
 }
 
 static void states_fini(struct agg_op *a, uint8_t *base)
 {
-	for (uint32_t k = 0; k < a->q->nagg; k++)
-		if (a->q->aggs[k].agg.fini)
-			a->q->aggs[k].agg.fini(&a->q->aggs[k].agg, base + a->soff[k]);
+	for (uint32_t k = 0; k < a->s.nagg; k++)
+		if (a->s.aggs[k].agg.fini)
+			a->s.aggs[k].agg.fini(&a->s.aggs[k].agg, base + a->soff[k]);
 }
 
 static bool is_add(uint8_t op) { return op == ED_OP_INSERT || op == ED_OP_UPDATE_AFTER; }
@@ -364,7 +364,7 @@ static bool is_add(uint8_t op) { return op == ED_OP_INSERT || op == ED_OP_UPDATE
  * that took it and dropped (sel cleared, counted). */
 static int fold_rows(struct agg_op *a, uint32_t rows, const uint8_t *ops)
 {
-	const struct ed_query *q = a->q;
+	const struct ed_agg_spec *q = &a->s;
 	for (uint32_t k = 0; k < q->nagg; k++) {
 		const struct ed_agg *ag = &q->aggs[k].agg;
 		const struct ed_vector *arg = a->argcol[k] == UINT32_MAX ? NULL : &a->ain.cols[a->argcol[k]];
@@ -410,7 +410,7 @@ static int agg_eval_input(struct agg_op *a, struct ed_chunk *in)
 static int aout_add(struct agg_op *a, const uint8_t *key, uint32_t klen, uint8_t *states,
 		    const int64_t *win_bounds)
 {
-	const struct ed_query *q = a->q;
+	const struct ed_agg_spec *q = &a->s;
 	uint32_t r = a->aout.rows;
 	if (a->mode == AGG_SESSION) {
 		size_t off = 0;
@@ -452,7 +452,7 @@ static int aout_add(struct agg_op *a, const uint8_t *key, uint32_t klen, uint8_t
  * the result of group t) and a->sel says which of them passed. */
 static int aout_finish(struct agg_op *a, bool compact)
 {
-	const struct ed_query *q = a->q;
+	const struct ed_agg_spec *q = &a->s;
 	int rc;
 	ed_chunk_reset(&a->out);
 	if (a->aout.rows == 0)
@@ -532,7 +532,7 @@ static int track_window(struct agg_op *a, struct ed_kv_entry *e, int64_t end)
 
 static int agg_push_grouped(struct agg_op *a, struct ed_chunk *in)
 {
-	const struct ed_query *q = a->q;
+	const struct ed_agg_spec *q = &a->s;
 	int rc = agg_eval_input(a, in);
 	if (rc || a->ain.rows == 0)
 		return rc;
@@ -643,7 +643,7 @@ static int agg_push_grouped(struct agg_op *a, struct ed_chunk *in)
 
 static int agg_push_session(struct agg_op *a, struct ed_chunk *in)
 {
-	const struct ed_query *q = a->q;
+	const struct ed_agg_spec *q = &a->s;
 	int rc = agg_eval_input(a, in);
 	if (rc || a->ain.rows == 0)
 		return rc;
@@ -691,7 +691,7 @@ static int srow_cmp(const void *x, const void *y)
 static int session_emit(struct agg_op *a, struct ed_kv_entry *e, const uint8_t *buf, struct srow *rows,
 			size_t n, int64_t start, int64_t end)
 {
-	const struct ed_query *q = a->q;
+	const struct ed_agg_spec *q = &a->s;
 	uint8_t *st = ed_malloc(a->ssize ? a->ssize : 1);
 	if (!st)
 		return ED_ENOMEM;
@@ -732,7 +732,7 @@ static int session_emit(struct agg_op *a, struct ed_kv_entry *e, const uint8_t *
 
 static int session_watermark(struct agg_op *a, int64_t wm)
 {
-	const struct ed_query *q = a->q;
+	const struct ed_agg_spec *q = &a->s;
 	size_t pos = 0;
 	struct ed_kv_entry *e;
 	struct ed_kv_entry **gone = NULL;
@@ -912,13 +912,13 @@ static void agg_free(struct ed_operator *op)
 	ed_free(a);
 }
 
-static int agg_new(const struct ed_query *q, struct ed_pipe_stats *stats, struct ed_operator **out)
+int ed_op_agg_new(const struct ed_agg_spec *q, struct ed_pipe_stats *stats, struct ed_operator **out)
 {
 	struct agg_op *a = ed_calloc(1, sizeof(*a));
 	if (!a)
 		return ED_ENOMEM;
 	a->op = (struct ed_operator){"aggregate", agg_push, agg_watermark, agg_free, NULL, stats};
-	a->q = q;
+	a->s = *q;
 	a->wm = INT64_MIN;
 	a->mode = q->win == ED_WIN_SESSION ? AGG_SESSION : q->win != ED_WIN_NONE ? AGG_WINDOWED : AGG_UPDATING;
 	ed_kv_init(&a->kv);
@@ -973,63 +973,42 @@ fail:
 	return rc;
 }
 
-int ed_ops_build(const struct ed_query *q, struct ed_pipe_stats *stats, struct ed_operator **head,
-		 struct ed_operator **tail, char *err, size_t errlen)
+int ed_op_window_new(const struct ed_window_spec *spec, struct ed_pipe_stats *stats, struct ed_operator **out)
 {
-	struct ed_operator *first = NULL, *last = NULL, *op = NULL;
-	int rc = 0;
-#define LINK(o)                        \
-	do {                           \
-		if (last)              \
-			last->next = (o); \
-		else                   \
-			first = (o);   \
-		last = (o);            \
-	} while (0)
-	if (q->win != ED_WIN_NONE) {
-		struct win_op *w = ed_calloc(1, sizeof(*w));
-		if (!w || ed_chunk_init(&w->out, q->scan.types, q->scan.n, ED_CHUNK_MAX_ROWS)) {
-			ed_free(w);
-			rc = ED_ENOMEM;
-			goto fail;
-		}
-		w->op = (struct ed_operator){"window", win_push, win_watermark, win_free, NULL, stats};
-		w->q = q;
-		w->now_us = INT64_MIN;
-		LINK(&w->op);
+	struct win_op *w = ed_calloc(1, sizeof(*w));
+	if (!w || ed_chunk_init(&w->out, spec->scan.types, spec->scan.n, ED_CHUNK_MAX_ROWS)) {
+		ed_free(w);
+		return ED_ENOMEM;
 	}
-	if (q->where) {
-		struct filter_op *f = ed_calloc(1, sizeof(*f));
-		if (!f) {
-			rc = ED_ENOMEM;
-			goto fail;
-		}
-		f->op = (struct ed_operator){"filter", filter_push, ed_op_pass_watermark, simple_free, NULL, stats};
-		f->pred = q->where;
-		LINK(&f->op);
-	}
-	if (q->aggregate) {
-		if ((rc = agg_new(q, stats, &op)))
-			goto fail;
-		LINK(op);
-	} else {
-		struct proj_op *p = ed_calloc(1, sizeof(*p));
-		if (!p || ed_chunk_init(&p->out, q->out.types, q->out.n, ED_CHUNK_MAX_ROWS)) {
-			ed_free(p);
-			rc = ED_ENOMEM;
-			goto fail;
-		}
-		p->op = (struct ed_operator){"project", proj_push, ed_op_pass_watermark, proj_free, NULL, stats};
-		p->exprs = q->proj;
-		p->n = q->out.n;
-		LINK(&p->op);
-	}
-#undef LINK
-	*head = first;
-	*tail = last;
+	w->op = (struct ed_operator){"window", win_push, win_watermark, win_free, NULL, stats};
+	w->s = *spec;
+	w->now_us = INT64_MIN;
+	*out = &w->op;
 	return 0;
-fail:
-	ed_op_free_chain(first);
-	snprintf(err, errlen, "out of memory building the plan");
-	return rc;
+}
+
+int ed_op_filter_new(struct ed_expr *pred, struct ed_pipe_stats *stats, struct ed_operator **out)
+{
+	struct filter_op *f = ed_calloc(1, sizeof(*f));
+	if (!f)
+		return ED_ENOMEM;
+	f->op = (struct ed_operator){"filter", filter_push, ed_op_pass_watermark, simple_free, NULL, stats};
+	f->pred = pred;
+	*out = &f->op;
+	return 0;
+}
+
+int ed_op_project_new(struct ed_expr **exprs, const struct ed_schema *out_schema, struct ed_pipe_stats *stats,
+		      struct ed_operator **out)
+{
+	struct proj_op *p = ed_calloc(1, sizeof(*p));
+	if (!p || ed_chunk_init(&p->out, out_schema->types, out_schema->n, ED_CHUNK_MAX_ROWS)) {
+		ed_free(p);
+		return ED_ENOMEM;
+	}
+	p->op = (struct ed_operator){"project", proj_push, ed_op_pass_watermark, proj_free, NULL, stats};
+	p->exprs = exprs;
+	p->n = out_schema->n;
+	*out = &p->op;
+	return 0;
 }

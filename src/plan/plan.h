@@ -24,6 +24,8 @@
 #include "base/arena.h"
 #include "exec/agg.h"
 #include "exec/expr.h"
+#include "exec/op.h"
+#include "exec/schema.h"
 #include "exec/types.h"
 #include "sql/ast.h"
 #include "sql/sql.h"
@@ -31,13 +33,6 @@
 struct ed_catalog;
 struct ed_catalog_obj;
 
-struct ed_schema {
-	uint32_t n;
-	const char **names;
-	struct ed_type *types;
-};
-
-enum ed_format { ED_FORMAT_JSON = 1, ED_FORMAT_CSV };
 enum ed_startup { ED_STARTUP_EARLIEST = 1, ED_STARTUP_LATEST };
 
 /* CREATE SOURCE, bound. */
@@ -60,14 +55,6 @@ struct ed_sink_def {
 	const char *topic;
 	enum ed_format format;
 	int32_t partitions;
-};
-
-enum ed_window_kind { ED_WIN_NONE = 0, ED_WIN_TUMBLE, ED_WIN_HOP, ED_WIN_SESSION };
-
-struct ed_agg_call {
-	struct ed_agg agg;
-	struct ed_expr *arg; /* over scan; NULL for COUNT(*) */
-	const char *text;    /* canonical SQL of the call (EXPLAIN, dedup) */
 };
 
 /* A bound continuous query (CREATE MATERIALIZED VIEW / CREATE SINK AS). */
@@ -142,6 +129,13 @@ int ed_bind_pull(struct ed_arena *arena, struct ed_catalog *cat, const struct ed
 		 const char *text, size_t len, struct ed_pull *q, struct ed_sql_error *err);
 /* SQL type of an AST type. */
 struct ed_type ed_bind_type(const struct ed_sql_type *t);
+
+/* Builds the operator chain of q (after the input, before the terminal):
+ * window assignment, filter, aggregation or projection, linked through
+ * ->next (head first). The operators point into q, which must outlive them.
+ * 0, ED_ENOMEM (err says why). */
+int ed_plan_build(const struct ed_query *q, struct ed_pipe_stats *stats, struct ed_operator **head,
+		  struct ed_operator **tail, char *err, size_t errlen);
 
 /* EXPLAIN text of a bound query, one line per operator, appended to out. */
 void ed_plan_explain(const struct ed_query *q, const char *terminal, struct ed_buf *out);

@@ -1,15 +1,64 @@
-/* The planner: the operator graph of a bound continuous query (plan.h) and
- * its EXPLAIN text. The graph itself is a fixed chain (see plan.h), built by
- * ed_ops_build (exec/ops.c) from the bound query, so any node can rebuild a
- * plan from the catalog alone; this file renders it, innermost operator last,
- * one line per operator, indented like PostgreSQL's EXPLAIN. */
+/* The planner: the operators of a bound continuous query (plan.h) and its
+ * EXPLAIN text. The plan is a fixed chain (see plan.h); ed_plan_build turns
+ * the bound query into exec's operator specs (exec/op.h) and links the
+ * operators, so any node can rebuild a plan from the catalog alone;
+ * ed_plan_explain renders it, innermost operator last, one line per
+ * operator, indented like PostgreSQL's EXPLAIN. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/err.h"
 #include "plan/catalog.h"
 #include "plan/plan.h"
+
+int ed_plan_build(const struct ed_query *q, struct ed_pipe_stats *stats, struct ed_operator **head,
+		  struct ed_operator **tail, char *err, size_t errlen)
+{
+	struct ed_operator *first = NULL, *last = NULL, *op = NULL;
+	int rc = 0;
+	for (int step = 0; step < 3; step++) {
+		op = NULL;
+		if (step == 0 && q->win != ED_WIN_NONE) {
+			struct ed_window_spec ws = {
+				.win = q->win, .in = q->in, .scan = q->scan, .win_time_col = q->win_time_col,
+				.win_proctime = q->win_proctime, .win_size_us = q->win_size_us,
+				.win_slide_us = q->win_slide_us, .win_offset_us = q->win_offset_us,
+			};
+			rc = ed_op_window_new(&ws, stats, &op);
+		} else if (step == 1 && q->where) {
+			rc = ed_op_filter_new(q->where, stats, &op);
+		} else if (step == 2 && q->aggregate) {
+			struct ed_agg_spec as = {
+				.win = q->win, .win_time_col = q->win_time_col, .win_gap_us = q->win_gap_us,
+				.win_size_us = q->win_size_us,
+				.ngroup = q->ngroup, .group = q->group, .group_win_start = q->group_win_start,
+				.group_win_end = q->group_win_end, .nagg = q->nagg, .aggs = q->aggs, .agg = q->agg,
+				.out = q->out, .having = q->having, .proj = q->proj,
+			};
+			rc = ed_op_agg_new(&as, stats, &op);
+		} else if (step == 2) {
+			rc = ed_op_project_new(q->proj, &q->out, stats, &op);
+		}
+		if (rc)
+			goto fail;
+		if (!op)
+			continue;
+		if (last)
+			last->next = op;
+		else
+			first = op;
+		last = op;
+	}
+	*head = first;
+	*tail = last;
+	return 0;
+fail:
+	ed_op_free_chain(first);
+	snprintf(err, errlen, "out of memory building the plan");
+	return rc;
+}
 
 static void put_interval(struct ed_buf *out, int64_t us)
 {

@@ -443,9 +443,9 @@ static void find_files(void)
 	if (env) {
 		snprintf(golden_dir, sizeof(golden_dir), "%s", env);
 	} else {
-		/* __FILE__ is .../tests/unit/exec/test_golden.c */
+		/* __FILE__ is .../tests/unit/engine/test_golden.c */
 		snprintf(golden_dir, sizeof(golden_dir), "%s", __FILE__);
-		char *p = strstr(golden_dir, "tests/unit/exec/test_golden.c");
+		char *p = strstr(golden_dir, "tests/unit/engine/test_golden.c");
 		if (p)
 			snprintf(p, sizeof(golden_dir) - (size_t)(p - golden_dir), "tests/golden");
 	}

@@ -95,7 +95,7 @@ static void fixture_init(struct fixture *f)
 	if (ed_bind_query(&f->arena, &f->cat, st->u.select, view, strlen(view), &f->q, &err))
 		fail_msg("bind query: %s", err.msg);
 	char e[128];
-	assert_int_equal(ed_ops_build(&f->q, &f->stats, &f->head, &f->tail, e, sizeof(e)), 0);
+	assert_int_equal(ed_plan_build(&f->q, &f->stats, &f->head, &f->tail, e, sizeof(e)), 0);
 	f->sink.op = (struct ed_operator){"sink", sink_push, sink_wm, sink_free, NULL, &f->stats};
 	f->tail->next = &f->sink.op;
 	ed_decoder_init(&f->dec, ED_FORMAT_JSON, &f->src->schema, ',');
