@@ -1,0 +1,242 @@
+/* Internals of the streaming SQL engine (engine.h), shared by its files:
+ * engine.c (open/close, metrics), session.c (statements, results), ddl.c
+ * (CREATE/DROP), show.c (SHOW, DESCRIBE, EXPLAIN), pull.c (pull queries),
+ * pipe.c (building, starting and stopping pipelines), source.c (reading
+ * sources: watermarks, late and bad records), view.c (view stores), sink.c
+ * (JSON sinks), worker.c (worker threads), subscribe.c (SUBSCRIBE).
+ *
+ * Threads and locks (the exceptions to "each thread owns its data"):
+ *  - eng->mu serialises sessions' statements against each other (catalog
+ *    changes, pull-query binding). Never taken by workers.
+ *  - worker->mu is held by its worker thread while it runs a round over its
+ *    pipelines; a session takes it to add or remove a pipeline (it waits at
+ *    most one round). Everything a pipeline owns (operators, state, reader
+ *    offsets) is touched only under it.
+ *  - view->lock (rwlock): the worker writes the view's store under it, pull
+ *    queries read under it. Lock order: eng->mu, worker->mu, view->lock.
+ * Pipelines that read a view run on the view's worker and receive its
+ * changes synchronously, so a chain of views is one thread's work.
+ *
+ * Invariants:
+ *  1. A source's combined watermark never decreases; it is the minimum over
+ *     non-idle partitions of (max event time seen - delay); when every
+ *     partition is idle it is the maximum of them.
+ *  2. A record whose event time is below its partition's watermark or the
+ *     combined one (as of the record before it) is late. The combined
+ *     watermark passes a partition's only when idle partitions are skipped,
+ *     so, idleness aside, lateness depends on each partition's own record
+ *     order, not on how reads of partitions interleave: every pipeline of a
+ *     source takes the same decision. A late record is never aggregated; it
+ *     is counted and optionally written to the late-events topic (reason in
+ *     header "eddy.reason") once per source record, by the first of the
+ *     source's pipelines to reach it (claim_record). Undecodable records
+ *     likewise (dead-letter topic).
+ *  3. A statement that fails changes nothing: objects are added to the
+ *     catalog, persisted and started only after binding and planning
+ *     succeeded. */
+#ifndef ED_ENGINE_INT_H
+#define ED_ENGINE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/diag.h"
+#include "base/err.h"
+#include "base/io.h"
+#include "base/mem.h"
+#include "engine/engine.h"
+#include "exec/decode.h"
+#include "exec/expr.h"
+#include "exec/op.h"
+#include "exec/row.h"
+#include "log/batch.h"
+#include "log/log.h"
+#include "plan/catalog.h"
+#include "plan/plan.h"
+#include "state/kv.h"
+
+struct ed_pipe;
+
+struct ed_worker {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	struct ed_pipe **pipes;
+	size_t npipes, cap;
+	uint64_t rounds;
+	bool stop, started;
+	struct ed_engine *eng;
+};
+
+/* A source's shared runtime: counters for SHOW SOURCES and metrics, and
+ * per partition the next offset no pipeline has yet claimed. Every pipeline
+ * reading the source reads every record, but only the first to reach a
+ * record (claim_record) counts it and routes it to the late or dead-letter
+ * topic, so counts and side outputs are once per source record. */
+struct ed_source_rt {
+	_Atomic int64_t records, late, bad;
+	_Atomic int64_t late_routed, dead_lettered; /* written to the side topics */
+	_Atomic int64_t watermark_us;
+	_Atomic int64_t max_event_us; /* largest event time any pipeline accepted */
+	_Atomic int64_t *claimed; /* [nclaimed], set by the first pipeline built */
+	int32_t nclaimed;
+};
+
+struct sub {
+	uint64_t id;
+	ed_change_fn fn;
+	void *arg;
+};
+
+/* A view's store: the terminal operator of its pipeline. */
+struct ed_view_rt {
+	struct ed_operator op;
+	pthread_rwlock_t lock;
+	struct ed_kv kv; /* key -> [int64 count][row] */
+	const struct ed_catalog_obj *obj;
+	struct ed_buf kb, vb;
+	struct ed_pipe **consumers;
+	size_t nconsumers;
+	struct sub *subs;
+	size_t nsubs;
+	struct ed_pipe *pipe;
+	_Atomic int64_t rows;
+	_Atomic int64_t bytes; /* store key + value bytes */
+};
+
+/* A sink: one JSON object per row. Rows go to the partition chosen by the
+ * hash of their key columns (the view's or query's group key; the whole
+ * row when there is none), so every change of one key lands in one
+ * partition, in order; the record key is the key columns as a JSON object
+ * (none without a key). One batch per partition per chunk. */
+struct ed_sink_rt {
+	struct ed_operator op;
+	struct ed_topic *topic;
+	int32_t nparts;
+	struct ed_batch_builder *bbs; /* [nparts] */
+	struct ed_buf line, key, hk;
+	const struct ed_schema *schema;
+	uint32_t nkey;
+	const uint32_t *keycols;
+	bool changelog;
+	struct ed_engine *eng;
+};
+
+struct part_state {
+	int64_t next;
+	int64_t max_ts;
+	int64_t last_active_ms;
+	bool seen;
+};
+
+struct ed_pipe {
+	struct ed_engine *eng;
+	struct ed_catalog_obj *obj;
+	struct ed_worker *worker;
+	struct ed_pipe_stats stats;
+	/* source input */
+	struct ed_catalog_obj *src;
+	struct ed_source_rt *srt;
+	struct ed_topic *topic;
+	int32_t nparts;
+	struct part_state *parts;
+	struct ed_decoder dec;
+	struct ed_chunk chunk;
+	struct ed_buf rbuf;
+	struct ed_topic *late_topic, *dlq_topic;
+	struct ed_buf csv_header;  /* csv.header: the column names line to skip */
+	struct ed_batch_builder side;
+	int64_t wm;
+	int64_t idle_ms;
+	/* view input */
+	struct ed_view_rt *upstream;
+	/* operators */
+	struct ed_operator *head, *tail, *term;
+	struct ed_view_rt *view;
+	struct ed_sink_rt *sink;
+	struct ed_arena arena;
+};
+
+struct ed_engine {
+	struct ed_log *log;
+	struct ed_engine_options opts;
+	pthread_mutex_t mu;
+	struct ed_catalog cat;
+	struct ed_worker *workers;
+	int nworkers;
+	int next_worker;
+	uint64_t next_sub;
+	bool loading;
+};
+
+struct ed_session {
+	struct ed_engine *eng;
+	struct ed_arena arena;
+};
+
+struct exec {
+	struct ed_session *s;
+	const char *text;
+	size_t len;
+	struct ed_sql_error *err;
+	struct ed_result *res;
+};
+
+
+/* Functions shared between the engine's files, by the file defining them. */
+/* session.c */
+int xfail(struct exec *x, uint32_t loc, const char *state, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* engine.c */
+int64_t now_ms(struct ed_engine *eng);
+int64_t proc_time_us(struct ed_engine *eng);
+/* source.c */
+void source_rt_free(struct ed_source_rt *s);
+bool claim_record(struct ed_source_rt *s, int32_t part, int64_t off);
+struct ed_topic *topic_open(struct ed_engine *eng, const char *name, int32_t partitions, char *err, size_t errlen);
+int append_batch(struct ed_topic *t, int32_t part, struct ed_batch_builder *bb);
+int flush_chunk(struct ed_pipe *p);
+bool pipe_step(struct ed_pipe *p);
+/* view.c */
+int store_apply(struct ed_kv *kv, struct ed_buf *kb, struct ed_buf *vb, uint32_t nkey, const uint32_t *key,
+		const struct ed_chunk *in, _Atomic int64_t *rows);
+int view_push(struct ed_operator *op, struct ed_chunk *in);
+int view_watermark(struct ed_operator *op, int64_t wm);
+void view_free(struct ed_operator *op);
+/* sink.c */
+int sink_push(struct ed_operator *op, struct ed_chunk *in);
+void sink_free(struct ed_operator *op);
+int noop_watermark(struct ed_operator *op, int64_t wm);
+/* pipe.c */
+void pipe_fail(struct ed_pipe *p, int rc);
+struct ed_operator *pipe_first(struct ed_pipe *p);
+void pipe_feed(struct ed_pipe *p, const struct ed_chunk *c);
+int pipe_watermark(struct ed_pipe *p, int64_t wm);
+void pipe_free(struct ed_pipe *p);
+int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct ed_pipe **out, char *err, size_t errlen);
+int pipe_start(struct ed_engine *eng, struct ed_pipe *p);
+void pipe_stop(struct ed_pipe *p);
+/* worker.c */
+void *worker_main(void *arg);
+/* session.c */
+int res_cols(struct ed_result *r, uint32_t n, const char *const *names, const struct ed_type *types);
+struct ed_value *res_row(struct ed_result *r, uint32_t *cap);
+void text_cell(struct ed_result *r, struct ed_value *cell, const char *s);
+void int_cell(struct ed_value *cell, int64_t v);
+/* ddl.c */
+int create_source(struct exec *x, const struct ed_sql_stmt *st);
+int create_pipeline(struct exec *x, const struct ed_sql_stmt *st);
+int drop_object(struct exec *x, const struct ed_sql_stmt *st);
+/* show.c */
+int show_objects(struct exec *x, const struct ed_sql_stmt *st);
+int describe(struct exec *x, const struct ed_sql_stmt *st);
+int explain(struct exec *x, const struct ed_sql_stmt *st);
+int show_var(struct exec *x, const struct ed_sql_stmt *st);
+/* pull.c */
+int pull_query(struct exec *x, const struct ed_sql_select *sel);
+
+#endif

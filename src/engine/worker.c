@@ -1,0 +1,72 @@
+/* Worker threads: each runs rounds over its pipelines under worker->mu,
+ * reading what is new, and sleeps when a round made no progress;
+ * ed_engine_wait_idle waits for every worker to catch up. */
+#include "engine/engine_int.h"
+
+#include <time.h>
+
+void *worker_main(void *arg)
+{
+	struct ed_worker *w = arg;
+	pthread_mutex_lock(&w->mu);
+	while (!w->stop) {
+		bool progress = false;
+		for (size_t i = 0; i < w->npipes; i++)
+			if (w->pipes[i]->topic)
+				progress |= pipe_step(w->pipes[i]);
+		w->rounds++;
+		pthread_cond_broadcast(&w->cond);
+		if (!progress && !w->stop) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 5 * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&w->cond, &w->mu, &ts);
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static bool caught_up(struct ed_worker *w)
+{
+	for (size_t i = 0; i < w->npipes; i++) {
+		struct ed_pipe *p = w->pipes[i];
+		for (int32_t k = 0; p->topic && k < p->nparts; k++) {
+			struct ed_partition *part = ed_topic_partition(p->topic, k);
+			if (part && p->parts[k].next < ed_partition_hwm(part))
+				return false;
+		}
+	}
+	return true;
+}
+
+int ed_engine_wait_idle(struct ed_engine *eng, int64_t timeout_ms)
+{
+	int64_t deadline = ed_mono_ms() + timeout_ms;
+	for (int i = 0; i < eng->nworkers; i++) {
+		struct ed_worker *w = &eng->workers[i];
+		pthread_mutex_lock(&w->mu);
+		uint64_t start = w->rounds;
+		while (!(caught_up(w) && w->rounds >= start + 2)) {
+			if (ed_mono_ms() > deadline) {
+				pthread_mutex_unlock(&w->mu);
+				return ED_EAGAIN;
+			}
+			pthread_cond_broadcast(&w->cond);
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 2 * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&w->cond, &w->mu, &ts);
+		}
+		pthread_mutex_unlock(&w->mu);
+	}
+	return 0;
+}
