@@ -204,11 +204,11 @@ bool pipe_step(struct ed_pipe *p);
 /* view.c */
 int store_apply(struct ed_kv *kv, struct ed_buf *kb, struct ed_buf *vb, uint32_t nkey, const uint32_t *key,
 		const struct ed_chunk *in, _Atomic int64_t *rows);
-int view_push(struct ed_operator *op, struct ed_chunk *in);
+int view_push(struct ed_operator *op, const struct ed_chunk *in);
 int view_watermark(struct ed_operator *op, int64_t wm);
 void view_free(struct ed_operator *op);
 /* sink.c */
-int sink_push(struct ed_operator *op, struct ed_chunk *in);
+int sink_push(struct ed_operator *op, const struct ed_chunk *in);
 void sink_free(struct ed_operator *op);
 int noop_watermark(struct ed_operator *op, int64_t wm);
 /* pipe.c */

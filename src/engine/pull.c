@@ -112,7 +112,7 @@ struct collect_op {
 	_Atomic int64_t rows;
 };
 
-static int collect_push(struct ed_operator *op, struct ed_chunk *in)
+static int collect_push(struct ed_operator *op, const struct ed_chunk *in)
 {
 	struct collect_op *c = (struct collect_op *)op;
 	return store_apply(&c->kv, &c->kb, &c->vb, c->q->nkey, c->q->key, in, &c->rows);

@@ -15,7 +15,7 @@ static const char *op_name(uint8_t op)
 	}
 }
 
-int sink_push(struct ed_operator *op, struct ed_chunk *in)
+int sink_push(struct ed_operator *op, const struct ed_chunk *in)
 {
 	struct ed_sink_rt *s = (struct ed_sink_rt *)op;
 	int rc = 0;

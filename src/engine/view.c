@@ -52,7 +52,7 @@ int store_apply(struct ed_kv *kv, struct ed_buf *kb, struct ed_buf *vb, uint32_t
 	return rc;
 }
 
-int view_push(struct ed_operator *op, struct ed_chunk *in)
+int view_push(struct ed_operator *op, const struct ed_chunk *in)
 {
 	struct ed_view_rt *v = (struct ed_view_rt *)op;
 	const struct ed_catalog_obj *o = v->obj;

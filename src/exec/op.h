@@ -3,8 +3,10 @@
  * Each operator is made from a spec defined here (window, filter, project,
  * aggregate), so exec knows nothing of bound queries.
  * Operators are pushed to: push(op, chunk) processes a chunk and pushes its
- * results to op->next before returning (the chunk given is borrowed and may
- * be modified); watermark(op, wm) says no row with event time < wm will come
+ * results to op->next before returning (the chunk given is borrowed and
+ * read-only: one source chunk is pushed to every pipeline of the source, so
+ * operators narrow it with selection vectors and write into chunks of their
+ * own); watermark(op, wm) says no row with event time < wm will come
  * any more, so windows ending at or before wm may close. A push/watermark
  * error is a pipeline error (out of memory); bad rows (an expression that
  * fails on one row: overflow, division by zero, bad cast) are counted in the
@@ -39,14 +41,14 @@ struct ed_pipe_stats {
 
 struct ed_operator {
 	const char *name;
-	int (*push)(struct ed_operator *op, struct ed_chunk *in);
+	int (*push)(struct ed_operator *op, const struct ed_chunk *in);
 	int (*watermark)(struct ed_operator *op, int64_t wm);
 	void (*free)(struct ed_operator *op);
 	struct ed_operator *next;
 	struct ed_pipe_stats *stats;
 };
 
-static inline int ed_op_push(struct ed_operator *op, struct ed_chunk *c)
+static inline int ed_op_push(struct ed_operator *op, const struct ed_chunk *c)
 {
 	return op && c->rows ? op->push(op, c) : 0;
 }
@@ -98,12 +100,10 @@ struct ed_agg_spec {
 /* Constructors. Specs are copied; what they point to (expressions, schema
  * arrays, aggregate calls) must outlive the operator. 0 or ED_ENOMEM. */
 int ed_op_window_new(const struct ed_window_spec *spec, struct ed_pipe_stats *stats, struct ed_operator **out);
-int ed_op_filter_new(struct ed_expr *pred, struct ed_pipe_stats *stats, struct ed_operator **out);
+int ed_op_filter_new(struct ed_expr *pred, const struct ed_schema *in, struct ed_pipe_stats *stats,
+		     struct ed_operator **out);
 int ed_op_project_new(struct ed_expr **exprs, const struct ed_schema *out_schema, struct ed_pipe_stats *stats,
 		      struct ed_operator **out);
 int ed_op_agg_new(const struct ed_agg_spec *spec, struct ed_pipe_stats *stats, struct ed_operator **out);
-
-/* Remove row r of c (rows after it move up). */
-void ed_chunk_drop_row(struct ed_chunk *c, uint32_t r);
 
 #endif

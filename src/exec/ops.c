@@ -53,41 +53,10 @@ void ed_op_free_chain(struct ed_operator *op)
 
 int ed_op_pass_watermark(struct ed_operator *op, int64_t wm) { return ed_op_watermark(op->next, wm); }
 
-void ed_chunk_drop_row(struct ed_chunk *c, uint32_t r)
-{
-	for (uint32_t i = r + 1; i < c->rows; i++)
-		ed_row_copy(c, i - 1, c, i);
-	c->rows--;
-}
-
 static void note_bad(struct ed_operator *op, const struct ed_expr_error *xe)
 {
 	atomic_fetch_add(&op->stats->bad_rows, 1);
 	snprintf(op->stats->last_error, sizeof(op->stats->last_error), "%.5s: %.255s", xe->sqlstate, xe->message);
-}
-
-/* Evaluate exprs into out's columns for in's rows; a row that fails is
- * dropped from in (counted) and evaluation restarts. */
-static int eval_all(struct ed_operator *op, struct ed_expr **exprs, uint32_t n, struct ed_chunk *in,
-		    struct ed_chunk *out, uint32_t first_col)
-{
-	for (;;) {
-		struct ed_expr_error xe = {.row = -1};
-		int rc = 0;
-		ed_arena_reset(&out->arena);
-		for (uint32_t k = 0; k < n && rc == 0; k++)
-			if (exprs[k])
-				rc = ed_expr_eval(exprs[k], in, NULL, &out->cols[first_col + k], &out->arena, &xe);
-		if (rc == 0) {
-			out->rows = in->rows;
-			memcpy(out->ops, in->ops, in->rows);
-			return 0;
-		}
-		if (xe.row < 0 || (uint32_t)xe.row >= in->rows)
-			return rc == ED_ENOMEM ? rc : (note_bad(op, &xe), in->rows = 0, out->rows = 0, 0);
-		note_bad(op, &xe);
-		ed_chunk_drop_row(in, (uint32_t)xe.row);
-	}
 }
 
 /* Evaluate exprs over the rows of in with sel[i] set into out's columns,
@@ -121,6 +90,28 @@ static int eval_sel(struct ed_operator *op, struct ed_expr **exprs, uint32_t n, 
 		note_bad(op, &xe);
 		sel[xe.row] = 0;
 	}
+}
+
+/* Evaluate exprs over every row of in into out's columns; a row that
+ * fails is counted and left out, so out holds the rows that evaluated, in
+ * order. in is not modified (a shared chunk may be read by several
+ * pipelines); sel is scratch of in->rows bytes. 0, or ED_ENOMEM. */
+static int eval_compact(struct ed_operator *op, struct ed_expr **exprs, uint32_t n, const struct ed_chunk *in,
+			uint8_t *sel, struct ed_chunk *out)
+{
+	memset(sel, 1, in->rows);
+	int rc = eval_sel(op, exprs, n, in, sel, out);
+	if (rc || out->rows == 0)
+		return rc;
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < out->rows; i++)
+		if (sel[i]) {
+			if (k != i)
+				ed_row_copy(out, k, out, i);
+			k++;
+		}
+	out->rows = k;
+	return 0;
 }
 
 /* Narrow sel to the rows of in where pred is TRUE; pred is evaluated only
@@ -181,7 +172,7 @@ static int win_flush(struct win_op *w)
 	return rc;
 }
 
-static int win_push(struct ed_operator *op, struct ed_chunk *in)
+static int win_push(struct ed_operator *op, const struct ed_chunk *in)
 {
 	struct win_op *w = (struct win_op *)op;
 	const struct ed_window_spec *q = &w->s;
@@ -242,50 +233,56 @@ static void win_free(struct ed_operator *op)
 struct filter_op {
 	struct ed_operator op;
 	struct ed_expr *pred;
+	struct ed_chunk out;  /* the rows that passed (text referenced from the input) */
+	struct ed_vector v;   /* predicate results */
 	uint8_t sel[ED_CHUNK_MAX_ROWS];
 };
 
-static int filter_push(struct ed_operator *op, struct ed_chunk *in)
+/* Rows where the predicate is TRUE go on; in is not modified: when every row
+ * passes it is pushed as it is, otherwise the passing rows are copied into
+ * the operator's own chunk. */
+static int filter_push(struct ed_operator *op, const struct ed_chunk *in)
 {
 	struct filter_op *f = (struct filter_op *)op;
-	for (;;) {
-		struct ed_expr_error xe = {.row = -1};
-		int rc = ed_expr_filter(f->pred, in, f->sel, &xe);
-		if (rc == 0)
-			break;
-		if (xe.row < 0 || (uint32_t)xe.row >= in->rows) {
-			if (rc == ED_ENOMEM)
-				return rc;
-			note_bad(op, &xe);
-			return 0;
-		}
-		note_bad(op, &xe);
-		ed_chunk_drop_row(in, (uint32_t)xe.row);
-	}
+	ed_chunk_reset(&f->out);
+	memset(f->sel, 1, in->rows);
+	int rc = filter_sel(op, f->pred, in, f->sel, &f->v, &f->out.arena);
+	if (rc)
+		return rc;
 	uint32_t k = 0;
 	for (uint32_t i = 0; i < in->rows; i++)
-		if (f->sel[i]) {
-			if (k != i)
-				ed_row_copy(in, k, in, i);
-			k++;
-		}
-	in->rows = k;
-	return ed_op_push(op->next, in);
+		if (f->sel[i])
+			ed_row_copy(&f->out, k++, in, i);
+	if (k == in->rows) {
+		ed_chunk_reset(&f->out);
+		return ed_op_push(op->next, in);
+	}
+	f->out.rows = k;
+	rc = ed_op_push(op->next, &f->out);
+	ed_chunk_reset(&f->out);
+	return rc;
 }
 
-static void simple_free(struct ed_operator *op) { ed_free(op); }
+static void filter_free(struct ed_operator *op)
+{
+	struct filter_op *f = (struct filter_op *)op;
+	ed_chunk_fini(&f->out);
+	ed_vector_fini(&f->v);
+	ed_free(f);
+}
 
 struct proj_op {
 	struct ed_operator op;
 	struct ed_expr **exprs;
 	uint32_t n;
 	struct ed_chunk out;
+	uint8_t sel[ED_CHUNK_MAX_ROWS];
 };
 
-static int proj_push(struct ed_operator *op, struct ed_chunk *in)
+static int proj_push(struct ed_operator *op, const struct ed_chunk *in)
 {
 	struct proj_op *p = (struct proj_op *)op;
-	int rc = eval_all(op, p->exprs, p->n, in, &p->out, 0);
+	int rc = eval_compact(op, p->exprs, p->n, in, p->sel, &p->out);
 	if (rc == 0)
 		rc = ed_op_push(op->next, &p->out);
 	ed_chunk_reset(&p->out);
@@ -401,9 +398,9 @@ static int fold_rows(struct agg_op *a, uint32_t rows, const uint8_t *ops)
 	return 0;
 }
 
-static int agg_eval_input(struct agg_op *a, struct ed_chunk *in)
+static int agg_eval_input(struct agg_op *a, const struct ed_chunk *in)
 {
-	return eval_all(&a->op, a->ain_exprs, a->nain, in, &a->ain, 0);
+	return eval_compact(&a->op, a->ain_exprs, a->nain, in, a->sel, &a->ain);
 }
 
 /* Append one group's result to aout (key decoded from the entry's key). */
@@ -471,7 +468,7 @@ static int aout_finish(struct agg_op *a, bool compact)
 	a->aout.rows = k;
 	if (a->aout.rows == 0)
 		return 0;
-	return eval_all(&a->op, q->proj, q->out.n, &a->aout, &a->out, 0);
+	return eval_compact(&a->op, q->proj, q->out.n, &a->aout, a->sel, &a->out);
 }
 
 static int emit_appends(struct agg_op *a)
@@ -530,7 +527,7 @@ static int track_window(struct agg_op *a, struct ed_kv_entry *e, int64_t end)
 	return 0;
 }
 
-static int agg_push_grouped(struct agg_op *a, struct ed_chunk *in)
+static int agg_push_grouped(struct agg_op *a, const struct ed_chunk *in)
 {
 	const struct ed_agg_spec *q = &a->s;
 	int rc = agg_eval_input(a, in);
@@ -641,15 +638,18 @@ static int agg_push_grouped(struct agg_op *a, struct ed_chunk *in)
 	return rc;
 }
 
-static int agg_push_session(struct agg_op *a, struct ed_chunk *in)
+static int agg_push_session(struct agg_op *a, const struct ed_chunk *in)
 {
 	const struct ed_agg_spec *q = &a->s;
-	int rc = agg_eval_input(a, in);
+	/* Row-aligned with in (the time column is read from in): rows that
+	 * failed are deselected. */
+	memset(a->sel, 1, in->rows);
+	int rc = eval_sel(&a->op, a->ain_exprs, a->nain, in, a->sel, &a->ain);
 	if (rc || a->ain.rows == 0)
 		return rc;
 	const struct ed_vector *tv = &in->cols[q->win_time_col];
 	for (uint32_t i = 0; i < a->ain.rows; i++) {
-		if (!is_add(a->ain.ops[i]) || tv->nulls[i])
+		if (!a->sel[i] || !is_add(a->ain.ops[i]) || tv->nulls[i])
 			continue;
 		ed_buf_reset(&a->key);
 		ed_row_encode(&a->key, &a->ain, i, a->keycols, a->nkeycols);
@@ -837,7 +837,7 @@ static void agg_note_state(struct agg_op *a)
 	atomic_store(&a->op.stats->state_bytes, (int64_t)a->kv.bytes);
 }
 
-static int agg_push(struct ed_operator *op, struct ed_chunk *in)
+static int agg_push(struct ed_operator *op, const struct ed_chunk *in)
 {
 	struct agg_op *a = (struct agg_op *)op;
 	int rc = a->mode == AGG_SESSION ? agg_push_session(a, in) : agg_push_grouped(a, in);
@@ -987,12 +987,18 @@ int ed_op_window_new(const struct ed_window_spec *spec, struct ed_pipe_stats *st
 	return 0;
 }
 
-int ed_op_filter_new(struct ed_expr *pred, struct ed_pipe_stats *stats, struct ed_operator **out)
+int ed_op_filter_new(struct ed_expr *pred, const struct ed_schema *in, struct ed_pipe_stats *stats,
+		     struct ed_operator **out)
 {
 	struct filter_op *f = ed_calloc(1, sizeof(*f));
 	if (!f)
 		return ED_ENOMEM;
-	f->op = (struct ed_operator){"filter", filter_push, ed_op_pass_watermark, simple_free, NULL, stats};
+	if (ed_chunk_init(&f->out, in->types, in->n, ED_CHUNK_MAX_ROWS) ||
+	    ed_vector_init(&f->v, ed_type_make(ED_TYPE_BOOL), ED_CHUNK_MAX_ROWS)) {
+		filter_free(&f->op);
+		return ED_ENOMEM;
+	}
+	f->op = (struct ed_operator){"filter", filter_push, ed_op_pass_watermark, filter_free, NULL, stats};
 	f->pred = pred;
 	*out = &f->op;
 	return 0;

@@ -28,7 +28,7 @@ int ed_plan_build(const struct ed_query *q, struct ed_pipe_stats *stats, struct 
 			};
 			rc = ed_op_window_new(&ws, stats, &op);
 		} else if (step == 1 && q->where) {
-			rc = ed_op_filter_new(q->where, stats, &op);
+			rc = ed_op_filter_new(q->where, &q->scan, stats, &op);
 		} else if (step == 2 && q->aggregate) {
 			struct ed_agg_spec as = {
 				.win = q->win, .win_time_col = q->win_time_col, .win_gap_us = q->win_gap_us,

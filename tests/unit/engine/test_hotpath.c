@@ -33,7 +33,7 @@ struct sink_op {
 	int64_t rows, counted;
 };
 
-static int sink_push(struct ed_operator *op, struct ed_chunk *in)
+static int sink_push(struct ed_operator *op, const struct ed_chunk *in)
 {
 	struct sink_op *s = (struct sink_op *)op;
 	s->rows += in->rows;
