@@ -129,6 +129,7 @@ void ed_engine_close(struct ed_engine *eng)
 	ed_catalog_fini(&eng->cat);
 	for (int i = 0; eng->workers && i < eng->nworkers; i++) {
 		ed_free(eng->workers[i].pipes);
+		ed_free(eng->workers[i].readers);
 		pthread_mutex_destroy(&eng->workers[i].mu);
 		pthread_cond_destroy(&eng->workers[i].cond);
 	}
@@ -144,6 +145,7 @@ void ed_engine_metrics(struct ed_engine *eng, ed_metric_fn fn, void *arg)
 		if (o->kind == ED_OBJ_SOURCE) {
 			struct ed_source_rt *s = o->rt;
 			fn(arg, "eddy_source_records_total", o->name, (double)atomic_load(&s->records));
+			fn(arg, "eddy_source_records_decoded_total", o->name, (double)atomic_load(&s->decoded));
 			fn(arg, "eddy_source_late_records_total", o->name, (double)atomic_load(&s->late));
 			fn(arg, "eddy_source_bad_records_total", o->name, (double)atomic_load(&s->bad));
 			fn(arg, "eddy_source_late_routed_total", o->name, (double)atomic_load(&s->late_routed));

@@ -67,23 +67,22 @@ struct ed_worker {
 	pthread_cond_t cond;
 	struct ed_pipe **pipes;
 	size_t npipes, cap;
+	struct ed_source_reader **readers; /* of the sources whose pipelines run here */
+	size_t nreaders, rcap;
 	uint64_t rounds;
 	bool stop, started;
 	struct ed_engine *eng;
 };
 
-/* A source's shared runtime: counters for SHOW SOURCES and metrics, and
- * per partition the next offset no pipeline has yet claimed. Every pipeline
- * reading the source reads every record, but only the first to reach a
- * record (claim_record) counts it and routes it to the late or dead-letter
- * topic, so counts and side outputs are once per source record. */
+/* A source's shared runtime: counters for SHOW SOURCES and metrics, and its
+ * reader (created when its first pipeline starts). */
 struct ed_source_rt {
 	_Atomic int64_t records, late, bad;
 	_Atomic int64_t late_routed, dead_lettered; /* written to the side topics */
+	_Atomic int64_t decoded;      /* records decoded, by the reader and by late joiners catching up */
 	_Atomic int64_t watermark_us;
-	_Atomic int64_t max_event_us; /* largest event time any pipeline accepted */
-	_Atomic int64_t *claimed; /* [nclaimed], set by the first pipeline built */
-	int32_t nclaimed;
+	_Atomic int64_t max_event_us; /* largest event time accepted */
+	struct ed_source_reader *reader;
 };
 
 struct sub {
@@ -133,32 +132,60 @@ struct part_state {
 	bool seen;
 };
 
-struct ed_pipe {
-	struct ed_engine *eng;
-	struct ed_catalog_obj *obj;
-	struct ed_worker *worker;
-	struct ed_pipe_stats stats;
-	/* source input */
+/* A read position in a source: per-partition offsets and event-time state,
+ * the decoder and the chunk records are decoded into. The source's reader
+ * has one; so does a pipeline joining late while it catches up. */
+struct ed_src_cursor {
 	struct ed_catalog_obj *src;
-	struct ed_source_rt *srt;
 	struct ed_topic *topic;
 	int32_t nparts;
 	struct part_state *parts;
 	struct ed_decoder dec;
 	struct ed_chunk chunk;
 	struct ed_buf rbuf;
-	struct ed_topic *late_topic, *dlq_topic;
-	struct ed_buf csv_header;  /* csv.header: the column names line to skip */
-	struct ed_batch_builder side;
-	int64_t wm;
+	struct ed_buf csv_header; /* csv.header: the column names line to skip */
+	int64_t wm;               /* combined event-time watermark reached */
 	int64_t idle_ms;
+};
+
+/* One per source (docs/ARCHITECTURE.md "one shared reader per source"):
+ * reads and decodes each source record once, decides late and bad records
+ * once (counts, side outputs), and pushes each chunk, then the watermark,
+ * to every attached pipeline's first operator. Owned by one worker (under
+ * its mu), where all the source's pipelines run. */
+struct ed_source_reader {
+	struct ed_engine *eng;
+	struct ed_source_rt *srt;
+	struct ed_worker *worker;
+	struct ed_src_cursor *cur;
+	struct ed_topic *late_topic, *dlq_topic;
+	struct ed_batch_builder side;
+	struct ed_pipe **consumers; /* attached pipelines */
+	size_t nconsumers, ccap;
+	size_t nusers;              /* pipelines attached or catching up; 0: the reader pauses */
+	char last_error[300];
+};
+
+struct ed_pipe {
+	struct ed_engine *eng;
+	struct ed_catalog_obj *obj;
+	struct ed_worker *worker;
+	struct ed_pipe_stats stats;
+	/* source input: the source's reader pushes to the pipeline once it is
+	 * attached; until then (joining late) it reads through cur privately */
+	struct ed_catalog_obj *src;
+	struct ed_source_rt *srt;
+	struct ed_src_cursor *cur; /* NULL once attached */
+	bool attached;
+	struct ed_topic *late_topic, *dlq_topic; /* handed to the reader if it creates it */
+	int64_t wm;
 	/* view input */
 	struct ed_view_rt *upstream;
+	struct ed_chunk chunk;
 	/* operators */
 	struct ed_operator *head, *tail, *term;
 	struct ed_view_rt *view;
 	struct ed_sink_rt *sink;
-	struct ed_arena arena;
 };
 
 struct ed_engine {
@@ -196,10 +223,16 @@ int64_t now_ms(struct ed_engine *eng);
 int64_t proc_time_us(struct ed_engine *eng);
 /* source.c */
 void source_rt_free(struct ed_source_rt *s);
-bool claim_record(struct ed_source_rt *s, int32_t part, int64_t off);
 struct ed_topic *topic_open(struct ed_engine *eng, const char *name, int32_t partitions, char *err, size_t errlen);
 int append_batch(struct ed_topic *t, int32_t part, struct ed_batch_builder *bb);
-int flush_chunk(struct ed_pipe *p);
+void cursor_free(struct ed_src_cursor *c);
+int cursor_new(struct ed_engine *eng, struct ed_catalog_obj *src, struct ed_topic *topic,
+	       struct ed_src_cursor **out);
+bool cursor_caught_up(const struct ed_src_cursor *c);
+int reader_attach_new(struct ed_engine *eng, struct ed_pipe *p, struct ed_worker *w);
+int reader_join(struct ed_source_reader *r, struct ed_pipe *p);
+void reader_leave(struct ed_source_reader *r, struct ed_pipe *p);
+bool reader_step(struct ed_source_reader *r);
 bool pipe_step(struct ed_pipe *p);
 /* view.c */
 int store_apply(struct ed_kv *kv, struct ed_buf *kb, struct ed_buf *vb, uint32_t nkey, const uint32_t *key,

@@ -47,18 +47,12 @@ void pipe_free(struct ed_pipe *p)
 	ed_op_free_chain(p->head);
 	if (p->term)
 		p->term->free(p->term);
-	ed_decoder_fini(&p->dec);
+	cursor_free(p->cur);
 	ed_chunk_fini(&p->chunk);
-	ed_buf_fini(&p->rbuf);
-	ed_buf_fini(&p->csv_header);
-	ed_batch_builder_fini(&p->side);
-	if (p->topic)
-		ed_topic_unref(p->topic);
 	if (p->late_topic)
 		ed_topic_unref(p->late_topic);
 	if (p->dlq_topic)
 		ed_topic_unref(p->dlq_topic);
-	ed_free(p->parts);
 	ed_free(p);
 }
 
@@ -73,9 +67,6 @@ int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct ed_pipe
 	p->obj = obj;
 	p->wm = INT64_MIN;
 	atomic_store(&p->stats.watermark_us, INT64_MIN);
-	ed_buf_init(&p->rbuf);
-	ed_buf_init(&p->csv_header);
-	ed_batch_builder_init(&p->side, ED_CODEC_NONE);
 	struct ed_catalog_obj *in = obj->input;
 	const struct ed_schema *out_schema = obj->query ? &obj->query->out : &in->schema;
 	int rc = 0;
@@ -130,11 +121,13 @@ int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct ed_pipe
 		p->src = in;
 		p->srt = in->rt;
 		const struct ed_source_def *sd = &in->source;
-		p->idle_ms = sd->idle_timeout_ms >= 0 ? sd->idle_timeout_ms : eng->opts.idle_timeout_ms;
-		if (!(p->topic = topic_open(eng, sd->topic, sd->partitions, err, errlen))) {
+		struct ed_topic *topic = topic_open(eng, sd->topic, sd->partitions, err, errlen);
+		if (!topic) {
 			rc = ED_EINVAL;
 			goto fail;
 		}
+		if ((rc = cursor_new(eng, in, topic, &p->cur)))
+			goto fail;
 		if (sd->late_topic && !(p->late_topic = topic_open(eng, sd->late_topic, 1, err, errlen))) {
 			rc = ED_EINVAL;
 			goto fail;
@@ -143,40 +136,6 @@ int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct ed_pipe
 			rc = ED_EINVAL;
 			goto fail;
 		}
-		p->nparts = ed_topic_partition_count(p->topic);
-		p->parts = ed_calloc((size_t)p->nparts, sizeof(*p->parts));
-		if (!p->parts) {
-			rc = ED_ENOMEM;
-			goto fail;
-		}
-		if (!p->srt->claimed) {
-			/* Before any pipeline of the source runs: no race. */
-			p->srt->claimed = ed_calloc((size_t)p->nparts, sizeof(*p->srt->claimed));
-			if (!p->srt->claimed) {
-				rc = ED_ENOMEM;
-				goto fail;
-			}
-			p->srt->nclaimed = p->nparts;
-		}
-		int64_t now = now_ms(eng);
-		for (int32_t i = 0; i < p->nparts; i++) {
-			struct ed_partition *part = ed_topic_partition(p->topic, i);
-			p->parts[i].next = sd->startup == ED_STARTUP_LATEST ? ed_partition_hwm(part)
-									    : ed_partition_start_offset(part);
-			p->parts[i].last_active_ms = now;
-		}
-		ed_decoder_init(&p->dec, sd->format, &in->schema, sd->csv_delim);
-		for (uint32_t c = 0; sd->format == ED_FORMAT_CSV && sd->csv_header && c < in->schema.n; c++) {
-			if (c)
-				ed_buf_put_u8(&p->csv_header, (uint8_t)sd->csv_delim);
-			ed_buf_append(&p->csv_header, in->schema.names[c], strlen(in->schema.names[c]));
-		}
-		if (p->csv_header.err) {
-			rc = ED_ENOMEM;
-			goto fail;
-		}
-		if ((rc = ed_chunk_init(&p->chunk, in->schema.types, in->schema.n, ED_CHUNK_DEFAULT_ROWS)))
-			goto fail;
 	} else {
 		p->upstream = in->rt ? ((struct ed_pipe *)in->rt)->view : NULL;
 		if (!p->upstream) {
@@ -184,7 +143,6 @@ int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct ed_pipe
 			snprintf(err, errlen, "view \"%s\" is not running", in->name);
 			goto fail;
 		}
-		ed_decoder_init(&p->dec, ED_FORMAT_JSON, &in->schema, ',');
 		if ((rc = ed_chunk_init(&p->chunk, in->schema.types, in->schema.n, ED_CHUNK_MAX_ROWS)))
 			goto fail;
 	}
@@ -197,12 +155,23 @@ fail:
 	return rc;
 }
 
+static int flush_chunk(struct ed_pipe *p)
+{
+	if (!p->chunk.rows)
+		return 0;
+	int rc = ed_op_push(pipe_first(p), &p->chunk);
+	ed_chunk_reset(&p->chunk);
+	return rc;
+}
+
 /* Start p on a worker (the upstream view's, for views over views). */
 int pipe_start(struct ed_engine *eng, struct ed_pipe *p)
 {
 	struct ed_worker *w;
 	if (p->upstream)
 		w = p->upstream->pipe->worker;
+	else if (p->srt && p->srt->reader)
+		w = p->srt->reader->worker; /* every pipeline of a source runs on its reader's worker */
 	else {
 		w = &eng->workers[eng->next_worker];
 		eng->next_worker = (eng->next_worker + 1) % eng->nworkers;
@@ -246,6 +215,8 @@ int pipe_start(struct ed_engine *eng, struct ed_pipe *p)
 				pipe_watermark(p, u->pipe->wm);
 		}
 	}
+	if (rc == 0 && p->srt)
+		rc = p->srt->reader ? reader_join(p->srt->reader, p) : reader_attach_new(eng, p, w);
 	if (rc == 0) {
 		w->pipes[w->npipes++] = p;
 		p->worker = w;
@@ -267,6 +238,8 @@ void pipe_stop(struct ed_pipe *p)
 			w->npipes--;
 			break;
 		}
+	if (p->srt && p->srt->reader)
+		reader_leave(p->srt->reader, p);
 	if (p->upstream) {
 		struct ed_view_rt *u = p->upstream;
 		for (size_t i = 0; i < u->nconsumers; i++)

@@ -1,5 +1,7 @@
-/* Worker threads: each runs rounds over its pipelines under worker->mu,
- * reading what is new, and sleeps when a round made no progress;
+/* Worker threads: each runs rounds under worker->mu over the readers of its
+ * sources (each reads what is new once and pushes it to the source's
+ * attached pipelines) and over its pipelines still catching up with their
+ * reader, and sleeps when a round made no progress;
  * ed_engine_wait_idle waits for every worker to catch up. */
 #include "engine/engine_int.h"
 
@@ -11,8 +13,11 @@ void *worker_main(void *arg)
 	pthread_mutex_lock(&w->mu);
 	while (!w->stop) {
 		bool progress = false;
+		for (size_t i = 0; i < w->nreaders; i++)
+			if (w->readers[i]->nusers)
+				progress |= reader_step(w->readers[i]);
 		for (size_t i = 0; i < w->npipes; i++)
-			if (w->pipes[i]->topic)
+			if (w->pipes[i]->cur)
 				progress |= pipe_step(w->pipes[i]);
 		w->rounds++;
 		pthread_cond_broadcast(&w->cond);
@@ -33,14 +38,12 @@ void *worker_main(void *arg)
 
 static bool caught_up(struct ed_worker *w)
 {
-	for (size_t i = 0; i < w->npipes; i++) {
-		struct ed_pipe *p = w->pipes[i];
-		for (int32_t k = 0; p->topic && k < p->nparts; k++) {
-			struct ed_partition *part = ed_topic_partition(p->topic, k);
-			if (part && p->parts[k].next < ed_partition_hwm(part))
-				return false;
-		}
-	}
+	for (size_t i = 0; i < w->nreaders; i++)
+		if (w->readers[i]->nusers && !cursor_caught_up(w->readers[i]->cur))
+			return false;
+	for (size_t i = 0; i < w->npipes; i++)
+		if (w->pipes[i]->cur && !cursor_caught_up(w->pipes[i]->cur))
+			return false;
 	return true;
 }
 

@@ -150,6 +150,7 @@ static const char *label_for(const char *name)
  * generic one. */
 static const char *const engine_help[][2] = {
 	{"eddy_source_records_total", "Records the source read (per-query input throughput)."},
+	{"eddy_source_records_decoded_total", "Record decodes (once per record by the shared reader, plus late views catching up)."},
 	{"eddy_source_late_records_total", "Records behind the source's watermark, never aggregated."},
 	{"eddy_source_bad_records_total", "Records that failed to decode or had a NULL event time."},
 	{"eddy_source_late_routed_total", "Late records written to the source's late-events topic."},

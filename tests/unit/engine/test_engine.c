@@ -253,6 +253,45 @@ static void test_metrics(void **state)
 	assert_true(metric("eddy_sink_rows_out_total", "totals") >= 2);
 }
 
+/* One reader per source: with three views each source record is decoded
+ * once (records_decoded == records). A view created later decodes the
+ * records before the reader's position itself while it catches up, then
+ * attaches: later records are again decoded once, and it agrees with the
+ * view that was there from the start. */
+static void test_shared_reader(void **state)
+{
+	(void)state;
+	q(SOURCE);
+	q("CREATE MATERIALIZED VIEW v1 AS SELECT user, COUNT(*) AS n FROM bids GROUP BY user");
+	q("CREATE MATERIALIZED VIEW v2 AS SELECT user, window_end, SUM(amount) AS s "
+	  "FROM TUMBLE(bids, ts, INTERVAL '10' SECOND) GROUP BY user, window_end");
+	q("CREATE MATERIALIZED VIEW v3 AS SELECT user, amount FROM bids WHERE amount > 2");
+	static const char *const ev[] = {EV("a", 1, "01"), EV("b", 5, "03"), EV("a", 2, "08"), "{not json",
+					 EV("b", 7, "12")};
+	produce("bids", 0, ev, sizeof(ev) / sizeof(ev[0]));
+	settle();
+	mbuf[0] = 0;
+	ed_engine_metrics(eng, on_metric, NULL);
+	assert_true(metric("eddy_source_records_total", "bids") == 5);
+	assert_true(metric("eddy_source_records_decoded_total", "bids") == 5);
+	assert_true(metric("eddy_view_rows_in_total", "v1") == 5);
+	assert_true(metric("eddy_view_rows_in_total", "v3") == 5);
+
+	q("CREATE MATERIALIZED VIEW v4 AS SELECT user, COUNT(*) AS n FROM bids GROUP BY user");
+	settle();
+	static const char *const ev2[] = {EV("a", 4, "13"), EV("c", 9, "14")};
+	produce("bids", 0, ev2, 2);
+	settle();
+	mbuf[0] = 0;
+	ed_engine_metrics(eng, on_metric, NULL);
+	assert_true(metric("eddy_source_records_total", "bids") == 7);
+	/* v4 decoded the first 5 itself; the last 2 once for all four views. */
+	assert_true(metric("eddy_source_records_decoded_total", "bids") == 12);
+	assert_true(metric("eddy_view_rows_in_total", "v4") == 7);
+	assert_string_equal(q("SELECT * FROM v4 ORDER BY user"), "a|3\nb|2\nc|1\n");
+	assert_string_equal(q("SELECT * FROM v1 ORDER BY user"), "a|3\nb|2\nc|1\n");
+}
+
 static void test_hop_session_updating(void **state)
 {
 	(void)state;
@@ -337,6 +376,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tumble_end_to_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_reader, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hop_session_updating, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
