@@ -48,6 +48,7 @@
 #include "base/mem.h"
 #include "exec/decode.h"
 #include "exec/expr.h"
+#include "exec/json.h"
 #include "exec/op.h"
 #include "exec/row.h"
 #include "log/batch.h"
@@ -391,9 +392,9 @@ static int sink_push(struct ed_operator *op, struct ed_chunk *in)
 			ed_row_get(&in->cols[c], i, &v);
 			if (c)
 				ed_buf_put_u8(&s->line, ',');
-			ed_out_json_string(&s->line, s->schema->names[c], strlen(s->schema->names[c]));
+			ed_json_put_string(&s->line, s->schema->names[c], strlen(s->schema->names[c]));
 			ed_buf_put_u8(&s->line, ':');
-			ed_out_json_value(&s->line, &v);
+			ed_json_put_value(&s->line, &v);
 		}
 		if (s->changelog)
 			ed_buf_printf(&s->line, ",\"op\":\"%s\"", op_name(in->ops[i]));
@@ -406,9 +407,9 @@ static int sink_push(struct ed_operator *op, struct ed_chunk *in)
 				ed_row_get(&in->cols[c], i, &v);
 				if (k)
 					ed_buf_put_u8(&s->key, ',');
-				ed_out_json_string(&s->key, s->schema->names[c], strlen(s->schema->names[c]));
+				ed_json_put_string(&s->key, s->schema->names[c], strlen(s->schema->names[c]));
 				ed_buf_put_u8(&s->key, ':');
-				ed_out_json_value(&s->key, &v);
+				ed_json_put_value(&s->key, &v);
 			}
 			ed_buf_put_u8(&s->key, '}');
 			ed_row_encode(&s->hk, in, i, s->keycols, s->nkey);
@@ -798,7 +799,12 @@ static int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct 
 									    : ed_partition_start_offset(part);
 			p->parts[i].last_active_ms = now;
 		}
-		ed_decoder_init(&p->dec, sd->format, &in->schema, sd->csv_delim);
+		/* A column name that is no JSON path fails each record, with the reason. */
+		if (ed_decoder_init(&p->dec, sd->format == ED_FORMAT_CSV ? ED_RECORD_CSV : ED_RECORD_JSON,
+				    (const char *const *)in->schema.names, in->schema.n, sd->csv_delim) == ED_ENOMEM) {
+			rc = ED_ENOMEM;
+			goto fail;
+		}
 		for (uint32_t c = 0; sd->format == ED_FORMAT_CSV && sd->csv_header && c < in->schema.n; c++) {
 			if (c)
 				ed_buf_put_u8(&p->csv_header, (uint8_t)sd->csv_delim);
@@ -817,7 +823,6 @@ static int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct 
 			snprintf(err, errlen, "view \"%s\" is not running", in->name);
 			goto fail;
 		}
-		ed_decoder_init(&p->dec, ED_FORMAT_JSON, &in->schema, ',');
 		if ((rc = ed_chunk_init(&p->chunk, in->schema.types, in->schema.n, ED_CHUNK_MAX_ROWS)))
 			goto fail;
 	}
