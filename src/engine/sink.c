@@ -30,9 +30,9 @@ int sink_push(struct ed_operator *op, const struct ed_chunk *in)
 			ed_row_get(&in->cols[c], i, &v);
 			if (c)
 				ed_buf_put_u8(&s->line, ',');
-			ed_out_json_string(&s->line, s->schema->names[c], strlen(s->schema->names[c]));
+			ed_json_put_string(&s->line, s->schema->names[c], strlen(s->schema->names[c]));
 			ed_buf_put_u8(&s->line, ':');
-			ed_out_json_value(&s->line, &v);
+			ed_json_put_value(&s->line, &v);
 		}
 		if (s->changelog)
 			ed_buf_printf(&s->line, ",\"op\":\"%s\"", op_name(in->ops[i]));
@@ -45,9 +45,9 @@ int sink_push(struct ed_operator *op, const struct ed_chunk *in)
 				ed_row_get(&in->cols[c], i, &v);
 				if (k)
 					ed_buf_put_u8(&s->key, ',');
-				ed_out_json_string(&s->key, s->schema->names[c], strlen(s->schema->names[c]));
+				ed_json_put_string(&s->key, s->schema->names[c], strlen(s->schema->names[c]));
 				ed_buf_put_u8(&s->key, ':');
-				ed_out_json_value(&s->key, &v);
+				ed_json_put_value(&s->key, &v);
 			}
 			ed_buf_put_u8(&s->key, '}');
 			ed_row_encode(&s->hk, in, i, s->keycols, s->nkey);

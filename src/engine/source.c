@@ -119,8 +119,11 @@ int cursor_new(struct ed_engine *eng, struct ed_catalog_obj *src, struct ed_topi
 	c->idle_ms = sd->idle_timeout_ms >= 0 ? sd->idle_timeout_ms : eng->opts.idle_timeout_ms;
 	ed_buf_init(&c->rbuf);
 	ed_buf_init(&c->csv_header);
-	ed_decoder_init(&c->dec, sd->format, &src->schema, sd->csv_delim);
 	int rc = ED_ENOMEM;
+	/* A column name that is no JSON path fails each record, with the reason. */
+	if (ed_decoder_init(&c->dec, sd->format == ED_FORMAT_CSV ? ED_RECORD_CSV : ED_RECORD_JSON,
+			    (const char *const *)src->schema.names, src->schema.n, sd->csv_delim) == ED_ENOMEM)
+		goto fail;
 	c->nparts = ed_topic_partition_count(topic);
 	if (!(c->parts = ed_calloc((size_t)c->nparts + 1, sizeof(*c->parts))))
 		goto fail;

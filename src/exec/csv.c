@@ -65,8 +65,8 @@ static int store(const struct ed_csv_decoder *d, struct ed_chunk *c, uint32_t ro
 		return 0;
 	}
 	if (v->type.id == ED_TYPE_TIMESTAMP || v->type.id == ED_TYPE_TIMESTAMPTZ) {
-		int64_t us;
-		int rc = ed_ts_parse(s, n, true, &us, NULL);
+		int64_t us; /* the zone: applied for TIMESTAMPTZ, ignored for TIMESTAMP */
+		int rc = ed_ts_parse(s, n, v->type.id == ED_TYPE_TIMESTAMPTZ, &us, NULL);
 		if (rc)
 			return ed_expr_fail(err, (int32_t)off, rc == ED_ERANGE ? "22008" : "22007",
 					    "field %u: bad timestamp \"%.*s\"", k + 1,

@@ -56,6 +56,10 @@ int ed_interval_parse(const char *s, size_t n, struct ed_interval *out);
 /* Text forms (PostgreSQL output). Each writes at most the stated bytes plus
  * a NUL into out and returns the length. */
 #define ED_TS_TEXT_MAX 40
+/* PostgreSQL's text output ("2026-11-25 12:00:00.5", timestamptz with "+00")
+ * or, with iso_t, its to_json form ("2026-11-25T12:00:00.5", timestamptz
+ * with "+00:00"); fraction without trailing zeros; years before 1 with the
+ * suffix " BC" ("0044-03-15T12:00:00 BC"). */
 size_t ed_ts_format(int64_t usec, bool tz, bool iso_t, char *out);
 #define ED_INTERVAL_TEXT_MAX 96
 size_t ed_interval_format(const struct ed_interval *iv, char *out);

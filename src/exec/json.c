@@ -551,28 +551,28 @@ static int store_number(struct jp *j, const struct ed_json_node *nd, struct ed_v
 			ed_dec d;
 			int rc = ed_dec_parse(nm->s, nm->len, 3, &d);
 			if (rc)
-				return jfail(j, "22003", "field %s: number out of range", colname(nd));
+				return jfail(j, "22003", "field \"%s\": number out of range", colname(nd));
 			if (t == ED_TYPE_TIMESTAMP || t == ED_TYPE_TIMESTAMPTZ) {
 				if (d >= (ed_dec)ED_TS_MAX_US || d < (ed_dec)ED_TS_MIN_US)
-					return jfail(j, "22008", "field %s: timestamp out of range",
+					return jfail(j, "22008", "field \"%s\": timestamp out of range",
 						     colname(nd));
 				ED_VEC(v, int64_t)[r] = (int64_t)d;
 				v->nulls[r] = 0;
 				return 0;
 			}
 			if (d % 1000 != 0)
-				return jfail(j, "22P02", "field %s: expected an integer, not %.*s",
+				return jfail(j, "22P02", "field \"%s\": expected an integer, not %.*s",
 					     colname(nd), (int)(nm->len > 40 ? 40 : nm->len), nm->s);
 			d /= 1000;
 			if (d > INT64_MAX || d < INT64_MIN)
-				return jfail(j, "22003", "field %s: %s out of range", colname(nd),
+				return jfail(j, "22003", "field \"%s\": %s out of range", colname(nd),
 					     ed_type_name(t));
 			x = (int64_t)d;
 		}
 		if (t == ED_TYPE_TIMESTAMP || t == ED_TYPE_TIMESTAMPTZ) {
 			int64_t us;
 			if (__builtin_mul_overflow(x, 1000, &us) || us < ED_TS_MIN_US || us >= ED_TS_MAX_US)
-				return jfail(j, "22008", "field %s: timestamp out of range", colname(nd));
+				return jfail(j, "22008", "field \"%s\": timestamp out of range", colname(nd));
 			ED_VEC(v, int64_t)[r] = us;
 		} else if (t == ED_TYPE_INT16) {
 			if (x < INT16_MIN || x > INT16_MAX)
@@ -588,13 +588,13 @@ static int store_number(struct jp *j, const struct ed_json_node *nd, struct ed_v
 		v->nulls[r] = 0;
 		return 0;
 	range:
-		return jfail(j, "22003", "field %s: %s out of range", colname(nd), ed_type_name(t));
+		return jfail(j, "22003", "field \"%s\": %s out of range", colname(nd), ed_type_name(t));
 	}
 	case ED_TYPE_FLOAT32:
 	case ED_TYPE_FLOAT64: {
 		double d = num_double(nm);
 		if (isinf(d) || (t == ED_TYPE_FLOAT32 && isinf((float)d)))
-			return jfail(j, "22003", "field %s: %s out of range", colname(nd),
+			return jfail(j, "22003", "field \"%s\": %s out of range", colname(nd),
 				     ed_type_name(t));
 		if (t == ED_TYPE_FLOAT32)
 			ED_VEC(v, float)[r] = (float)d;
@@ -606,7 +606,7 @@ static int store_number(struct jp *j, const struct ed_json_node *nd, struct ed_v
 	case ED_TYPE_DECIMAL: {
 		ed_dec d;
 		if (ed_dec_parse(nm->s, nm->len, v->type.scale, &d) || !ed_dec_fits(d, v->type.precision))
-			return jfail(j, "22003", "field %s: numeric field overflow", colname(nd));
+			return jfail(j, "22003", "field \"%s\": numeric field overflow", colname(nd));
 		ED_VEC(v, ed_dec)[r] = d;
 		v->nulls[r] = 0;
 		return 0;
@@ -616,14 +616,14 @@ static int store_number(struct jp *j, const struct ed_json_node *nd, struct ed_v
 	case ED_TYPE_INTERVAL: {
 		double d = num_double(nm);
 		if (!(fabs(d) < 9.2e12))
-			return jfail(j, "22015", "field %s: interval out of range", colname(nd));
+			return jfail(j, "22015", "field \"%s\": interval out of range", colname(nd));
 		struct ed_interval iv = {0, 0, (int64_t)llround(d * 1e6)};
 		ED_VEC(v, struct ed_interval)[r] = iv;
 		v->nulls[r] = 0;
 		return 0;
 	}
 	default:
-		return jfail(j, "22P02", "field %s: a number is not a %s", colname(nd), ed_type_name(t));
+		return jfail(j, "22P02", "field \"%s\": a number is not a %s", colname(nd), ed_type_name(t));
 	}
 }
 
@@ -634,11 +634,13 @@ static int store_string_as(struct jp *j, const struct ed_json_node *nd, struct e
 {
 	enum ed_type_id t = v->type.id;
 	if (t == ED_TYPE_TIMESTAMP || t == ED_TYPE_TIMESTAMPTZ) {
+		/* PostgreSQL's rule: a zone offset is applied for TIMESTAMPTZ
+		 * (converted to UTC) and ignored for TIMESTAMP. */
 		int64_t us;
-		int rc = ed_ts_parse(s, n, true, &us, NULL);
+		int rc = ed_ts_parse(s, n, t == ED_TYPE_TIMESTAMPTZ, &us, NULL);
 		if (rc)
 			return jfail(j, rc == ED_ERANGE ? "22008" : "22007",
-				     "field %s: bad timestamp \"%.*s\"", colname(nd),
+				     "field \"%s\": bad timestamp \"%.*s\"", colname(nd),
 				     (int)(n > 40 ? 40 : n), s);
 		ED_VEC(v, int64_t)[j->row] = us;
 		v->nulls[j->row] = 0;
@@ -648,11 +650,11 @@ static int store_string_as(struct jp *j, const struct ed_json_node *nd, struct e
 		struct ed_value val;
 		struct ed_expr_error e2;
 		if (ed_value_parse(s, n, v->type, NULL, &val, &e2))
-			return jfail(j, e2.sqlstate, "field %s: %s", colname(nd), e2.message);
+			return jfail(j, e2.sqlstate, "field \"%s\": %s", colname(nd), e2.message);
 		ed_vector_set(v, j->row, &val, NULL);
 		return 0;
 	}
-	return jfail(j, "22P02", "field %s: a string is not a %s", colname(nd), ed_type_name(t));
+	return jfail(j, "22P02", "field \"%s\": a string is not a %s", colname(nd), ed_type_name(t));
 }
 
 static int store_value(struct jp *j, const struct ed_json_node *nd, struct ed_vector *v)
@@ -679,7 +681,7 @@ static int store_value(struct jp *j, const struct ed_json_node *nd, struct ed_ve
 			if (!out)
 				return jfail(j, "53200", "out of memory");
 		} else if (n > sizeof small) {
-			return jfail(j, "22P02", "field %s: value too long", colname(nd));
+			return jfail(j, "22P02", "field \"%s\": value too long", colname(nd));
 		}
 		const char *why = NULL;
 		long len = unescape(s, n, out, &why);
@@ -715,7 +717,7 @@ static int store_value(struct jp *j, const struct ed_json_node *nd, struct ed_ve
 		}
 		if (v->type.id == ED_TYPE_TEXT)
 			return store_text(j, v, p, (size_t)(j->p - p));
-		return jfail(j, "22P02", "field %s: a boolean is not a %s", colname(nd),
+		return jfail(j, "22P02", "field \"%s\": a boolean is not a %s", colname(nd),
 			     ed_type_name(v->type.id));
 	}
 	case '{':
@@ -724,7 +726,7 @@ static int store_value(struct jp *j, const struct ed_json_node *nd, struct ed_ve
 			return rc;
 		if (v->type.id == ED_TYPE_TEXT)
 			return store_text(j, v, p, (size_t)(j->p - p));
-		return jfail(j, "22P02", "field %s: an %s is not a %s", colname(nd),
+		return jfail(j, "22P02", "field \"%s\": an %s is not a %s", colname(nd),
 			     *p == '{' ? "object" : "array", ed_type_name(v->type.id));
 	default: {
 		struct jnum nm;
@@ -797,7 +799,7 @@ static int parse_object(struct jp *j, uint32_t node)
 					if (v->type.id == ED_TYPE_TEXT)
 						rc = store_text(j, v, start, (size_t)(j->p - start));
 					else
-						rc = jfail(j, "22P02", "field %s: an object is not a %s",
+						rc = jfail(j, "22P02", "field \"%s\": an object is not a %s",
 							   colname(nd), ed_type_name(v->type.id));
 				}
 			} else if (nd->column >= 0) {
@@ -865,108 +867,121 @@ fail:
 
 /* ---- encoder ------------------------------------------------------------------------ */
 
+/* PostgreSQL's escape_json: ", \ and the short escapes \b \f \n \r \t, other
+ * control characters as \u00XX, everything else as is. Bytes that are not
+ * valid UTF-8 (record keys and values are arbitrary bytes; CSV text is not
+ * checked) become U+FFFD so that the output is always valid JSON. */
 void ed_json_put_string(struct ed_buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	if (ed_buf_reserve(out, n + 2))
 		return;
 	ed_buf_put_u8(out, '"');
-	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
+	size_t run = 0, i = 0;
+	while (i < n) {
+		unsigned char c = p[i];
+		if (sclass[c] == 0) {
+			i++;
 			continue;
+		}
+		size_t l = c >= 0x80 ? utf8_seq(p + i, end) : 0;
+		if (l) {
+			i += l;
+			continue;
+		}
 		ed_buf_append(out, s + run, i - run);
-		run = i + 1;
-		char e[6] = {'\\', 0};
+		char e[6] = {'\\', 0, '0', '0', hex[c >> 4], hex[c & 15]};
 		size_t el = 2;
 		switch (c) {
-		case '"':
-			e[1] = '"';
-			break;
-		case '\\':
-			e[1] = '\\';
-			break;
-		case '\n':
-			e[1] = 'n';
-			break;
-		case '\r':
-			e[1] = 'r';
-			break;
-		case '\t':
-			e[1] = 't';
-			break;
-		case '\b':
-			e[1] = 'b';
-			break;
-		case '\f':
-			e[1] = 'f';
-			break;
+		case '"': e[1] = '"'; break;
+		case '\\': e[1] = '\\'; break;
+		case '\b': e[1] = 'b'; break;
+		case '\f': e[1] = 'f'; break;
+		case '\n': e[1] = 'n'; break;
+		case '\r': e[1] = 'r'; break;
+		case '\t': e[1] = 't'; break;
 		default:
-			e[1] = 'u';
-			e[2] = '0';
-			e[3] = '0';
-			e[4] = hex[c >> 4];
-			e[5] = hex[c & 15];
-			el = 6;
+			if (c >= 0x80) {
+				memcpy(e, "\xef\xbf\xbd", 3); /* U+FFFD */
+				el = 3;
+			} else {
+				e[1] = 'u';
+				el = 6;
+			}
 		}
 		ed_buf_append(out, e, el);
+		run = ++i;
 	}
 	ed_buf_append(out, s + run, n - run);
 	ed_buf_put_u8(out, '"');
 }
 
+void ed_json_put_value(struct ed_buf *out, const struct ed_value *v)
+{
+	char tmp[ED_INTERVAL_TEXT_MAX + ED_TS_TEXT_MAX];
+	size_t n;
+	if (v->null) {
+		ed_buf_append(out, "null", 4);
+		return;
+	}
+	switch (v->type.id) {
+	case ED_TYPE_BOOL:
+		if (v->v.b)
+			ed_buf_append(out, "true", 4);
+		else
+			ed_buf_append(out, "false", 5);
+		return;
+	case ED_TYPE_INT16:
+	case ED_TYPE_INT32:
+	case ED_TYPE_INT64:
+		n = (size_t)snprintf(tmp, sizeof tmp, "%lld", (long long)v->v.i);
+		ed_buf_append(out, tmp, n);
+		return;
+	case ED_TYPE_FLOAT32:
+	case ED_TYPE_FLOAT64: {
+		double d = v->type.id == ED_TYPE_FLOAT32 ? (double)v->v.f32 : v->v.f64;
+		n = ed_float_format(d, v->type.id == ED_TYPE_FLOAT32, tmp);
+		if (isfinite(d))
+			ed_buf_append(out, tmp, n);
+		else
+			ed_json_put_string(out, tmp, n); /* "NaN", "Infinity", "-Infinity" */
+		return;
+	}
+	case ED_TYPE_DECIMAL:
+		n = ed_dec_format(v->v.dec, v->type.scale, tmp);
+		ed_buf_append(out, tmp, n);
+		return;
+	case ED_TYPE_TEXT:
+		ed_json_put_string(out, v->v.s.ptr, v->v.s.len);
+		return;
+	case ED_TYPE_TIMESTAMP:
+	case ED_TYPE_TIMESTAMPTZ:
+		n = ed_ts_format(v->v.i, v->type.id == ED_TYPE_TIMESTAMPTZ, true, tmp);
+		ed_json_put_string(out, tmp, n);
+		return;
+	case ED_TYPE_INTERVAL:
+		n = ed_interval_format(&v->v.iv, tmp);
+		ed_json_put_string(out, tmp, n);
+		return;
+	default: /* a bare NULL literal's type */
+		ed_buf_append(out, "null", 4);
+		return;
+	}
+}
+
 int ed_json_encode_row(const struct ed_chunk *c, uint32_t row, const char *const *names,
 		       struct ed_buf *out)
 {
-	char tmp[ED_VALUE_TEXT_MAX];
 	ed_buf_put_u8(out, '{');
 	for (uint32_t k = 0; k < c->ncols; k++) {
-		const struct ed_vector *v = &c->cols[k];
+		struct ed_value v;
+		ed_vector_get(&c->cols[k], row, &v);
 		if (k)
 			ed_buf_put_u8(out, ',');
 		ed_json_put_string(out, names[k], strlen(names[k]));
 		ed_buf_put_u8(out, ':');
-		if (v->nulls[row]) {
-			ed_buf_append(out, "null", 4);
-			continue;
-		}
-		const char *s;
-		size_t n;
-		switch (v->type.id) {
-		case ED_TYPE_TEXT: {
-			struct ed_str str = ED_VEC(v, struct ed_str)[row];
-			ed_json_put_string(out, str.ptr, str.len);
-			break;
-		}
-		case ED_TYPE_TIMESTAMP:
-		case ED_TYPE_TIMESTAMPTZ:
-			n = ed_ts_format(ED_VEC(v, int64_t)[row], true, true, tmp);
-			ed_json_put_string(out, tmp, n);
-			break;
-		case ED_TYPE_INTERVAL:
-			n = ed_interval_format(&ED_VEC(v, struct ed_interval)[row], tmp);
-			ed_json_put_string(out, tmp, n);
-			break;
-		case ED_TYPE_FLOAT32:
-		case ED_TYPE_FLOAT64: {
-			double d = v->type.id == ED_TYPE_FLOAT32 ? ED_VEC(v, float)[row]
-								 : ED_VEC(v, double)[row];
-			n = ed_vec_text(v, row, tmp, &s);
-			if (isfinite(d))
-				ed_buf_append(out, s, n);
-			else
-				ed_json_put_string(out, s, n);
-			break;
-		}
-		case ED_TYPE_NULL:
-			ed_buf_append(out, "null", 4);
-			break;
-		default: /* bool (true/false), integers, decimals */
-			n = ed_vec_text(v, row, tmp, &s);
-			ed_buf_append(out, s, n);
-			break;
-		}
+		ed_json_put_value(out, &v);
 	}
 	ed_buf_put_u8(out, '}');
 	return out->err;

@@ -163,11 +163,9 @@ size_t ed_ts_format(int64_t usec, bool tz, bool iso_t, char *out)
 			 iso_t ? 'T' : ' ', hh, mi, ss);
 	size_t len = (size_t)n;
 	len += put_frac(out + len, rem % ED_USEC_PER_SEC);
-	if (iso_t) {
-		out[len++] = 'Z';
-	} else if (tz) {
-		memcpy(out + len, "+00", 3);
-		len += 3;
+	if (tz) { /* the session time zone is UTC */
+		memcpy(out + len, "+00:00", iso_t ? 6 : 3);
+		len += iso_t ? 6 : 3;
 	}
 	if (bc) {
 		memcpy(out + len, " BC", 3);

@@ -4,10 +4,12 @@
  * string literals. Strings must be valid UTF-8 without raw control
  * characters; numbers follow the JSON grammar; nesting is limited to
  * ED_HJSON_MAX_DEPTH. exec/json.h decodes records into column chunks; this
- * scanner works on raw request text, which that decoder does not. */
+ * scanner works on raw request text, which that decoder does not. Writing
+ * JSON strings is exec/json.h's ed_json_put_string (the one encoder). */
 #include <stdio.h>
 #include <string.h>
 
+#include "exec/json.h"
 #include "http/http_int.h"
 
 struct scan {
@@ -418,42 +420,5 @@ void ed_hjson_unescape(const char *s, size_t n, struct ed_buf *out)
 
 void ed_hjson_put_text(struct ed_buf *out, const void *data, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	const uint8_t *p = data;
-	ed_buf_put_u8(out, '"');
-	size_t run = 0, i = 0;
-	while (i < n) {
-		uint8_t c = p[i];
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0x80) {
-			size_t l = utf8_len(p + i, n - i);
-			if (l) {
-				i += l;
-				continue;
-			}
-		}
-		ed_buf_append(out, p + run, i - run);
-		if (c >= 0x80) {
-			ed_buf_append(out, "\xef\xbf\xbd", 3); /* U+FFFD */
-		} else if (c == '"' || c == '\\') {
-			char e[2] = {'\\', (char)c};
-			ed_buf_append(out, e, 2);
-		} else if (c == '\n') {
-			ed_buf_append(out, "\\n", 2);
-		} else if (c == '\r') {
-			ed_buf_append(out, "\\r", 2);
-		} else if (c == '\t') {
-			ed_buf_append(out, "\\t", 2);
-		} else {
-			char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-			ed_buf_append(out, e, 6);
-		}
-		i++;
-		run = i;
-	}
-	ed_buf_append(out, p + run, n - run);
-	ed_buf_put_u8(out, '"');
+	ed_json_put_string(out, data, n); /* the one JSON string encoder */
 }

@@ -125,7 +125,7 @@ bool ed_hjson_member(const char *obj, size_t n, const char *name, const char **v
 /* Decode a validated string literal s[0..n) (with its quotes) into out. */
 void ed_hjson_unescape(const char *s, size_t n, struct ed_buf *out);
 /* Append bytes as a JSON string literal, replacing invalid UTF-8 with U+FFFD
- * (so the output is always valid JSON). */
+ * (so the output is always valid JSON): exec/json.h's ed_json_put_string. */
 void ed_hjson_put_text(struct ed_buf *out, const void *p, size_t n);
 
 /* ---- ingest.c: request bodies to records (pure, fuzzed) ---- */
@@ -303,10 +303,5 @@ void ed_http_route(struct ed_hreq *req);
 void ed_http_handle_sql(struct ed_hreq *req);
 void ed_http_handle_view(struct ed_hreq *req, const char *view, bool changes);
 void ed_http_handle_metrics(struct ed_hreq *req);
-
-/* JSON for SQL result cells (views.c): values as JSON (numbers, strings,
- * true/false, null; timestamps ISO-8601 with Z). */
-struct ed_value;
-void ed_http_json_value(struct ed_buf *out, const struct ed_value *v);
 
 #endif

@@ -13,7 +13,8 @@
  * writes them. A client is dropped (it reconnects and re-reads the view)
  * when the bytes its socket did not accept (libuv's write queue) pass
  * sse_max_queued_bytes, or when events waiting for the loop pass four times
- * that (a memory bound for a stalled loop). */
+ * that (a memory bound for a stalled loop). Every value is written by
+ * exec/json.h's ed_json_put_value, the encoder sinks use too. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -28,76 +29,6 @@
 #include "http/http_int.h"
 
 #define MOD "http"
-
-/* ---- JSON values ---- */
-
-static void put_timestamp(struct ed_buf *out, int64_t us)
-{
-	int64_t secs = us / 1000000, frac = us % 1000000;
-	if (frac < 0) {
-		frac += 1000000;
-		secs--;
-	}
-	time_t tt = (time_t)secs;
-	struct tm tm;
-	if (!gmtime_r(&tt, &tm)) {
-		ed_buf_append(out, "null", 4);
-		return;
-	}
-	char s[64];
-	size_t n = strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
-	if (frac % 1000 == 0 && frac)
-		n += (size_t)snprintf(s + n, sizeof(s) - n, ".%03d", (int)(frac / 1000));
-	else if (frac)
-		n += (size_t)snprintf(s + n, sizeof(s) - n, ".%06d", (int)frac);
-	ed_buf_put_u8(out, '"');
-	ed_buf_append(out, s, n);
-	ed_buf_append(out, "Z\"", 2);
-}
-
-void ed_http_json_value(struct ed_buf *out, const struct ed_value *v)
-{
-	if (v->null || v->type.id == ED_TYPE_NULL) {
-		ed_buf_append(out, "null", 4);
-		return;
-	}
-	switch (v->type.id) {
-	case ED_TYPE_BOOL:
-		if (v->v.b)
-			ed_buf_append(out, "true", 4);
-		else
-			ed_buf_append(out, "false", 5);
-		return;
-	case ED_TYPE_INT16:
-	case ED_TYPE_INT32:
-	case ED_TYPE_INT64:
-		ed_buf_printf(out, "%" PRId64, v->v.i);
-		return;
-	case ED_TYPE_TEXT:
-		ed_hjson_put_text(out, v->v.s.ptr, v->v.s.len);
-		return;
-	case ED_TYPE_TIMESTAMP:
-	case ED_TYPE_TIMESTAMPTZ:
-		put_timestamp(out, v->v.i);
-		return;
-	default:
-		break;
-	}
-	/* floats, decimals, intervals: PostgreSQL's text form */
-	struct ed_buf t;
-	ed_buf_init(&t);
-	ed_value_format(v, &t);
-	bool number = v->type.id == ED_TYPE_DECIMAL ||
-		      (v->type.id == ED_TYPE_FLOAT32 && isfinite(v->v.f32)) ||
-		      (v->type.id == ED_TYPE_FLOAT64 && isfinite(v->v.f64));
-	if (t.err)
-		ed_buf_append(out, "null", 4);
-	else if (number && t.len)
-		ed_buf_append(out, t.data, t.len);
-	else
-		ed_hjson_put_text(out, t.data, t.len);
-	ed_buf_fini(&t);
-}
 
 static void put_columns(struct ed_buf *out, const struct ed_result *res)
 {
@@ -168,7 +99,7 @@ static int on_result(void *arg, const struct ed_result *res)
 				ed_hjson_put_text(out, res->names[k], strlen(res->names[k]));
 				ed_buf_put_u8(out, ':');
 			}
-			ed_http_json_value(out, &res->rows[(size_t)r * res->ncols + k]);
+			ed_json_put_value(out, &res->rows[(size_t)r * res->ncols + k]);
 		}
 		ed_buf_put_u8(out, j->mode == MODE_VIEW ? '}' : ']');
 	}
@@ -420,7 +351,7 @@ static void on_change(void *arg, const struct ed_chunk *ch)
 				ed_vector_get(&ch->cols[k], r, &v);
 				if (k)
 					ed_buf_put_u8(&b, ',');
-				ed_http_json_value(&b, &v);
+				ed_json_put_value(&b, &v);
 			}
 			ed_buf_put_u8(&b, ']');
 		}

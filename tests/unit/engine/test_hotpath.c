@@ -98,7 +98,8 @@ static void fixture_init(struct fixture *f)
 	assert_int_equal(ed_plan_build(&f->q, &f->stats, &f->head, &f->tail, e, sizeof(e)), 0);
 	f->sink.op = (struct ed_operator){"sink", sink_push, sink_wm, sink_free, NULL, &f->stats};
 	f->tail->next = &f->sink.op;
-	ed_decoder_init(&f->dec, ED_FORMAT_JSON, &f->src->schema, ',');
+	assert_int_equal(ed_decoder_init(&f->dec, ED_RECORD_JSON, (const char *const *)f->src->schema.names,
+					 f->src->schema.n, 0), 0);
 	assert_int_equal(ed_chunk_init(&f->chunk, f->src->schema.types, f->src->schema.n, ED_CHUNK_DEFAULT_ROWS), 0);
 	ed_buf_init(&f->rec);
 }

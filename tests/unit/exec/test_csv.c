@@ -1,5 +1,6 @@
 /* Unit tests for CSV records (src/exec/csv.c): RFC 4180 quoting, delimiters,
- * NULL vs empty, conversions and errors, encode/decode round trip. */
+ * NULL vs empty, conversions and errors, encode/decode round trip,
+ * PostgreSQL's zone rule for TIMESTAMP and TIMESTAMPTZ. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -90,10 +91,34 @@ static void test_csv(void **state)
 #undef DEC
 }
 
+/* PostgreSQL's zone rule, as for JSON: a zone offset is ignored for
+ * TIMESTAMP and applied for TIMESTAMPTZ. */
+static void test_csv_zone_rule(void **state)
+{
+	(void)state;
+	struct ed_type types[2] = {ed_type_make(ED_TYPE_TIMESTAMP), ed_type_make(ED_TYPE_TIMESTAMPTZ)};
+	struct ed_chunk c;
+	struct ed_csv_decoder d;
+	struct ed_expr_error err;
+	struct ed_buf b;
+	ed_buf_init(&b);
+	uint32_t cols[2] = {0, 1};
+	assert_int_equal(ed_chunk_init(&c, types, 2, 2), 0);
+	assert_int_equal(ed_csv_decoder_init(&d, cols, 2, ',', &err), 0);
+	const char *rec = "2026-01-01T12:00:00+02:00,2026-01-01T12:00:00+02:00";
+	assert_int_equal(ed_csv_decode(&d, rec, strlen(rec), &c, 0, &err), 0);
+	assert_string_equal(cellv(&c, 0, 0, &b), "2026-01-01 12:00:00");
+	assert_string_equal(cellv(&c, 1, 0, &b), "2026-01-01 10:00:00+00");
+	ed_csv_decoder_fini(&d);
+	ed_chunk_fini(&c);
+	ed_buf_fini(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_csv_zone_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

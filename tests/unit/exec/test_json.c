@@ -1,8 +1,10 @@
 /* Unit tests for JSON records (src/exec/json.c): decoding good, bad and edge
  * input into every column type (nested paths, escapes and surrogate pairs,
  * big numbers, timestamps in every accepted form, limits), the row encoder,
- * an encode/decode round trip, and that decoding allocates nothing per
- * record once the chunk arena has its block. */
+ * an encode/decode round trip, the value encoder against PostgreSQL's
+ * to_json output, PostgreSQL's zone rule (ignored for TIMESTAMP, applied
+ * for TIMESTAMPTZ), and that decoding allocates nothing per record once
+ * the chunk arena has its block. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 
 #include "base/mem.h"
+#include "exec/exec_int.h"
 #include "exec/json.h"
 #include "exec_test_util.h"
 
@@ -311,7 +314,7 @@ static void test_encode_round_trip(void **state)
 	ed_buf_put_u8(&out, 0);
 	assert_string_equal((char *)out.data,
 			    "{\"id\":-5,\"name\":\"q\\\"u\\u0001\\n€\",\"price\":3.10,"
-			    "\"ts\":\"2026-11-25T12:00:00.123Z\",\"ok\":false,\"score\":2.5e-07,"
+			    "\"ts\":\"2026-11-25T12:00:00.123+00:00\",\"ok\":false,\"score\":2.5e-07,"
 			    "\"uid\":1,\"lat\":0.1,\"n\":null,\"dur\":\"00:01:30\",\"raw\":null}");
 	/* decode what we encoded (uid/lat under other names: decode with a
 	 * flat decoder) and compare every cell */
@@ -350,6 +353,138 @@ static void test_encode_round_trip(void **state)
 	jt_fini(&t);
 }
 
+/* PostgreSQL: '2026-01-01 12:00:00+02'::timestamp is 12:00 (the zone is
+ * ignored), ::timestamptz is 10:00 UTC (applied). The same record into
+ * both types, with and without a zone, as a string and as epoch ms. */
+static void test_decode_zone_rule(void **state)
+{
+	(void)state;
+	struct ed_type types[2] = {ed_type_make(ED_TYPE_TIMESTAMP), ed_type_make(ED_TYPE_TIMESTAMPTZ)};
+	const char *paths[2] = {"ts", "tz"};
+	uint32_t cols[2] = {0, 1};
+	struct ed_chunk c;
+	struct ed_json_decoder d;
+	struct ed_expr_error err;
+	struct ed_buf b;
+	ed_buf_init(&b);
+	assert_int_equal(ed_chunk_init(&c, types, 2, 4), 0);
+	assert_int_equal(ed_json_decoder_init(&d, paths, cols, 2, &err), 0);
+	static const char *const cases[][3] = {
+		{"\"2026-01-01T12:00:00+02:00\"", "2026-01-01 12:00:00", "2026-01-01 10:00:00+00"},
+		{"\"2026-01-01 12:00:00-0530\"", "2026-01-01 12:00:00", "2026-01-01 17:30:00+00"},
+		{"\"2026-01-01T12:00:00.25Z\"", "2026-01-01 12:00:00.25", "2026-01-01 12:00:00.25+00"},
+		{"\"2026-01-01T12:00:00\"", "2026-01-01 12:00:00", "2026-01-01 12:00:00+00"},
+		{"1767268800000", "2026-01-01 12:00:00", "2026-01-01 12:00:00+00"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char json[160];
+		int n = snprintf(json, sizeof json, "{\"ts\": %s, \"tz\": %s}", cases[i][0], cases[i][0]);
+		assert_int_equal(ed_json_decode(&d, json, (size_t)n, &c, 0, &err), 0);
+		for (int k = 0; k < 2; k++) {
+			struct ed_value v;
+			ed_vector_get(&c.cols[k], 0, &v);
+			ed_buf_reset(&b);
+			ed_value_format(&v, &b);
+			ed_buf_put_u8(&b, 0);
+			if (strcmp((char *)b.data, cases[i][1 + k]) != 0)
+				fail_msg("%s into %s: %s, want %s", cases[i][0], k ? "timestamptz" : "timestamp",
+					 (char *)b.data, cases[i][1 + k]);
+		}
+	}
+	ed_json_decoder_fini(&d);
+	ed_chunk_fini(&c);
+	ed_buf_fini(&b);
+}
+
+/* One value through ed_json_put_value. */
+static const char *jv(struct ed_buf *b, struct ed_value v)
+{
+	ed_buf_reset(b);
+	ed_json_put_value(b, &v);
+	ed_buf_put_u8(b, 0);
+	return (const char *)b->data;
+}
+
+static struct ed_value mkv(enum ed_type_id id)
+{
+	struct ed_value v;
+	memset(&v, 0, sizeof v);
+	v.type = ed_type_make(id);
+	return v;
+}
+
+/* Each expected string is what PostgreSQL 15's to_json gives for the same
+ * value with timezone = 'UTC' (checked by hand against a server). */
+static void test_encode_values(void **state)
+{
+	(void)state;
+	struct ed_buf b;
+	ed_buf_init(&b);
+	struct ed_value v = mkv(ED_TYPE_TIMESTAMP);
+	int64_t noon = ed_days_from_civil(2026, 1, 1) * ED_USEC_PER_DAY + 12 * ED_USEC_PER_HOUR;
+	v.v.i = noon;
+	assert_string_equal(jv(&b, v), "\"2026-01-01T12:00:00\"");
+	v.v.i = noon + 120000;
+	assert_string_equal(jv(&b, v), "\"2026-01-01T12:00:00.12\"");
+	v.v.i = noon + 1;
+	assert_string_equal(jv(&b, v), "\"2026-01-01T12:00:00.000001\"");
+	v.v.i = ed_days_from_civil(-43, 3, 15) * ED_USEC_PER_DAY + 12 * ED_USEC_PER_HOUR;
+	assert_string_equal(jv(&b, v), "\"0044-03-15T12:00:00 BC\"");
+	v.type = ed_type_make(ED_TYPE_TIMESTAMPTZ);
+	assert_string_equal(jv(&b, v), "\"0044-03-15T12:00:00+00:00 BC\"");
+	v.v.i = noon - 2 * ED_USEC_PER_HOUR;
+	assert_string_equal(jv(&b, v), "\"2026-01-01T10:00:00+00:00\"");
+	v = mkv(ED_TYPE_FLOAT64);
+	v.v.f64 = 0.0 / 0.0;
+	assert_string_equal(jv(&b, v), "\"NaN\"");
+	v.v.f64 = 1.0 / 0.0;
+	assert_string_equal(jv(&b, v), "\"Infinity\"");
+	v.v.f64 = -1.0 / 0.0;
+	assert_string_equal(jv(&b, v), "\"-Infinity\"");
+	v.v.f64 = 1e100;
+	assert_string_equal(jv(&b, v), "1e+100");
+	v.v.f64 = 0.1;
+	assert_string_equal(jv(&b, v), "0.1");
+	v.v.f64 = 1.5e-7;
+	assert_string_equal(jv(&b, v), "1.5e-07");
+	v.v.f64 = -0.0;
+	assert_string_equal(jv(&b, v), "-0");
+	v.v.f64 = 123456789012345678.0;
+	assert_string_equal(jv(&b, v), "1.2345678901234568e+17");
+	v = mkv(ED_TYPE_FLOAT32);
+	v.v.f32 = 3.4e38f;
+	assert_string_equal(jv(&b, v), "3.4e+38");
+	v = mkv(ED_TYPE_DECIMAL);
+	v.type = tx_dec_type(10, 2);
+	v.v.dec = 1250;
+	assert_string_equal(jv(&b, v), "12.50");
+	v.v.dec = -5;
+	assert_string_equal(jv(&b, v), "-0.05");
+	v = mkv(ED_TYPE_INTERVAL);
+	v.v.iv.days = 1;
+	v.v.iv.usecs = 2 * ED_USEC_PER_HOUR;
+	assert_string_equal(jv(&b, v), "\"1 day 02:00:00\"");
+	v = mkv(ED_TYPE_BOOL);
+	v.v.b = true;
+	assert_string_equal(jv(&b, v), "true");
+	v = mkv(ED_TYPE_INT16);
+	v.v.i = -32768;
+	assert_string_equal(jv(&b, v), "-32768");
+	v = mkv(ED_TYPE_TEXT);
+	v.v.s.ptr = "a\"b\\c\n\t\x01\x7f \xc3\xa9\b\f\r/";
+	v.v.s.len = (uint32_t)strlen(v.v.s.ptr);
+	assert_string_equal(jv(&b, v), "\"a\\\"b\\\\c\\n\\t\\u0001\x7f \xc3\xa9\\b\\f\\r/\"");
+	/* not UTF-8 (CSV text, record bytes): U+FFFD, still valid JSON */
+	v.v.s.ptr = "x\xff\xc3(y\xed\xa0\x80";
+	v.v.s.len = (uint32_t)strlen(v.v.s.ptr);
+	assert_string_equal(jv(&b, v), "\"x\xef\xbf\xbd\xef\xbf\xbd(y\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+	v.null = true;
+	assert_string_equal(jv(&b, v), "null");
+	v = mkv(ED_TYPE_NULL);
+	assert_string_equal(jv(&b, v), "null");
+	ed_buf_fini(&b);
+}
+
 static void test_no_alloc_per_record(void **state)
 {
 	(void)state;
@@ -377,6 +512,8 @@ int main(void)
 		cmocka_unit_test(test_decode_timestamps),
 		cmocka_unit_test(test_decode_syntax_and_limits),
 		cmocka_unit_test(test_encode_round_trip),
+		cmocka_unit_test(test_decode_zone_rule),
+		cmocka_unit_test(test_encode_values),
 		cmocka_unit_test(test_no_alloc_per_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
