@@ -33,6 +33,7 @@
  *     catalog, persisted and started only after binding and planning
  *     succeeded. */
 #include "engine/engine.h"
+#include "engine/stmt.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -170,7 +171,10 @@ struct ed_engine {
 	int next_worker;
 	uint64_t next_sub;
 	bool loading;
+	struct ed_stmt_pool *stmts; /* statement threads (stmt.c) */
 };
+
+struct ed_stmt_pool *ed_engine_stmt_pool(struct ed_engine *eng) { return eng->stmts; }
 
 struct ed_session {
 	struct ed_engine *eng;
@@ -1844,6 +1848,8 @@ int ed_engine_open(struct ed_log *log, const struct ed_engine_options *opts, str
 		}
 		w->started = true;
 	}
+	if ((rc = ed_stmt_pool_start(eng, eng->opts.stmt_threads, &eng->stmts)))
+		goto fail;
 	char *text;
 	size_t len;
 	if ((rc = ed_catalog_load(&eng->cat, &text, &len))) {
@@ -1877,6 +1883,7 @@ void ed_engine_close(struct ed_engine *eng)
 {
 	if (!eng)
 		return;
+	ed_stmt_pool_stop(eng->stmts);
 	for (int i = 0; eng->workers && i < eng->nworkers; i++) {
 		struct ed_worker *w = &eng->workers[i];
 		if (!w->started)
