@@ -31,7 +31,7 @@ void ed_pgwire_config_defaults(struct ed_pgwire_config *cfg)
 	cfg->auth = ED_PGWIRE_AUTH_TRUST;
 	cfg->max_subscribe_bytes = 8u * 1024 * 1024;
 	cfg->startup_timeout_ms = 10000;
-	cfg->idle_timeout_ms = 0;
+	cfg->idle_timeout_ms = 3600000;
 }
 
 int ed_pgwire_port(const struct ed_pgwire *pg) { return ed_net_server_port(pg->srv); }
