@@ -2,6 +2,7 @@
  * threads, replaying the catalog), closing it, and the metrics it reports.
  * The rest lives in the files engine_int.h lists. */
 #include "engine/engine_int.h"
+#include "engine/stmt.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -67,6 +68,8 @@ int ed_engine_open(struct ed_log *log, const struct ed_engine_options *opts, str
 		}
 		w->started = true;
 	}
+	if ((rc = ed_stmt_pool_start(eng, eng->opts.stmt_threads, &eng->stmts)))
+		goto fail;
 	char *text;
 	size_t len;
 	if ((rc = ed_catalog_load(&eng->cat, &text, &len))) {
@@ -100,6 +103,7 @@ void ed_engine_close(struct ed_engine *eng)
 {
 	if (!eng)
 		return;
+	ed_stmt_pool_stop(eng->stmts);
 	for (int i = 0; eng->workers && i < eng->nworkers; i++) {
 		struct ed_worker *w = &eng->workers[i];
 		if (!w->started)
@@ -180,3 +184,5 @@ void ed_engine_metrics(struct ed_engine *eng, ed_metric_fn fn, void *arg)
 	}
 	pthread_mutex_unlock(&eng->mu);
 }
+
+struct ed_stmt_pool *ed_engine_stmt_pool(struct ed_engine *eng) { return eng->stmts; }

@@ -12,13 +12,17 @@
  *                               source, view and sink and starts the workers
  *   ed_session_new(engine)      one per client connection
  *   ed_session_execute(s, sql)  any number of times, from the session's thread
+ *   ed_engine_submit(job)       the same (or any work) on a statement thread
  *   ed_session_free(s)
  *   ed_engine_close(engine)     stops workers, frees pipelines; the log stays open
  *
  * Threads: ed_engine_* and ed_session_* may be called from any thread; one
  * session is used by one thread at a time. Result callbacks run on the
- * calling thread; subscription callbacks run on a worker thread and must not
- * block (copy and hand off). */
+ * calling thread (a statement thread for ed_engine_submit); subscription
+ * callbacks run on a worker thread and must not block (copy and hand off).
+ * Network front ends never execute a statement on their loop thread: they
+ * submit it to the engine's statement threads (stmt.c) and take the
+ * completion back to their loop. */
 #ifndef ED_ENGINE_H
 #define ED_ENGINE_H
 
@@ -44,6 +48,7 @@ struct ed_engine_options {
 	int64_t (*clock_ms)(void *arg);
 	void *clock_arg;
 	bool no_catalog;          /* do not load or persist <data>/catalog (tests) */
+	int stmt_threads;         /* statement threads for ed_engine_submit (default 2) */
 };
 void ed_engine_options_defaults(struct ed_engine_options *opts);
 
@@ -85,6 +90,30 @@ void ed_session_free(struct ed_session *s);
  * nothing. A non-zero return from fn stops execution and is returned. */
 int ed_session_execute(struct ed_session *s, const char *text, size_t len, ed_result_fn fn,
 		       void *arg, struct ed_sql_error *err);
+
+/* Asynchronous execution on one of the engine's statement threads (a
+ * small fixed set, apart from the pipeline workers). The caller owns the
+ * job (embedded in its own struct) until done runs. With run set, the
+ * thread calls run(job); otherwise it executes text[0..len) in sess like
+ * ed_session_execute, calling fn(arg, result) per statement, and sets rc and
+ * err. Then it calls done(job), still on the statement thread: done hands
+ * the completion back to the caller's thread (for a network front end, the
+ * net loop queue) and must not block. Jobs start in submission order; the
+ * caller runs at most one job per session at a time. 0, or ED_ECLOSED when
+ * the engine is closing (done is not called). */
+struct ed_stmt_job {
+	struct ed_session *sess;
+	const char *text;
+	size_t len;
+	ed_result_fn fn;
+	void *arg;
+	void (*run)(struct ed_stmt_job *job);
+	void (*done)(struct ed_stmt_job *job);
+	int rc;                   /* text mode: ed_session_execute's result */
+	struct ed_sql_error err;  /* text mode */
+	struct ed_stmt_job *next; /* engine's queue */
+};
+int ed_engine_submit(struct ed_engine *eng, struct ed_stmt_job *job);
 
 /* Run a file of statements (eddy server --init). 0, or the first error, with
  * err filled (the position is within the file's text). */

@@ -198,6 +198,7 @@ struct ed_engine {
 	int next_worker;
 	uint64_t next_sub;
 	bool loading;
+	struct ed_stmt_pool *stmts; /* statement threads (stmt.c) */
 };
 
 struct ed_session {

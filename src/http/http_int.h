@@ -3,14 +3,18 @@
  * (ingest.c), connections and responses (net.c), routes (routes.c, views.c)
  * and metrics (metrics.c).
  *
- * Invariants of a connection (struct ed_hconn, owned by the loop thread):
+ * Invariants of a connection (struct ed_hconn, owned by the loop thread; its
+ * transport is src/net's, which bounds the write queue, closes once and
+ * applies the startup and idle timeouts):
  *  1. One request is handled at a time. While it is being handled (busy) the
- *     connection does not read, so pipelined bytes wait in rbuf, bounded.
+ *     connection does not read, so pipelined bytes wait in the read buffer,
+ *     bounded.
  *  2. A request's body is complete in memory before its handler runs, and
  *     its size was checked against max_body_bytes before any byte of it was
  *     stored (Content-Length) or as each chunk arrives (chunked).
  *  3. A handler answers exactly once, synchronously (ed_hconn_respond) or
- *     later from a job (struct ed_hjob) that completes on the loop thread. A
+ *     later from a job (struct ed_hjob) that completes on the loop thread
+ *     (posted on the net loop queue by the flusher or a statement thread). A
  *     connection closed meanwhile orphans the job (job->conn = NULL); the job
  *     then frees itself without answering.
  *  4. An SSE connection handles no more requests; it is closed when the
@@ -28,7 +32,9 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "engine/engine.h"
 #include "http/http.h"
+#include "net/net.h"
 
 /* ---- parse.c: request head and chunked bodies (pure, fuzzed) ---- */
 
@@ -184,18 +190,13 @@ struct ed_http {
 	struct ed_engine *eng;
 	struct ed_http_config cfg;
 	char *bind_host;
-	uv_tcp_t listener;
-	uv_async_t async; /* sync completions and SSE data from other threads */
-	uv_timer_t ping_timer; /* SSE keep-alive comments */
-	int bound_port;
+	struct ed_net_server *srv;
+	struct ed_net_loopq loopq;   /* job completions and SSE data from other threads */
+	struct ed_net_task sse_task; /* flush SSE clients */
+	uv_timer_t ping_timer;       /* SSE keep-alive comments */
 	bool ready;
 	bool stopping;
-	bool async_closed;
-	struct ed_hconn *conns;
 	struct ed_hsse *sses; /* SSE clients (loop thread) */
-	uv_mutex_t done_mu;
-	struct ed_hjob *done_head; /* completed jobs (under done_mu) */
-	int jobs_pending;          /* sync waits and SQL work in flight */
 	struct ed_http_hook *hooks;
 	size_t nhooks;
 	struct ed_http_topic_stats *stats;
@@ -207,14 +208,10 @@ struct ed_http {
 	int nsse;
 };
 
+/* A connection: src/net's transport first, then the request state. */
 struct ed_hconn {
+	struct ed_net_conn net;
 	struct ed_http *h;
-	struct ed_hconn *prev, *next;
-	uv_tcp_t tcp;
-	uv_timer_t timer; /* idle / slow request timeout */
-	int handles_open;
-	uint8_t *rbuf;
-	size_t rlen, rcap;
 	int state; /* enum in net.c */
 	struct ed_http_head head;
 	char *target; /* the request-target, in the arena */
@@ -225,13 +222,8 @@ struct ed_hconn {
 	struct ed_hjob *job;   /* in flight, answers later */
 	struct ed_hsse *sse;
 	bool keep_alive;
-	bool closing;
-	bool reading;
 	bool processing;
-	bool close_after; /* close once the response is written */
-	bool linger;      /* answered before reading the body: half-close and drain */
-	int writes;       /* uv_writes in flight */
-	char peer[64];
+	bool linger; /* answered before reading the body: half-close and drain */
 };
 
 /* The request as handlers see it: NUL-terminated copies in the arena. */
@@ -253,8 +245,10 @@ struct ed_hjob {
 	void (*complete)(struct ed_hjob *job); /* loop thread: answer (if conn) and free */
 	atomic_int pending;
 	atomic_int err;
-	struct ed_hjob *done_next;
-	uv_work_t work;
+	struct ed_net_task task;   /* completion, posted on the loop queue */
+	struct ed_stmt_job stmt;   /* ed_hjob_queue_work on a statement thread */
+	void (*work_fn)(uv_work_t *);
+	uv_work_t work;            /* only work.data (the job) is used */
 };
 
 /* Answer the current request: status, content type and body (copied). */
@@ -272,7 +266,9 @@ struct ed_partition;
 void ed_hjob_sync_begin(struct ed_hjob *job);
 void ed_hjob_sync_add(struct ed_hjob *job, struct ed_partition *part, int64_t upto);
 void ed_hjob_sync_end(struct ed_hjob *job);
-/* Run work_fn on libuv's thread pool, then complete on the loop thread. */
+/* Run work_fn on one of the engine's statement threads (never the loop),
+ * then complete on the loop thread (with err ED_ECLOSED when the engine is
+ * closing). Returns 0. */
 int ed_hjob_queue_work(struct ed_hjob *job, void (*work_fn)(uv_work_t *));
 /* Detach the job from its connection and mark the connection idle again
  * (called by complete functions before answering). */
@@ -290,6 +286,8 @@ void ed_hsse_close(struct ed_hsse *s);
 /* Loop thread: write what SSE clients have queued; drop the slow ones. */
 void ed_hsse_flush_all(struct ed_http *h);
 void ed_hsse_ping_all(struct ed_http *h);
+/* Any thread: have the loop run ed_hsse_flush_all soon. */
+void ed_http_wake_sse(struct ed_http *h);
 /* Write raw bytes to the connection as one chunk of a chunked body. */
 int ed_hconn_write_chunk(struct ed_hconn *c, const void *p, size_t n);
 void ed_hconn_close(struct ed_hconn *c, const char *why);

@@ -1,8 +1,8 @@
-/* HTTP front end networking: the listener, connections and their request
- * state machine (head, body by Content-Length or chunked, handling, SSE),
- * keep-alive, responses, timeouts, and jobs that answer later (log syncs
- * hopping back from the flusher thread through uv_async, SQL on libuv's
- * thread pool). See http_int.h for the invariants. */
+/* HTTP front end on src/net: the request state machine of a connection
+ * (head, body by Content-Length or chunked, handling, SSE), keep-alive,
+ * responses, timeouts, and jobs that answer later (log syncs hopping back
+ * from the flusher thread, SQL on the engine's statement threads, both
+ * through the net loop queue). See http_int.h for the invariants. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 #include "base/diag.h"
 #include "base/err.h"
 #include "base/mem.h"
+#include "engine/engine.h"
 #include "http/http_int.h"
 #include "log/log.h"
 
@@ -18,7 +19,6 @@
 #define LINGER_MS 2000
 #define SSE_PING_MS 15000
 #define BODY_RESERVE (64 * 1024) /* body bytes reserved before they arrive */
-#define WRITE_BACKLOG (1024 * 1024) /* queued response bytes before we stop reading */
 
 enum conn_state {
 	ST_HEAD,    /* reading a request head */
@@ -26,12 +26,10 @@ enum conn_state {
 	ST_CHUNKED, /* reading a chunked body */
 	ST_BUSY,    /* the request is being handled */
 	ST_SSE,     /* streaming events; input is discarded */
-	ST_DISCARD, /* answered an error before the body: drain until EOF, then close */
+	ST_DISCARD, /* answered without keep-alive: closing once written (src/net lingers) */
 };
 
 static void conn_process(struct ed_hconn *c);
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
-static void on_alloc(uv_handle_t *hd, size_t suggested, uv_buf_t *buf);
 
 void ed_http_config_defaults(struct ed_http_config *cfg)
 {
@@ -43,9 +41,10 @@ void ed_http_config_defaults(struct ed_http_config *cfg)
 	cfg->default_partitions = 1;
 	cfg->sse_max_queued_bytes = 4u * 1024 * 1024;
 	cfg->idle_timeout_ms = 60000;
+	cfg->startup_timeout_ms = 10000;
 }
 
-int ed_http_port(const struct ed_http *h) { return h->bound_port; }
+int ed_http_port(const struct ed_http *h) { return ed_net_server_port(h->srv); }
 
 void ed_http_set_ready(struct ed_http *h, bool ready) { h->ready = ready && !h->stopping; }
 
@@ -76,32 +75,15 @@ struct ed_http_topic_stats *ed_http_stats(struct ed_http *h, const char *topic)
 
 /* ---- writing ---- */
 
-struct hwrite {
-	uv_write_t w;
-	struct ed_hconn *c;
-	size_t len;
-	uint8_t data[];
-};
-
-static void conn_linger_or_close(struct ed_hconn *c);
-static void conn_touch(struct ed_hconn *c);
-
-static void on_write(uv_write_t *w, int status)
+/* The connection's state; busy (no idle timeout, no reading) while a
+ * request is handled, busy (no idle timeout) while an SSE stream is open. */
+static void set_state(struct ed_hconn *c, int st)
 {
-	struct hwrite *hw = w->data;
-	struct ed_hconn *c = hw->c;
-	c->writes--;
-	ed_free(hw);
-	if (c->closing)
-		return;
-	if (status < 0) {
-		ed_hconn_close(c, uv_strerror(status));
-		return;
-	}
-	if (c->close_after && c->writes == 0)
-		conn_linger_or_close(c);
-	else if (c->state == ST_HEAD && !c->reading)
-		conn_process(c); /* resume a connection paused on its write backlog */
+	bool was = c->state == ST_BUSY || c->state == ST_SSE;
+	bool now = st == ST_BUSY || st == ST_SSE;
+	c->state = st;
+	if (now != was)
+		ed_net_busy(&c->net, now);
 }
 
 /* Queue bytes for writing (copied). 0 or a negative ed_err (the connection
@@ -109,30 +91,16 @@ static void on_write(uv_write_t *w, int status)
 static int conn_write(struct ed_hconn *c, const void *p1, size_t n1, const void *p2, size_t n2,
 		      const void *p3, size_t n3)
 {
-	if (c->closing)
-		return ED_ECLOSED;
-	struct hwrite *hw = ed_malloc(sizeof(*hw) + n1 + n2 + n3);
-	if (!hw) {
-		ed_hconn_close(c, "out of memory writing");
-		return ED_ENOMEM;
+	struct ed_buf b;
+	ed_buf_init(&b);
+	if (ed_buf_reserve(&b, n1 + n2 + n3) == 0) {
+		ed_buf_append(&b, p1, n1);
+		ed_buf_append(&b, p2, n2);
+		ed_buf_append(&b, p3, n3);
 	}
-	hw->c = c;
-	hw->len = n1 + n2 + n3;
-	memcpy(hw->data, p1, n1);
-	if (n2)
-		memcpy(hw->data + n1, p2, n2);
-	if (n3)
-		memcpy(hw->data + n1 + n2, p3, n3);
-	hw->w.data = hw;
-	uv_buf_t b = uv_buf_init((char *)hw->data, (unsigned)hw->len);
-	int rc = uv_write(&hw->w, (uv_stream_t *)&c->tcp, &b, 1, on_write);
-	if (rc < 0) {
-		ed_free(hw);
-		ed_hconn_close(c, uv_strerror(rc));
-		return ED_EIO;
-	}
-	c->writes++;
-	return 0;
+	int rc = ed_net_write_buf(&c->net, &b);
+	ed_buf_fini(&b);
+	return rc;
 }
 
 int ed_hconn_write_chunk(struct ed_hconn *c, const void *p, size_t n)
@@ -142,10 +110,7 @@ int ed_hconn_write_chunk(struct ed_hconn *c, const void *p, size_t n)
 	return conn_write(c, hdr, (size_t)hl, p, n, "\r\n", 2);
 }
 
-size_t ed_hconn_write_queue(struct ed_hconn *c)
-{
-	return uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
-}
+size_t ed_hconn_write_queue(struct ed_hconn *c) { return ed_net_unwritten(&c->net); }
 
 static const char *reason(int status)
 {
@@ -191,7 +156,7 @@ void ed_hconn_respond(struct ed_hconn *c, int status, const char *ctype, const v
 {
 	struct ed_http *h = c->h;
 	h->requests[status >= 100 && status < 600 ? status / 100 : 0]++;
-	if (c->closing)
+	if (ed_net_closing(&c->net))
 		return;
 	if (h->stopping)
 		c->keep_alive = false;
@@ -215,12 +180,12 @@ void ed_hconn_respond(struct ed_hconn *c, int status, const char *ctype, const v
 		return;
 	request_reset(c);
 	if (!c->keep_alive) {
-		c->close_after = true;
-		c->state = ST_DISCARD;
+		set_state(c, ST_DISCARD);
+		ed_net_close_after_write(&c->net, c->linger ? LINGER_MS : 0);
 		return;
 	}
-	c->state = ST_HEAD;
-	conn_touch(c);
+	set_state(c, ST_HEAD);
+	ed_net_resume(&c->net);
 	conn_process(c);
 }
 
@@ -237,9 +202,9 @@ int ed_hconn_start_stream(struct ed_hconn *c, const char *ctype)
 	if (rc < 0)
 		return rc;
 	request_reset(c);
-	c->state = ST_SSE;
-	conn_touch(c);
-	conn_process(c); /* resumes reading, to see the client leave */
+	set_state(c, ST_SSE);
+	ed_net_resume(&c->net); /* to see the client leave */
+	conn_process(c);
 	return 0;
 }
 
@@ -264,25 +229,12 @@ void ed_hconn_error(struct ed_hconn *c, int status, const char *code, const char
 
 /* ---- connections ---- */
 
-static void on_conn_handle_closed(uv_handle_t *hd)
-{
-	struct ed_hconn *c = hd->data;
-	if (--c->handles_open > 0)
-		return;
-	ed_free(c->rbuf);
-	ed_buf_fini(&c->body);
-	ed_arena_fini(&c->arena);
-	ed_free(c);
-}
+void ed_hconn_close(struct ed_hconn *c, const char *why) { ed_net_close(&c->net, why); }
 
-void ed_hconn_close(struct ed_hconn *c, const char *why)
+/* Closing (once, from src/net): orphan the job, end the stream. */
+static void conn_on_close(struct ed_net_conn *nc)
 {
-	if (c->closing)
-		return;
-	c->closing = true;
-	struct ed_http *h = c->h;
-	if (why)
-		ed_debug(MOD, "closing %s: %s", c->peer, why);
+	struct ed_hconn *c = (struct ed_hconn *)nc;
 	if (c->job) {
 		c->job->conn = NULL; /* orphaned: it frees itself when it completes */
 		c->job = NULL;
@@ -291,75 +243,42 @@ void ed_hconn_close(struct ed_hconn *c, const char *why)
 		ed_hsse_close(c->sse);
 		c->sse = NULL;
 	}
-	if (c->prev)
-		c->prev->next = c->next;
+	c->h->nconns--;
+}
+
+static void conn_on_free(struct ed_net_conn *nc)
+{
+	struct ed_hconn *c = (struct ed_hconn *)nc;
+	ed_buf_fini(&c->body);
+	ed_arena_fini(&c->arena);
+}
+
+static void conn_on_timeout(struct ed_net_conn *nc, enum ed_net_timeout kind)
+{
+	struct ed_hconn *c = (struct ed_hconn *)nc;
+	size_t avail;
+	ed_net_input(nc, &avail);
+	(void)kind;
+	if ((c->state == ST_HEAD && avail > 0) || c->state == ST_BODY || c->state == ST_CHUNKED)
+		ed_hconn_error(c, 408, "timeout", "request not received in time");
 	else
-		h->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	h->nconns--;
-	uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
-	uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
+		ed_hconn_close(c, "idle");
 }
 
-static void on_timer(uv_timer_t *t)
+static int conn_on_accept(struct ed_net_conn *nc)
 {
-	struct ed_hconn *c = t->data;
-	switch (c->state) {
-	case ST_HEAD:
-		if (c->rlen == 0) {
-			ed_hconn_close(c, "idle");
-			break;
-		}
-		ed_hconn_error(c, 408, "timeout", "request not received in time");
-		break;
-	case ST_BODY:
-	case ST_CHUNKED:
-		ed_hconn_error(c, 408, "timeout", "request not received in time");
-		break;
-	case ST_DISCARD:
-		ed_hconn_close(c, "linger over");
-		break;
-	default:
-		break; /* busy or SSE: no timeout */
-	}
+	struct ed_hconn *c = (struct ed_hconn *)nc;
+	struct ed_http *h = ed_net_data(nc);
+	c->h = h;
+	ed_buf_init(&c->body);
+	ed_arena_init(&c->arena, 4096);
+	h->nconns++;
+	h->connections_total++;
+	c->state = ST_HEAD;
+	return 0;
 }
 
-static void conn_touch(struct ed_hconn *c)
-{
-	if (c->closing)
-		return;
-	if (c->state == ST_BUSY || c->state == ST_SSE)
-		uv_timer_stop(&c->timer);
-	else if (c->state != ST_DISCARD)
-		uv_timer_start(&c->timer, on_timer, (uint64_t)c->h->cfg.idle_timeout_ms, 0);
-}
-
-static void on_shutdown(uv_shutdown_t *req, int status)
-{
-	(void)status;
-	ed_free(req);
-}
-
-static void conn_linger_or_close(struct ed_hconn *c)
-{
-	if (!c->linger) {
-		ed_hconn_close(c, NULL);
-		return;
-	}
-	/* Half-close and drain what the client is still sending, so the
-	 * answer is not lost to a reset; bounded by a timer. */
-	uv_shutdown_t *sr = ed_malloc(sizeof(*sr));
-	if (!sr || uv_shutdown(sr, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
-		ed_free(sr);
-		ed_hconn_close(c, NULL);
-		return;
-	}
-	c->state = ST_DISCARD;
-	if (!c->reading && uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
-		c->reading = true;
-	uv_timer_start(&c->timer, on_timer, LINGER_MS, 0);
-}
+static void conn_on_data(struct ed_net_conn *nc) { conn_process((struct ed_hconn *)nc); }
 
 static char *arena_str(struct ed_arena *a, const char *p, size_t n)
 {
@@ -370,8 +289,9 @@ static void dispatch(struct ed_hconn *c)
 {
 	struct ed_hreq req;
 	memset(&req, 0, sizeof(req));
-	c->state = ST_BUSY;
-	conn_touch(c);
+	set_state(c, ST_BUSY);
+	ed_net_pause(&c->net); /* one request at a time: pipelined input waits */
+	ed_net_started(&c->net);
 	req.c = c;
 	req.method = c->head.method;
 	const char *t = c->target;
@@ -396,42 +316,33 @@ static void dispatch(struct ed_hconn *c)
 	ed_http_route(&req);
 }
 
-static void consume(struct ed_hconn *c, size_t n)
-{
-	memmove(c->rbuf, c->rbuf + n, c->rlen - n);
-	c->rlen -= n;
-}
+static void consume(struct ed_hconn *c, size_t n) { ed_net_consume(&c->net, n); }
 
-/* A client that pipelines requests but does not read the responses must
- * not make us queue them without bound: between requests, stop reading and
- * parsing while more than WRITE_BACKLOG bytes wait to be written (on_write
- * resumes). */
-static bool write_backlogged(struct ed_hconn *c)
-{
-	return c->state == ST_HEAD && ed_hconn_write_queue(c) > WRITE_BACKLOG;
-}
-
-/* Advance the state machine over what rbuf holds. */
+/* Advance the state machine over the connection's input. A client that
+ * pipelines requests without reading the answers is stopped by src/net's
+ * write queue: no new request is parsed while it is backlogged. */
 static void conn_process(struct ed_hconn *c)
 {
-	if (c->processing || c->closing)
+	struct ed_net_conn *nc = &c->net;
+	if (c->processing || ed_net_closing(nc))
 		return;
 	c->processing = true;
 	struct ed_http *h = c->h;
 	bool progress = true;
-	while (progress && !c->closing) {
+	while (progress && !ed_net_closing(nc)) {
 		progress = false;
+		size_t avail;
+		const uint8_t *in = ed_net_input(nc, &avail);
 		switch (c->state) {
 		case ST_HEAD: {
-			if (c->rlen == 0 || write_backlogged(c))
+			if (avail == 0 || ed_net_backlogged(nc))
 				break;
 			if (h->stopping) {
 				ed_hconn_close(c, "shutdown");
 				break;
 			}
 			int status = 0;
-			int rc = ed_http_parse_head(c->rbuf, c->rlen, h->cfg.max_head_bytes, &c->head,
-						    &status);
+			int rc = ed_http_parse_head(in, avail, h->cfg.max_head_bytes, &c->head, &status);
 			if (rc == ED_EAGAIN)
 				break;
 			if (rc < 0) {
@@ -481,15 +392,14 @@ static void conn_process(struct ed_hconn *c)
 				progress = true;
 				break;
 			}
-			conn_touch(c);
 			progress = true;
 			break;
 		}
 		case ST_BODY: {
 			size_t need = (size_t)c->head.content_length - c->body.len;
-			size_t take = c->rlen < need ? c->rlen : need;
+			size_t take = avail < need ? avail : need;
 			if (take) {
-				ed_buf_append(&c->body, c->rbuf, take);
+				ed_buf_append(&c->body, in, take);
 				consume(c, take);
 			}
 			if (c->body.err) {
@@ -503,9 +413,9 @@ static void conn_process(struct ed_hconn *c)
 			break;
 		}
 		case ST_CHUNKED: {
-			if (c->rlen == 0)
+			if (avail == 0)
 				break;
-			long rc = ed_http_chunked_feed(&c->chunked, c->rbuf, c->rlen, &c->body,
+			long rc = ed_http_chunked_feed(&c->chunked, in, avail, &c->body,
 						       h->cfg.max_body_bytes);
 			if (rc == ED_ETOOBIG) {
 				ed_hconn_error(c, 413, "too_large",
@@ -530,100 +440,13 @@ static void conn_process(struct ed_hconn *c)
 		}
 		case ST_SSE:
 		case ST_DISCARD:
-			c->rlen = 0;
+			consume(c, avail); /* ignored */
 			break;
 		default:
 			break;
 		}
 	}
-	if (!c->closing) {
-		bool want = c->state != ST_BUSY && !write_backlogged(c);
-		if (want && !c->reading) {
-			if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
-				c->reading = true;
-		} else if (!want && c->reading) {
-			uv_read_stop((uv_stream_t *)&c->tcp);
-			c->reading = false;
-		}
-	}
 	c->processing = false;
-}
-
-static void on_alloc(uv_handle_t *hd, size_t suggested, uv_buf_t *buf)
-{
-	struct ed_hconn *c = hd->data;
-	(void)suggested;
-	buf->base = (char *)c->rbuf + c->rlen;
-	buf->len = c->rcap - c->rlen;
-}
-
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
-{
-	struct ed_hconn *c = s->data;
-	(void)buf;
-	if (n == UV_ENOBUFS) {
-		ed_hconn_close(c, "read buffer full");
-		return;
-	}
-	if (n < 0) {
-		ed_hconn_close(c, n == UV_EOF ? NULL : uv_strerror((int)n));
-		return;
-	}
-	c->rlen += (size_t)n;
-	if (c->state == ST_HEAD || c->state == ST_BODY || c->state == ST_CHUNKED)
-		conn_touch(c);
-	conn_process(c);
-}
-
-static void on_connection(uv_stream_t *server, int status)
-{
-	struct ed_http *h = server->data;
-	if (status < 0 || h->stopping)
-		return;
-	struct ed_hconn *c = ed_calloc(1, sizeof(*c));
-	if (!c)
-		return;
-	c->h = h;
-	c->rcap = h->cfg.max_head_bytes + READ_SPACE;
-	c->rbuf = ed_malloc(c->rcap);
-	ed_buf_init(&c->body);
-	ed_arena_init(&c->arena, 4096);
-	uv_tcp_init(h->loop, &c->tcp);
-	uv_timer_init(h->loop, &c->timer);
-	c->tcp.data = c;
-	c->timer.data = c;
-	c->handles_open = 2;
-	if (!c->rbuf || uv_accept(server, (uv_stream_t *)&c->tcp) < 0) {
-		c->closing = true;
-		uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
-		uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
-		return;
-	}
-	uv_tcp_nodelay(&c->tcp, 1);
-	snprintf(c->peer, sizeof(c->peer), "?");
-	struct sockaddr_storage ss;
-	int sl = sizeof(ss);
-	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0) {
-		char host[48] = "";
-		int port = 0;
-		if (ss.ss_family == AF_INET) {
-			uv_ip4_name((struct sockaddr_in *)&ss, host, sizeof(host));
-			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		} else if (ss.ss_family == AF_INET6) {
-			uv_ip6_name((struct sockaddr_in6 *)&ss, host, sizeof(host));
-			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-		}
-		snprintf(c->peer, sizeof(c->peer), "%s:%d", host, port);
-	}
-	c->next = h->conns;
-	if (h->conns)
-		h->conns->prev = c;
-	h->conns = c;
-	h->nconns++;
-	h->connections_total++;
-	c->state = ST_HEAD;
-	conn_touch(c);
-	conn_process(c);
 }
 
 /* ---- jobs ---- */
@@ -636,7 +459,7 @@ void ed_hjob_start(struct ed_hconn *c, struct ed_hjob *job, void (*complete)(str
 	atomic_init(&job->pending, 0);
 	atomic_init(&job->err, 0);
 	c->job = job;
-	c->h->jobs_pending++;
+	ed_net_loopq_hold(&c->h->loopq);
 }
 
 struct ed_hconn *ed_hjob_finish(struct ed_hjob *job)
@@ -648,15 +471,19 @@ struct ed_hconn *ed_hjob_finish(struct ed_hjob *job)
 	return c;
 }
 
-static void job_done(struct ed_hjob *job)
+/* Loop thread: the job's work is over; answer (complete frees the job). */
+static void job_done(struct ed_net_task *t)
 {
+	struct ed_hjob *job = (struct ed_hjob *)((char *)t - offsetof(struct ed_hjob, task));
 	struct ed_http *h = job->h;
-	h->jobs_pending--;
 	job->complete(job);
-	if (h->stopping && h->jobs_pending == 0 && !h->async_closed) {
-		h->async_closed = true;
-		uv_close((uv_handle_t *)&h->async, NULL);
-	}
+	ed_net_loopq_release(&h->loopq);
+}
+
+static void job_post(struct ed_hjob *job)
+{
+	job->task.fn = job_done;
+	ed_net_loopq_post(&job->h->loopq, &job->task);
 }
 
 static void sync_cb(void *arg, int err)
@@ -665,14 +492,8 @@ static void sync_cb(void *arg, int err)
 	struct ed_hjob *job = arg;
 	if (err)
 		atomic_store(&job->err, err);
-	if (atomic_fetch_sub(&job->pending, 1) == 1) {
-		struct ed_http *h = job->h;
-		uv_mutex_lock(&h->done_mu);
-		job->done_next = h->done_head;
-		h->done_head = job;
-		uv_mutex_unlock(&h->done_mu);
-		uv_async_send(&h->async);
-	}
+	if (atomic_fetch_sub(&job->pending, 1) == 1)
+		job_post(job);
 }
 
 void ed_hjob_sync_begin(struct ed_hjob *job) { atomic_store(&job->pending, 1); }
@@ -687,49 +508,44 @@ void ed_hjob_sync_add(struct ed_hjob *job, struct ed_partition *part, int64_t up
 
 void ed_hjob_sync_end(struct ed_hjob *job) { sync_cb(job, 0); }
 
-static void after_work(uv_work_t *w, int status)
+/* Statement thread. */
+static void job_run(struct ed_stmt_job *sj)
 {
-	struct ed_hjob *job = w->data;
-	if (status < 0)
-		atomic_store(&job->err, ED_ECLOSED);
-	job_done(job);
+	struct ed_hjob *job = (struct ed_hjob *)((char *)sj - offsetof(struct ed_hjob, stmt));
+	job->work_fn(&job->work);
+}
+
+static void job_ran(struct ed_stmt_job *sj)
+{
+	job_post((struct ed_hjob *)((char *)sj - offsetof(struct ed_hjob, stmt)));
 }
 
 int ed_hjob_queue_work(struct ed_hjob *job, void (*work_fn)(uv_work_t *))
 {
 	job->work.data = job;
-	int rc = uv_queue_work(job->h->loop, &job->work, work_fn, after_work);
-	return rc < 0 ? ED_EIO : 0;
+	job->work_fn = work_fn;
+	memset(&job->stmt, 0, sizeof(job->stmt));
+	job->stmt.run = job_run;
+	job->stmt.done = job_ran;
+	if (!job->h->eng || ed_engine_submit(job->h->eng, &job->stmt) < 0) {
+		atomic_store(&job->err, ED_ECLOSED); /* answered as "stopping" */
+		job_post(job);
+	}
+	return 0;
 }
 
-static void on_async(uv_async_t *a)
+/* Any thread (an engine worker with SSE changes): flush SSE clients on the loop. */
+static void sse_task(struct ed_net_task *t)
 {
-	struct ed_http *h = a->data;
-	uv_mutex_lock(&h->done_mu);
-	struct ed_hjob *list = h->done_head;
-	h->done_head = NULL;
-	uv_mutex_unlock(&h->done_mu);
-	struct ed_hjob *rev = NULL; /* LIFO: reverse to finish in order */
-	while (list) {
-		struct ed_hjob *n = list->done_next;
-		list->done_next = rev;
-		rev = list;
-		list = n;
-	}
-	while (rev) {
-		struct ed_hjob *job = rev;
-		rev = job->done_next;
-		job_done(job);
-	}
-	if (!h->async_closed)
-		ed_hsse_flush_all(h);
+	struct ed_http *h = (struct ed_http *)((char *)t - offsetof(struct ed_http, sse_task));
+	ed_hsse_flush_all(h);
 }
+
+void ed_http_wake_sse(struct ed_http *h) { ed_net_loopq_post(&h->loopq, &h->sse_task); }
 
 static void on_ping(uv_timer_t *t) { ed_hsse_ping_all(t->data); }
 
 /* ---- lifecycle ---- */
-
-static void on_listener_closed(uv_handle_t *hd) { (void)hd; }
 
 int ed_http_new(uv_loop_t *loop, struct ed_log *log, struct ed_engine *eng,
 		const struct ed_http_config *cfg, struct ed_http **out, char *err, size_t errlen)
@@ -757,36 +573,37 @@ int ed_http_new(uv_loop_t *loop, struct ed_log *log, struct ed_engine *eng,
 		h->cfg.idle_timeout_ms = 60000;
 	if (h->cfg.sse_max_queued_bytes < 64 * 1024)
 		h->cfg.sse_max_queued_bytes = 64 * 1024;
-	uv_mutex_init(&h->done_mu);
-
-	struct sockaddr_storage addr;
-	if (uv_ip4_addr(h->bind_host, cfg->port, (struct sockaddr_in *)&addr) != 0 &&
-	    uv_ip6_addr(h->bind_host, cfg->port, (struct sockaddr_in6 *)&addr) != 0) {
-		snprintf(err, errlen, "bad bind address '%s'", h->bind_host);
-		rc = ED_EINVAL;
+	if (h->cfg.startup_timeout_ms < 0)
+		h->cfg.startup_timeout_ms = 0;
+	static const struct ed_net_ops ops = {
+		.on_accept = conn_on_accept,
+		.on_data = conn_on_data,
+		.on_close = conn_on_close,
+		.on_free = conn_on_free,
+		.on_timeout = conn_on_timeout,
+	};
+	struct ed_net_config nc = {
+		.module = MOD,
+		.host = h->bind_host,
+		.port = cfg->port,
+		.conn_size = sizeof(struct ed_hconn),
+		.max_read_bytes = h->cfg.max_head_bytes + READ_SPACE,
+		.startup_timeout_ms = h->cfg.startup_timeout_ms,
+		.idle_timeout_ms = h->cfg.idle_timeout_ms,
+		.data = h,
+	};
+	rc = ed_net_server_new(loop, &nc, &ops, &h->srv, err, errlen);
+	if (rc < 0)
 		goto fail;
-	}
-	uv_tcp_init(loop, &h->listener);
-	h->listener.data = h;
-	rc = uv_tcp_bind(&h->listener, (struct sockaddr *)&addr, 0);
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&h->listener, 511, on_connection);
+	rc = ed_net_loopq_init(&h->loopq, loop);
 	if (rc < 0) {
-		snprintf(err, errlen, "cannot listen on %s:%d: %s", h->bind_host, cfg->port,
-			 uv_strerror(rc));
-		uv_close((uv_handle_t *)&h->listener, on_listener_closed);
-		uv_run(loop, UV_RUN_NOWAIT); /* let the handle close before h is freed */
-		rc = ED_EIO;
+		snprintf(err, errlen, "cannot create the loop queue");
+		ed_net_server_stop(h->srv);
+		uv_run(loop, UV_RUN_NOWAIT);
+		ed_net_server_free(h->srv);
 		goto fail;
 	}
-	struct sockaddr_storage bound;
-	int bl = sizeof(bound);
-	uv_tcp_getsockname(&h->listener, (struct sockaddr *)&bound, &bl);
-	h->bound_port = ntohs(bound.ss_family == AF_INET6
-				      ? ((struct sockaddr_in6 *)&bound)->sin6_port
-				      : ((struct sockaddr_in *)&bound)->sin_port);
-	uv_async_init(loop, &h->async, on_async);
-	h->async.data = h;
+	h->sse_task.fn = sse_task;
 	uv_timer_init(loop, &h->ping_timer);
 	h->ping_timer.data = h;
 	uv_timer_start(&h->ping_timer, on_ping, SSE_PING_MS, SSE_PING_MS);
@@ -794,7 +611,6 @@ int ed_http_new(uv_loop_t *loop, struct ed_log *log, struct ed_engine *eng,
 	return 0;
 
 fail:
-	uv_mutex_destroy(&h->done_mu);
 	ed_free(h->bind_host);
 	ed_free(h);
 	return rc;
@@ -806,15 +622,11 @@ void ed_http_stop(struct ed_http *h)
 		return;
 	h->stopping = true;
 	h->ready = false;
-	uv_close((uv_handle_t *)&h->listener, NULL);
-	while (h->conns)
-		ed_hconn_close(h->conns, "shutdown");
+	ed_net_server_stop(h->srv); /* closes every connection and SSE stream */
 	uv_timer_stop(&h->ping_timer);
 	uv_close((uv_handle_t *)&h->ping_timer, NULL);
-	if (h->jobs_pending == 0 && !h->async_closed) {
-		h->async_closed = true;
-		uv_close((uv_handle_t *)&h->async, NULL);
-	}
+	ed_net_loopq_cancel(&h->loopq, &h->sse_task);
+	ed_net_loopq_stop(&h->loopq); /* closes once every job completed */
 }
 
 void ed_http_free(struct ed_http *h)
@@ -827,7 +639,8 @@ void ed_http_free(struct ed_http *h)
 		h->stats = n;
 	}
 	ed_free(h->hooks);
-	uv_mutex_destroy(&h->done_mu);
+	ed_net_loopq_fini(&h->loopq);
+	ed_net_server_free(h->srv);
 	ed_free(h->bind_host);
 	ed_free(h);
 }

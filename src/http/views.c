@@ -45,7 +45,7 @@ static void put_columns(struct ed_buf *out, const struct ed_result *res)
 	ed_buf_put_u8(out, ']');
 }
 
-/* ---- statements on the thread pool ---- */
+/* ---- statements on the engine's statement threads ---- */
 
 enum sql_mode { MODE_SQL, MODE_VIEW, MODE_CHANGES };
 
@@ -217,7 +217,6 @@ static void start_sql(struct ed_hreq *req, enum sql_mode mode, const char *view,
 	ed_hjob_start(c, &j->job, sql_complete);
 	if (ed_hjob_queue_work(&j->job, sql_work) < 0) {
 		ed_hjob_finish(&j->job);
-		c->h->jobs_pending--;
 		sql_job_free(j);
 		ed_hconn_error(c, 503, "busy", "cannot queue the statement");
 	}
@@ -367,7 +366,7 @@ static void on_change(void *arg, const struct ed_chunk *ch)
 		s->overflow = true;
 	uv_mutex_unlock(&s->mu);
 	ed_buf_fini(&b);
-	uv_async_send(&s->h->async);
+	ed_http_wake_sse(s->h);
 }
 
 int ed_hsse_start(struct ed_hconn *c, const char *view, const char *const *names,
@@ -408,7 +407,7 @@ int ed_hsse_start(struct ed_hconn *c, const char *view, const char *const *names
 		int n = snprintf(hello, sizeof(hello), "retry: 3000\n: subscribed to %.200s\n\n", view);
 		ed_hconn_write_chunk(c, hello, (size_t)n);
 	}
-	ed_debug(MOD, "%s subscribed to %s", c->peer, view);
+	ed_debug(MOD, "%s subscribed to %s", c->net.peer, view);
 	return 0;
 nomem:
 	ed_hsse_close(s);
@@ -459,7 +458,7 @@ void ed_hsse_flush_all(struct ed_http *h)
 			c = NULL; /* closed (and s freed) by the failed write */
 		if (c && (overflow || ed_hconn_write_queue(c) > s->limit)) {
 			h->sse_dropped++;
-			ed_warn(MOD, "dropping SSE client %s: more than %zu bytes behind", c->peer,
+			ed_warn(MOD, "dropping SSE client %s: more than %zu bytes behind", c->net.peer,
 				s->limit);
 			ed_hconn_close(c, "slow SSE client"); /* frees s */
 		}

@@ -27,6 +27,8 @@ struct ed_kafka_config {
 	size_t max_frame_bytes;     /* request size limit (default 100 MiB) */
 	const char *state_dir;      /* committed offsets, producer ids (required) */
 	int32_t node_id;            /* broker id advertised (default 1) */
+	int64_t startup_timeout_ms; /* close a connection without a request by then (10 s; 0 = none) */
+	int64_t idle_timeout_ms;    /* close a connection idle this long (10 min; 0 = none) */
 };
 
 void ed_kafka_config_defaults(struct ed_kafka_config *cfg);

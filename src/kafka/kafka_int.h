@@ -3,14 +3,14 @@
  *
  * Invariants:
  *  1. Everything here is owned by the loop thread, except ed_kreq.sync_pending,
- *     sync_err and done_next, which the flusher thread touches through the
- *     completion queue (k->done_mu).
+ *     sync_err and task, which the flusher thread touches to post the
+ *     completion on the loop queue (k->loopq, src/net).
  *  2. Responses leave a connection in request order: a connection keeps its
  *     requests in a FIFO; a request's response is written once it is done and
  *     every older one has been written.
  *  3. A request waiting for a log sync (or for an offset commit job on the
  *     thread pool, which holds sync_pending the same way) is never freed
- *     before the completion ran (on_async for log syncs: sync_active); if its
+ *     before the completion ran (sync_done for log syncs: sync_active); if its
  *     connection closed meanwhile it is orphaned (conn NULL) and freed on
  *     completion.
  *  4. Bytes fields of a decoded request point into the connection's read
@@ -25,6 +25,7 @@
 #include "base/buf.h"
 #include "kafka/kafka.h"
 #include "kafka/proto.h"
+#include "net/net.h"
 
 struct ed_batch_info;
 struct ed_kconn;
@@ -53,8 +54,8 @@ struct ed_kreq {
 	/* waiting for log syncs (produce acks=all) */
 	atomic_int sync_pending;
 	atomic_int sync_err;
-	struct ed_kreq *done_next;
-	/* Between sync_begin and on_async (loop thread): the request may sit
+	struct ed_net_task task; /* the sync completion, run on the loop */
+	/* Between sync_begin and sync_done (loop thread): the request may sit
 	 * on the completion queue with sync_pending already 0, so a closing
 	 * connection must orphan it, not free it. */
 	bool sync_active;
@@ -64,7 +65,6 @@ struct ed_kreq {
 	struct ed_kreq *park_prev, *park_next;
 	void *park_ctx;
 	uint64_t wake_seen; /* last fetch wake generation this request saw */
-	uv_write_t wreq;
 };
 
 struct ed_kafka {
@@ -72,18 +72,11 @@ struct ed_kafka {
 	struct ed_log *log;
 	struct ed_kafka_config cfg;
 	char *bind_host, *advertise_host, *state_dir;
-	int bound_port;
-	uv_tcp_t listener;
-	uv_async_t async;
+	struct ed_net_server *srv;
+	struct ed_net_loopq loopq; /* sync completions from the flusher thread */
 	uv_timer_t park_timer; /* earliest parked deadline */
 	uv_timer_t tick_timer; /* group session timeouts */
-	int open_handles;
 	bool stopping;
-	struct ed_kconn *conns;
-	/* completed syncs, pushed by the flusher thread */
-	uv_mutex_t done_mu;
-	struct ed_kreq *done_head;
-	int syncs_waiting; /* requests with sync_pending > 0 (loop thread) */
 	struct ed_kreq *parked; /* doubly linked through park_prev/next */
 	uint64_t wake_gen;
 	bool waking;
@@ -93,19 +86,13 @@ struct ed_kafka {
 	char cluster_id[32];
 };
 
+/* A connection: src/net's transport first, then the request FIFO. */
 struct ed_kconn {
-	uv_tcp_t tcp;
+	struct ed_net_conn net;
 	struct ed_kafka *k;
-	struct ed_kconn *prev, *next;
-	uint8_t *rbuf;
-	size_t rlen, rcap;
 	struct ed_kreq *q_head, *q_tail;
 	int inflight;
-	int writing; /* responses handed to uv_write, not yet completed */
-	bool closing;
-	bool reading;
 	bool processing;
-	char peer[64];
 };
 
 /* net.c */

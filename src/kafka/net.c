@@ -1,6 +1,6 @@
-/* Kafka front end networking: the listener, connections, request framing,
- * in-order responses, log-sync completions hopping back from the flusher
- * thread (uv_async), and the parked-request deadlines (fetch long polls,
+/* Kafka front end networking on src/net: request framing, in-order
+ * responses, log-sync completions hopping back from the flusher thread
+ * (the net loop queue), and the parked-request deadlines (fetch long polls,
  * group barriers). See kafka_int.h for the invariants. */
 #include <errno.h>
 #include <stdio.h>
@@ -15,15 +15,10 @@
 #include "log/log.h"
 
 #define MOD "kafka"
-#define MAX_INFLIGHT 64          /* requests queued per connection before we stop reading */
-#define WRITE_BACKLOG (1024 * 1024) /* unwritten response bytes before we stop reading */
-#define MAX_WRITING 256             /* responses handed to libuv before we stop reading */
-#define READ_CHUNK (64 * 1024)
+#define MAX_INFLIGHT 64 /* requests queued per connection before we stop reading */
 #define FETCH_RECHECK_MS 100
 
 static void conn_process(struct ed_kconn *c);
-static void conn_close(struct ed_kconn *c, const char *why);
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
 static void on_park_timer(uv_timer_t *t);
 
 void ed_kafka_config_defaults(struct ed_kafka_config *cfg)
@@ -35,6 +30,8 @@ void ed_kafka_config_defaults(struct ed_kafka_config *cfg)
 	cfg->default_partitions = 1;
 	cfg->max_frame_bytes = 100u * 1024 * 1024;
 	cfg->node_id = 1;
+	cfg->startup_timeout_ms = 10000;
+	cfg->idle_timeout_ms = 600000;
 }
 
 const char *ed_kafka_adv_host(const struct ed_kafka *k)
@@ -44,10 +41,10 @@ const char *ed_kafka_adv_host(const struct ed_kafka *k)
 
 int ed_kafka_adv_port(const struct ed_kafka *k)
 {
-	return k->cfg.advertise_port > 0 ? k->cfg.advertise_port : k->bound_port;
+	return k->cfg.advertise_port > 0 ? k->cfg.advertise_port : ed_net_server_port(k->srv);
 }
 
-int ed_kafka_port(const struct ed_kafka *k) { return k->bound_port; }
+int ed_kafka_port(const struct ed_kafka *k) { return ed_net_server_port(k->srv); }
 
 /* ---- requests ---- */
 
@@ -74,29 +71,9 @@ static void kreq_free(struct ed_kreq *req)
 	ed_free(req);
 }
 
-/* A client that sends requests without reading the responses must not make
- * us queue them without bound (MAX_INFLIGHT counts only unanswered
- * requests): past WRITE_BACKLOG bytes the kernel has not taken, or
- * MAX_WRITING responses (each holds its request), we stop taking frames,
- * and on_write resumes. */
-static bool write_backlogged(struct ed_kconn *c)
-{
-	return c->writing >= MAX_WRITING ||
-	       uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) > WRITE_BACKLOG;
-}
-
-static void on_write(uv_write_t *w, int status)
-{
-	struct ed_kreq *req = w->data;
-	struct ed_kconn *c = w->handle->data; /* still allocated: closing runs this first */
-	(void)status; /* a failed write shows up as a read error / close */
-	kreq_free(req);
-	c->writing--;
-	if (!c->closing && !c->reading)
-		conn_process(c);
-}
-
-/* Write every done request at the head of the FIFO. */
+/* Write every done request at the head of the FIFO. The response buffer
+ * moves to the transport, so the request (and its arena) is freed at once;
+ * a client that sends without reading is bounded by src/net's write queue. */
 static void conn_flush(struct ed_kconn *c)
 {
 	while (c->q_head && c->q_head->done) {
@@ -104,25 +81,14 @@ static void conn_flush(struct ed_kconn *c)
 		c->q_head = req->next;
 		if (!c->q_head)
 			c->q_tail = NULL;
-		c->inflight--;
-		if (req->no_response || c->closing || req->resp.err || req->resp.len == 0) {
-			if (req->resp.err && !c->closing)
-				conn_close(c, "out of memory building a response");
-			kreq_free(req);
-			continue;
-		}
-		/* Only the response is needed from here: do not hold the
-		 * request's arena while the write waits for a slow reader. */
-		ed_arena_fini(&req->arena);
-		uv_buf_t b = uv_buf_init((char *)req->resp.data, (unsigned)req->resp.len);
-		req->wreq.data = req;
-		int rc = uv_write(&req->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write);
-		if (rc < 0) {
-			kreq_free(req);
-			conn_close(c, uv_strerror(rc));
-		} else {
-			c->writing++;
-		}
+		if (--c->inflight == 0)
+			ed_net_busy(&c->net, false);
+		bool closing = ed_net_closing(&c->net);
+		if (req->resp.err && !closing)
+			ed_net_close(&c->net, "out of memory building a response");
+		else if (!req->no_response && !closing && req->resp.len)
+			ed_net_write_buf(&c->net, &req->resp);
+		kreq_free(req);
 	}
 }
 
@@ -137,8 +103,7 @@ void ed_kreq_done(struct ed_kreq *req)
 	conn_flush(c);
 	/* Asynchronous completions free a slot: resume the connection (a no-op
 	 * when called from within its own processing loop). */
-	if (!c->closing)
-		conn_process(c);
+	conn_process(c);
 }
 
 /* ---- parking ---- */
@@ -258,6 +223,8 @@ void ed_kafka_wake_fetches(struct ed_kafka *k)
 
 /* ---- log sync completions ---- */
 
+static void sync_done(struct ed_net_task *t);
+
 static void sync_cb(void *arg, int err)
 {
 	/* Flusher thread (or this thread if already durable). */
@@ -265,12 +232,8 @@ static void sync_cb(void *arg, int err)
 	if (err)
 		atomic_store(&req->sync_err, err);
 	if (atomic_fetch_sub(&req->sync_pending, 1) == 1) {
-		struct ed_kafka *k = req->k;
-		uv_mutex_lock(&k->done_mu);
-		req->done_next = k->done_head;
-		k->done_head = req;
-		uv_mutex_unlock(&k->done_mu);
-		uv_async_send(&k->async);
+		req->task.fn = sync_done;
+		ed_net_loopq_post(&req->k->loopq, &req->task);
 	}
 }
 
@@ -279,7 +242,7 @@ void ed_kreq_sync_begin(struct ed_kreq *req)
 	/* One extra count held until sync_end, so completion cannot race the adds. */
 	atomic_store(&req->sync_pending, 1);
 	req->sync_active = true;
-	req->k->syncs_waiting++;
+	ed_net_loopq_hold(&req->k->loopq);
 }
 
 void ed_kreq_sync_add(struct ed_kreq *req, struct ed_partition *part, int64_t upto)
@@ -294,69 +257,33 @@ void ed_kreq_sync_add(struct ed_kreq *req, struct ed_partition *part, int64_t up
 
 void ed_kreq_sync_end(struct ed_kreq *req) { sync_cb(req, 0); }
 
-static void on_async(uv_async_t *a)
+/* Loop thread: every sync of req completed (in the order they were posted). */
+static void sync_done(struct ed_net_task *t)
 {
-	struct ed_kafka *k = a->data;
-	uv_mutex_lock(&k->done_mu);
-	struct ed_kreq *list = k->done_head;
-	k->done_head = NULL;
-	uv_mutex_unlock(&k->done_mu);
-	/* The list is LIFO; reverse so requests finish in the order they synced. */
-	struct ed_kreq *rev = NULL;
-	while (list) {
-		struct ed_kreq *n = list->done_next;
-		list->done_next = rev;
-		rev = list;
-		list = n;
-	}
-	while (rev) {
-		struct ed_kreq *req = rev;
-		rev = req->done_next;
-		req->sync_active = false;
-		k->syncs_waiting--;
-		int err = atomic_load(&req->sync_err);
-		if (err && req->conn) {
-			/* The data may not be durable: the client must not see a
-			 * success. Closing makes it retry; idempotence dedups. */
-			ed_warn(MOD, "log sync failed (%s): closing %s", ed_err_str(err),
-				req->conn->peer);
-			struct ed_kconn *c = req->conn;
-			req->done = true;
-			req->no_response = true;
-			conn_close(c, "sync failed");
-			continue;
-		}
+	struct ed_kreq *req = (struct ed_kreq *)((char *)t - offsetof(struct ed_kreq, task));
+	struct ed_kafka *k = req->k;
+	req->sync_active = false;
+	int err = atomic_load(&req->sync_err);
+	if (err && req->conn) {
+		/* The data may not be durable: the client must not see a
+		 * success. Closing makes it retry; idempotence dedups. */
+		ed_warn(MOD, "log sync failed (%s): closing %s", ed_err_str(err),
+			req->conn->net.peer);
+		req->done = true;
+		req->no_response = true;
+		ed_net_close(&req->conn->net, "sync failed");
+	} else {
 		ed_kreq_done(req);
 	}
-	if (k->stopping && k->syncs_waiting == 0) {
-		if (!uv_is_closing((uv_handle_t *)&k->async))
-			uv_close((uv_handle_t *)&k->async, NULL);
-	}
+	ed_net_loopq_release(&k->loopq);
 }
 
 /* ---- connections ---- */
 
-static void on_conn_closed(uv_handle_t *h)
+/* Closing (once, from src/net): orphan or free every queued request. */
+static void conn_on_close(struct ed_net_conn *nc)
 {
-	struct ed_kconn *c = h->data;
-	ed_free(c->rbuf);
-	ed_free(c);
-}
-
-static void conn_close(struct ed_kconn *c, const char *why)
-{
-	if (c->closing)
-		return;
-	c->closing = true;
-	if (why)
-		ed_debug(MOD, "closing connection %s: %s", c->peer, why);
-	struct ed_kafka *k = c->k;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		k->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	struct ed_kconn *c = (struct ed_kconn *)nc;
 	struct ed_kreq *req = c->q_head;
 	c->q_head = c->q_tail = NULL;
 	while (req) {
@@ -374,8 +301,16 @@ static void conn_close(struct ed_kconn *c, const char *why)
 		}
 		req = next;
 	}
-	uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
 }
+
+static int conn_on_accept(struct ed_net_conn *nc)
+{
+	struct ed_kconn *c = (struct ed_kconn *)nc;
+	c->k = ed_net_data(nc);
+	return 0;
+}
+
+static void conn_on_data(struct ed_net_conn *nc) { conn_process((struct ed_kconn *)nc); }
 
 static void handle_request(struct ed_kreq *req, const uint8_t *frame, size_t len)
 {
@@ -392,13 +327,13 @@ static void handle_request(struct ed_kreq *req, const uint8_t *frame, size_t len
 		snprintf(why, sizeof(why), "%s v%d: %s", ed_kafka_api_name(req->msg.api_key),
 			 req->msg.api_version,
 			 rc == ED_EUNSUPPORTED ? "unsupported version" : ed_err_str(rc));
-		ed_warn(MOD, "bad request from %s: %s", c->peer, why);
+		ed_warn(MOD, "bad request from %s: %s", c->net.peer, why);
 		req->done = true;
 		req->no_response = true;
-		conn_close(c, why);
+		ed_net_close(&c->net, why);
 		return;
 	}
-	ed_debug(MOD, "%s %s v%d corr %d", c->peer, ed_kafka_api_name(req->msg.api_key),
+	ed_debug(MOD, "%s %s v%d corr %d", c->net.peer, ed_kafka_api_name(req->msg.api_key),
 		 req->msg.api_version, req->msg.correlation_id);
 	switch (req->msg.api_key) {
 	case ED_KAPI_API_VERSIONS: ed_kafka_handle_api_versions(req, 0); break;
@@ -423,54 +358,31 @@ static void handle_request(struct ed_kreq *req, const uint8_t *frame, size_t len
 	}
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	struct ed_kconn *c = h->data;
-	(void)suggested;
-	if (c->rcap - c->rlen < READ_CHUNK / 4) {
-		size_t ncap = c->rcap ? c->rcap * 2 : READ_CHUNK;
-		while (ncap - c->rlen < READ_CHUNK / 4)
-			ncap *= 2;
-		uint8_t *n = ed_realloc(c->rbuf, ncap);
-		if (!n) {
-			buf->base = NULL;
-			buf->len = 0;
-			return;
-		}
-		c->rbuf = n;
-		c->rcap = ncap;
-	}
-	buf->base = (char *)c->rbuf + c->rlen;
-	buf->len = c->rcap - c->rlen;
-}
-
-/* Handle every complete frame in the read buffer, while the in-flight limit
- * allows; then compact the buffer and start or stop reading. */
+/* Handle every complete frame in the input, while the in-flight limit and
+ * the write queue allow; then pause or resume reading. */
 static void conn_process(struct ed_kconn *c)
 {
-	if (c->processing || c->closing)
+	struct ed_net_conn *nc = &c->net;
+	if (c->processing || ed_net_closing(nc))
 		return;
 	c->processing = true;
-	size_t pos = 0;
 	struct ed_kafka *k = c->k;
-	while (!c->closing && c->inflight < MAX_INFLIGHT && !write_backlogged(c) &&
-	       c->rlen - pos >= 4) {
-		const uint8_t *p = c->rbuf + pos;
+	size_t avail;
+	const uint8_t *p = ed_net_input(nc, &avail);
+	while (!ed_net_closing(nc) && c->inflight < MAX_INFLIGHT && !ed_net_backlogged(nc) &&
+	       avail >= 4) {
 		uint32_t size = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 		if (size > k->cfg.max_frame_bytes || size < 8) {
-			ed_warn(MOD, "frame of %u bytes from %s refused (limit %zu)", size, c->peer,
+			ed_warn(MOD, "frame of %u bytes from %s refused (limit %zu)", size, nc->peer,
 				k->cfg.max_frame_bytes);
-			conn_close(c, "bad frame size");
+			ed_net_close(nc, "bad frame size");
 			break;
 		}
-		if (c->rlen - pos < (size_t)size + 4) {
-			/* Incomplete: the buffer grows (on_alloc) with the bytes that
-			 * actually arrive, never up front to a size the peer declared. */
-			break;
-		}
+		if (avail < (size_t)size + 4)
+			break; /* incomplete */
 		struct ed_kreq *req = kreq_new(c);
 		if (!req) {
-			conn_close(c, "out of memory");
+			ed_net_close(nc, "out of memory");
 			break;
 		}
 		if (c->q_tail)
@@ -478,91 +390,21 @@ static void conn_process(struct ed_kconn *c)
 		else
 			c->q_head = req;
 		c->q_tail = req;
-		c->inflight++;
-		handle_request(req, c->rbuf + pos + 4, size);
-		pos += (size_t)size + 4;
+		if (c->inflight++ == 0)
+			ed_net_busy(nc, true);
+		ed_net_started(nc);
+		/* The frame stays in place during the call (invariant 4). */
+		handle_request(req, p + 4, size);
+		ed_net_consume(nc, (size_t)size + 4);
+		p = ed_net_input(nc, &avail);
 	}
-	if (!c->closing) {
-		if (pos) {
-			memmove(c->rbuf, c->rbuf + pos, c->rlen - pos);
-			c->rlen -= pos;
-		}
-		if (c->rcap > 4 * READ_CHUNK && c->rlen <= READ_CHUNK / 2) {
-			/* a big frame is done: give its memory back */
-			uint8_t *n = ed_realloc(c->rbuf, READ_CHUNK);
-			if (n) {
-				c->rbuf = n;
-				c->rcap = READ_CHUNK;
-			}
-		}
-		bool want = c->inflight < MAX_INFLIGHT && !write_backlogged(c);
-		if (want && !c->reading) {
-			if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
-				c->reading = true;
-		} else if (!want && c->reading) {
-			uv_read_stop((uv_stream_t *)&c->tcp);
-			c->reading = false;
-		}
+	if (!ed_net_closing(nc)) {
+		if (c->inflight < MAX_INFLIGHT)
+			ed_net_resume(nc);
+		else
+			ed_net_pause(nc);
 	}
 	c->processing = false;
-}
-
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
-{
-	struct ed_kconn *c = s->data;
-	(void)buf;
-	if (n < 0) {
-		conn_close(c, n == UV_EOF ? "eof" : uv_strerror((int)n));
-		return;
-	}
-	if (buf->base == NULL && n == 0) {
-		conn_close(c, "out of memory for reading");
-		return;
-	}
-	c->rlen += (size_t)n;
-	conn_process(c);
-}
-
-static void on_connection(uv_stream_t *server, int status)
-{
-	struct ed_kafka *k = server->data;
-	if (status < 0 || k->stopping)
-		return;
-	struct ed_kconn *c = ed_calloc(1, sizeof(*c));
-	if (!c)
-		return;
-	c->k = k;
-	uv_tcp_init(k->loop, &c->tcp);
-	c->tcp.data = c;
-	if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0) {
-		uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
-		return;
-	}
-	uv_tcp_nodelay(&c->tcp, 1);
-	struct sockaddr_storage ss;
-	int sl = sizeof(ss);
-	snprintf(c->peer, sizeof(c->peer), "?");
-	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0) {
-		char host[48] = "";
-		int port = 0;
-		if (ss.ss_family == AF_INET) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-			uv_ip4_name(sin, host, sizeof(host));
-			port = ntohs(sin->sin_port);
-		} else if (ss.ss_family == AF_INET6) {
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-			uv_ip6_name(sin6, host, sizeof(host));
-			port = ntohs(sin6->sin6_port);
-		}
-		snprintf(c->peer, sizeof(c->peer), "%s:%d", host, port);
-	}
-	c->next = k->conns;
-	if (k->conns)
-		k->conns->prev = c;
-	k->conns = c;
-	if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
-		c->reading = true;
-	ed_debug(MOD, "connection from %s", c->peer);
 }
 
 static void on_tick(uv_timer_t *t)
@@ -571,12 +413,6 @@ static void on_tick(uv_timer_t *t)
 	int64_t now = ed_mono_ms();
 	ed_kgroups_tick(k, now);
 	ed_kprodstate_tick(k->prodstate, now);
-}
-
-static void on_handle_closed(uv_handle_t *h)
-{
-	struct ed_kafka *k = h->data;
-	k->open_handles--;
 }
 
 int ed_kafka_new(uv_loop_t *loop, struct ed_log *log, const struct ed_kafka_config *cfg,
@@ -605,7 +441,6 @@ int ed_kafka_new(uv_loop_t *loop, struct ed_log *log, const struct ed_kafka_conf
 	if (k->cfg.default_partitions < 1)
 		k->cfg.default_partitions = 1;
 	snprintf(k->cluster_id, sizeof(k->cluster_id), "eddy-cluster");
-	uv_mutex_init(&k->done_mu);
 
 	rc = ed_io_mkdirs(k->state_dir, 0755);
 	if (rc < 0) {
@@ -624,37 +459,32 @@ int ed_kafka_new(uv_loop_t *loop, struct ed_log *log, const struct ed_kafka_conf
 		goto fail_prod;
 	}
 
-	struct sockaddr_storage addr;
-	if (uv_ip4_addr(k->bind_host, cfg->port, (struct sockaddr_in *)&addr) != 0 &&
-	    uv_ip6_addr(k->bind_host, cfg->port, (struct sockaddr_in6 *)&addr) != 0) {
-		snprintf(err, errlen, "bad bind address '%s'", k->bind_host);
-		rc = ED_EINVAL;
+	static const struct ed_net_ops ops = {
+		.on_accept = conn_on_accept,
+		.on_data = conn_on_data,
+		.on_close = conn_on_close,
+	};
+	struct ed_net_config nc = {
+		.module = MOD,
+		.host = k->bind_host,
+		.port = cfg->port,
+		.conn_size = sizeof(struct ed_kconn),
+		.max_read_bytes = k->cfg.max_frame_bytes + 4 + 64 * 1024,
+		.startup_timeout_ms = cfg->startup_timeout_ms,
+		.idle_timeout_ms = cfg->idle_timeout_ms,
+		.data = k,
+	};
+	rc = ed_net_server_new(loop, &nc, &ops, &k->srv, err, errlen);
+	if (rc < 0)
 		goto fail_groups;
-	}
-	uv_tcp_init(loop, &k->listener);
-	k->listener.data = k;
-	k->open_handles++;
-	rc = uv_tcp_bind(&k->listener, (struct sockaddr *)&addr, 0);
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&k->listener, 511, on_connection);
+	rc = ed_net_loopq_init(&k->loopq, loop);
 	if (rc < 0) {
-		snprintf(err, errlen, "cannot listen on %s:%d: %s", k->bind_host, cfg->port,
-			 uv_strerror(rc));
-		uv_close((uv_handle_t *)&k->listener, on_handle_closed);
-		/* the handle must close before k is freed: run the loop briefly */
-		while (k->open_handles)
-			uv_run(loop, UV_RUN_ONCE);
-		rc = ED_EIO;
+		snprintf(err, errlen, "cannot create the loop queue");
+		ed_net_server_stop(k->srv);
+		uv_run(loop, UV_RUN_NOWAIT);
+		ed_net_server_free(k->srv);
 		goto fail_groups;
 	}
-	struct sockaddr_storage bound;
-	int bl = sizeof(bound);
-	uv_tcp_getsockname(&k->listener, (struct sockaddr *)&bound, &bl);
-	k->bound_port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
-							  : ((struct sockaddr_in *)&bound)->sin_port);
-
-	uv_async_init(loop, &k->async, on_async);
-	k->async.data = k;
 	uv_timer_init(loop, &k->park_timer);
 	k->park_timer.data = k;
 	uv_timer_init(loop, &k->tick_timer);
@@ -670,7 +500,6 @@ fail_prod:
 fail_offsets:
 	ed_koffsets_close(k->offsets);
 fail_mutex:
-	uv_mutex_destroy(&k->done_mu);
 fail_free:
 	ed_free(k->bind_host);
 	ed_free(k->advertise_host);
@@ -684,15 +513,12 @@ void ed_kafka_stop(struct ed_kafka *k)
 	if (!k || k->stopping)
 		return;
 	k->stopping = true;
-	uv_close((uv_handle_t *)&k->listener, NULL);
-	while (k->conns)
-		conn_close(k->conns, "shutdown");
+	ed_net_server_stop(k->srv);
 	uv_timer_stop(&k->park_timer);
 	uv_timer_stop(&k->tick_timer);
 	uv_close((uv_handle_t *)&k->park_timer, NULL);
 	uv_close((uv_handle_t *)&k->tick_timer, NULL);
-	if (k->syncs_waiting == 0)
-		uv_close((uv_handle_t *)&k->async, NULL);
+	ed_net_loopq_stop(&k->loopq); /* closes once every sync waited on completed */
 }
 
 void ed_kafka_free(struct ed_kafka *k)
@@ -702,7 +528,8 @@ void ed_kafka_free(struct ed_kafka *k)
 	ed_kgroups_free(k->groups);
 	ed_kprodstate_close(k->prodstate);
 	ed_koffsets_close(k->offsets);
-	uv_mutex_destroy(&k->done_mu);
+	ed_net_loopq_fini(&k->loopq);
+	ed_net_server_free(k->srv);
 	ed_free(k->bind_host);
 	ed_free(k->advertise_host);
 	ed_free(k->state_dir);

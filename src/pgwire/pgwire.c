@@ -1,8 +1,9 @@
-/* PostgreSQL front end networking (pgwire.h): the listener, connections,
- * message framing with the size limit checked before buffering, the startup
- * packet, trust and SCRAM-SHA-256 authentication, CancelRequest, and the
- * SUBSCRIBE stream that hops from engine workers to the loop thread through
- * uv_async. Query messages go to query.c. See pgwire_int.h for invariants. */
+/* PostgreSQL front end on src/net (pgwire.h): message framing with the size
+ * limit checked before buffering, the startup packet, trust and
+ * SCRAM-SHA-256 authentication, CancelRequest, statements handed to the
+ * engine's statement threads, and the SUBSCRIBE stream that hops from
+ * engine workers to the loop thread; both come back through the net loop
+ * queue. Query messages go to query.c. See pgwire_int.h for invariants. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +16,11 @@
 #include "pgwire/pgwire_int.h"
 
 #define MOD "pgwire"
-#define READ_CHUNK (64 * 1024)
 #define SUB_INPUT_MAX (1024 * 1024) /* input buffered while a SUBSCRIBE streams */
-#define OUT_BACKLOG (1024 * 1024)   /* output waiting to be written before we stop reading */
 
 static void conn_process(struct pgw_conn *c);
-static void conn_close(struct pgw_conn *c);
 static void sub_end(struct pgw_conn *c, const char *sqlstate, const char *msg);
-static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf);
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+static void sub_flush(struct pgw_sub *s);
 
 void ed_pgwire_config_defaults(struct ed_pgwire_config *cfg)
 {
@@ -33,172 +30,87 @@ void ed_pgwire_config_defaults(struct ed_pgwire_config *cfg)
 	cfg->max_message_bytes = 16u * 1024 * 1024;
 	cfg->auth = ED_PGWIRE_AUTH_TRUST;
 	cfg->max_subscribe_bytes = 8u * 1024 * 1024;
+	cfg->startup_timeout_ms = 10000;
+	cfg->idle_timeout_ms = 3600000;
 }
 
-int ed_pgwire_port(const struct ed_pgwire *pg) { return pg->bound_port; }
+int ed_pgwire_port(const struct ed_pgwire *pg) { return ed_net_server_port(pg->srv); }
 
-/* ---- output ------------------------------------------------------------------------------------ */
+/* ---- output and connections ------------------------------------------------------------------ */
 
-struct pgw_write {
-	uv_write_t req;
-	struct ed_buf buf;
-};
+static bool closing(const struct pgw_conn *c) { return ed_net_closing(&c->net); }
 
-/* Output encoded or queued in libuv and not yet taken by the kernel. */
-static size_t out_backlog(struct pgw_conn *c)
-{
-	return c->out.len + uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
-}
-
-static void on_write(uv_write_t *w, int status)
-{
-	struct pgw_write *wr = w->data;
-	struct pgw_conn *c = w->handle->data; /* still allocated: closing runs this first */
-	(void)status; /* a failed write shows up as a read error */
-	ed_buf_fini(&wr->buf);
-	ed_free(wr);
-	if (c->paused && c->state != PGW_CLOSING && out_backlog(c) <= OUT_BACKLOG) {
-		/* the client read its answers: resume (conn_process pauses again if needed) */
-		c->paused = false;
-		if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0) {
-			conn_close(c);
-			return;
-		}
-		conn_process(c);
-	}
-}
-
+/* Hand the encoded output to the transport (whose bounded write queue stops
+ * a client that sends queries without reading the answers). */
 void pgw_flush(struct pgw_conn *c)
 {
-	if (c->state == PGW_CLOSING || c->out.len == 0)
+	if (closing(c) || c->out.len == 0)
 		return;
 	if (c->out.err) {
 		ed_buf_reset(&c->out);
 		pgw_fatal(c, "53200", "out of memory");
 		return;
 	}
-	struct pgw_write *wr = ed_malloc(sizeof(*wr));
-	if (!wr) {
-		conn_close(c);
-		return;
-	}
-	wr->buf = c->out;
-	ed_buf_init(&c->out);
-	wr->req.data = wr;
-	uv_buf_t b = uv_buf_init((char *)wr->buf.data, (unsigned)wr->buf.len);
-	if (uv_write(&wr->req, (uv_stream_t *)&c->tcp, &b, 1, on_write) < 0) {
-		ed_buf_fini(&wr->buf);
-		ed_free(wr);
-		conn_close(c);
-	}
+	ed_net_write_buf(&c->net, &c->out);
 }
 
 void pgw_fatal(struct pgw_conn *c, const char *sqlstate, const char *msg)
 {
-	if (c->state == PGW_CLOSING)
+	if (closing(c))
 		return;
 	ed_debug(MOD, "connection %d: %s %s", c->pid, sqlstate, msg);
 	ed_pgw_put_error(&c->out, 'E', "FATAL", sqlstate, 0, msg);
 	pgw_flush(c);
-	conn_close(c);
+	ed_net_close(&c->net, NULL);
 }
 
-/* ---- connections ------------------------------------------------------------------------------- */
-
-static void on_conn_closed(uv_handle_t *h)
+/* Closing (once, from src/net). A statement in flight keeps the memory
+ * (a net reference) and ends a subscription it started when it completes. */
+static void conn_on_close(struct ed_net_conn *nc)
 {
-	struct pgw_conn *c = h->data;
-	ed_buf_fini(&c->in);
-	ed_buf_fini(&c->out);
-	ed_arena_fini(&c->arena);
-	ed_free(c);
-}
-
-static void conn_close(struct pgw_conn *c)
-{
-	if (c->state == PGW_CLOSING)
-		return;
+	struct pgw_conn *c = (struct pgw_conn *)nc;
+	if (c->running)
+		return; /* the thread owns the state: stmt_done finishes */
+	c->state = PGW_CLOSING;
 	if (c->sub)
 		sub_end(c, NULL, NULL);
-	c->state = PGW_CLOSING;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		c->pg->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+}
+
+static void conn_on_free(struct ed_net_conn *nc)
+{
+	struct pgw_conn *c = (struct pgw_conn *)nc;
 	pgw_conn_free_statements(c);
 	pgw_guc_free_all(c);
 	ed_session_free(c->sess);
-	c->sess = NULL;
-	uv_read_stop((uv_stream_t *)&c->tcp);
-	uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
+	ed_buf_fini(&c->out);
+	ed_arena_fini(&c->arena);
 }
 
-static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+static int conn_on_accept(struct ed_net_conn *nc)
 {
-	struct pgw_conn *c = h->data;
-	(void)hint;
-	/* Compact what was processed, then make room for one chunk. */
-	if (c->in_off) {
-		memmove(c->in.data, c->in.data + c->in_off, c->in.len - c->in_off);
-		c->in.len -= c->in_off;
-		c->in_off = 0;
-	}
-	if (ed_buf_reserve(&c->in, READ_CHUNK) < 0) {
-		*buf = uv_buf_init(NULL, 0);
-		return;
-	}
-	*buf = uv_buf_init((char *)c->in.data + c->in.len, READ_CHUNK);
+	struct pgw_conn *c = (struct pgw_conn *)nc;
+	struct ed_pgwire *pg = ed_net_data(nc);
+	c->pg = pg;
+	c->txn = 'I';
+	ed_buf_init(&c->out);
+	ed_arena_init(&c->arena, 4096);
+	c->pid = ++pg->next_pid;
+	if (RAND_bytes((unsigned char *)&c->key, sizeof(c->key)) != 1)
+		c->key = (int32_t)random();
+	return 0;
 }
 
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+static void conn_on_data(struct ed_net_conn *nc)
 {
-	struct pgw_conn *c = s->data;
-	(void)buf;
-	if (n < 0) {
-		conn_close(c);
-		return;
-	}
-	if (n == 0)
-		return;
-	c->in.len += (size_t)n;
+	struct pgw_conn *c = (struct pgw_conn *)nc;
 	if (c->sub) {
-		if (c->in.len - c->in_off > SUB_INPUT_MAX)
+		size_t avail;
+		ed_net_input(nc, &avail);
+		if (avail > SUB_INPUT_MAX)
 			pgw_fatal(c, "54000", "too much input while SUBSCRIBE is streaming");
 		return;
 	}
 	conn_process(c);
-}
-
-static void on_connection(uv_stream_t *server, int status)
-{
-	struct ed_pgwire *pg = server->data;
-	if (status < 0 || pg->stopping)
-		return;
-	struct pgw_conn *c = ed_calloc(1, sizeof(*c));
-	if (!c)
-		return;
-	c->pg = pg;
-	c->txn = 'I';
-	ed_buf_init(&c->in);
-	ed_buf_init(&c->out);
-	ed_arena_init(&c->arena, 4096);
-	uv_tcp_init(pg->loop, &c->tcp);
-	c->tcp.data = c;
-	c->pid = ++pg->next_pid;
-	if (RAND_bytes((unsigned char *)&c->key, sizeof(c->key)) != 1)
-		c->key = (int32_t)random();
-	c->next = pg->conns;
-	if (pg->conns)
-		pg->conns->prev = c;
-	pg->conns = c;
-	if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0 ||
-	    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0) {
-		conn_close(c);
-		return;
-	}
-	uv_tcp_nodelay(&c->tcp, 1);
 }
 
 /* ---- startup and authentication ---------------------------------------------------------------- */
@@ -212,6 +124,7 @@ static void send_ready(struct pgw_conn *c)
 		return;
 	}
 	c->state = PGW_READY;
+	ed_net_started(&c->net);
 	pgw_guc_report_all(c);
 	ed_pgw_put_backend_key(&c->out, c->pid, c->key);
 	ed_pgw_put_ready(&c->out, c->txn);
@@ -246,17 +159,30 @@ static void apply_options(struct pgw_conn *c, const char *opts)
 	}
 }
 
+struct cancel {
+	struct pgw_conn *from;
+	int32_t pid, key;
+};
+
+static void cancel_one(struct ed_net_conn *nc, void *arg)
+{
+	struct pgw_conn *t = (struct pgw_conn *)nc;
+	struct cancel *cn = arg;
+	if (t->pid != cn->pid || t->key != cn->key || t == cn->from)
+		return;
+	ed_debug(MOD, "cancel request for connection %d", cn->pid);
+	if (t->running)
+		t->cancel_pending = true; /* a SUBSCRIBE it starts ends at once */
+	else if (t->sub)
+		sub_end(t, "57014", "canceling statement due to user request");
+}
+
 static void handle_cancel(struct pgw_conn *c, int32_t pid, int32_t key)
 {
-	for (struct pgw_conn *t = c->pg->conns; t; t = t->next) {
-		if (t->pid == pid && t->key == key && t != c) {
-			ed_debug(MOD, "cancel request for connection %d", pid);
-			if (t->sub)
-				sub_end(t, "57014", "canceling statement due to user request");
-			break;
-		}
-	}
-	conn_close(c); /* no answer, as in PostgreSQL */
+	struct cancel cn = {c, pid, key};
+	c->cancel_only = true;
+	ed_net_server_each(c->pg->srv, cancel_one, &cn);
+	ed_net_close(&c->net, NULL); /* no answer, as in PostgreSQL */
 }
 
 static void handle_startup(struct pgw_conn *c, const uint8_t *body, size_t len)
@@ -359,6 +285,80 @@ done:
 	ed_buf_fini(&reply);
 }
 
+/* ---- statements off the loop ------------------------------------------------------------------ */
+
+/* Statement thread: the message runs there; the loop does not touch the
+ * connection's protocol state until stmt_done (invariant 5). */
+static void stmt_run(struct ed_stmt_job *job)
+{
+	struct pgw_conn *c = (struct pgw_conn *)((char *)job - offsetof(struct pgw_conn, job));
+	pgw_query_message(c, &c->cur);
+}
+
+static void stmt_done(struct ed_net_task *t);
+
+static void stmt_ran(struct ed_stmt_job *job)
+{
+	struct pgw_conn *c = (struct pgw_conn *)((char *)job - offsetof(struct pgw_conn, job));
+	c->done_task.fn = stmt_done;
+	ed_net_loopq_post(&c->pg->loopq, &c->done_task);
+}
+
+/* Loop thread: the message's statement completed. */
+static void stmt_done(struct ed_net_task *t)
+{
+	struct pgw_conn *c = (struct pgw_conn *)((char *)t - offsetof(struct pgw_conn, done_task));
+	struct ed_pgwire *pg = c->pg;
+	c->running = false;
+	ed_net_busy(&c->net, false);
+	if (closing(c)) {
+		c->state = PGW_CLOSING;
+		if (c->sub)
+			sub_end(c, NULL, NULL);
+	} else if (c->sub && c->cancel_pending) {
+		pgw_flush(c);
+		sub_end(c, "57014", "canceling statement due to user request");
+	} else if (c->sub) {
+		pgw_flush(c);
+		sub_flush(c->sub); /* changes that came while the statement finished */
+		ed_net_resume(&c->net); /* to see the client leave */
+	} else {
+		conn_process(c);
+	}
+	c->cancel_pending = false;
+	ed_net_unref(&c->net);
+	ed_net_loopq_release(&pg->loopq);
+}
+
+/* Run message m on a statement thread. */
+static void stmt_start(struct pgw_conn *c, const struct ed_pgw_msg *m)
+{
+	pgw_flush(c); /* what came before goes first; the thread writes to a fresh out */
+	c->cur = *m;
+	memset(&c->job, 0, sizeof(c->job));
+	c->job.run = stmt_run;
+	c->job.done = stmt_ran;
+	c->running = true;
+	ed_net_pause(&c->net);
+	ed_net_busy(&c->net, true);
+	ed_net_ref(&c->net);
+	ed_net_loopq_hold(&c->pg->loopq);
+	if (ed_engine_submit(c->pg->eng, &c->job) < 0) {
+		ed_pgw_put_error(&c->out, 'E', "FATAL", "57P01", 0,
+				 "terminating connection due to administrator command");
+		ed_net_close_after_write(&c->net, 0);
+		stmt_ran(&c->job);
+	}
+}
+
+/* Does m run a statement (Query, Describe, Execute)? */
+static bool runs_statement(const struct pgw_conn *c, const struct ed_pgw_msg *m)
+{
+	if (c->skip_to_sync)
+		return false;
+	return m->type == 'Q' || m->type == 'D' || m->type == 'E';
+}
+
 /* ---- framing ----------------------------------------------------------------------------------- */
 
 static uint32_t be32(const uint8_t *p)
@@ -366,21 +366,15 @@ static uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Handle complete messages in the input until one needs a statement thread,
+ * a SUBSCRIBE streams, or the write queue is full (a client that sends
+ * queries without reading the answers: src/net resumes us when it drains). */
 static void conn_process(struct pgw_conn *c)
 {
-	while (c->state != PGW_CLOSING && !c->sub) {
-		if (out_backlog(c) > OUT_BACKLOG) {
-			/* A client that sends queries without reading the answers:
-			 * stop reading until the output drains (on_write resumes),
-			 * rather than queueing answers without bound. */
-			if (!c->paused) {
-				uv_read_stop((uv_stream_t *)&c->tcp);
-				c->paused = true;
-			}
-			break;
-		}
-		const uint8_t *p = c->in.data + c->in_off;
-		size_t avail = c->in.len - c->in_off;
+	struct ed_net_conn *nc = &c->net;
+	while (!closing(c) && !c->sub && !c->running && !ed_net_backlogged(nc)) {
+		size_t avail;
+		const uint8_t *p = ed_net_input(nc, &avail);
 		if (c->state == PGW_STARTUP) {
 			if (avail < 4)
 				break;
@@ -391,7 +385,7 @@ static void conn_process(struct pgw_conn *c)
 			}
 			if (avail < len)
 				break;
-			c->in_off += len;
+			ed_net_consume(nc, len);
 			handle_startup(c, p + 4, len - 4);
 			continue;
 		}
@@ -408,7 +402,9 @@ static void conn_process(struct pgw_conn *c)
 		}
 		if (avail < (size_t)len + 1)
 			break;
-		c->in_off += (size_t)len + 1;
+		/* The bytes stay in place until the next read, which does not
+		 * happen while a statement runs (reading is paused). */
+		ed_net_consume(nc, (size_t)len + 1);
 		const uint8_t *body = p + 5;
 		size_t blen = len - 4;
 		if (c->state == PGW_SASL_INITIAL || c->state == PGW_SASL_FINAL) {
@@ -417,7 +413,7 @@ static void conn_process(struct pgw_conn *c)
 		}
 		if (type == 'X') {
 			pgw_flush(c);
-			conn_close(c);
+			ed_net_close(nc, NULL);
 			break;
 		}
 		struct ed_pgw_msg m;
@@ -436,10 +432,17 @@ static void conn_process(struct pgw_conn *c)
 			pgw_fatal(c, "08P01", msg);
 			break;
 		}
+		if (runs_statement(c, &m)) {
+			stmt_start(c, &m);
+			return;
+		}
 		pgw_query_message(c, &m);
 	}
-	if (c->state != PGW_CLOSING)
+	if (!closing(c)) {
 		pgw_flush(c);
+		if (!c->running)
+			ed_net_resume(nc);
+	}
 }
 
 /* ---- SUBSCRIBE --------------------------------------------------------------------------------- */
@@ -481,12 +484,11 @@ static void on_changes(void *arg, const struct ed_chunk *ch)
 	}
 out:
 	pthread_mutex_unlock(&s->mu);
-	uv_async_send(&s->async);
+	ed_net_loopq_post(s->loopq, &s->task);
 }
 
-static void on_sub_closed(uv_handle_t *h)
+static void sub_free(struct pgw_sub *s)
 {
-	struct pgw_sub *s = h->data;
 	pthread_mutex_destroy(&s->mu);
 	ed_buf_fini(&s->pending);
 	ed_free(s->formats);
@@ -495,19 +497,18 @@ static void on_sub_closed(uv_handle_t *h)
 
 /* Loop thread: move queued rows to the connection, or drop a subscription
  * whose client cannot keep up. */
-static void on_sub_async(uv_async_t *a)
+static void sub_flush(struct pgw_sub *s)
 {
-	struct pgw_sub *s = a->data;
 	struct pgw_conn *c = s->conn;
-	if (!c)
-		return;
+	if (!c || c->running)
+		return; /* the statement's completion flushes */
 	struct ed_buf rows;
 	pthread_mutex_lock(&s->mu);
 	rows = s->pending;
 	ed_buf_init(&s->pending);
 	bool overflow = s->overflow;
 	pthread_mutex_unlock(&s->mu);
-	if (!overflow && uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) > s->limit)
+	if (!overflow && ed_net_unwritten(&c->net) > s->limit)
 		overflow = true;
 	if (overflow) {
 		ed_buf_fini(&rows);
@@ -526,6 +527,11 @@ static void on_sub_async(uv_async_t *a)
 	} else {
 		ed_buf_fini(&rows);
 	}
+}
+
+static void sub_task(struct ed_net_task *t)
+{
+	sub_flush((struct pgw_sub *)((char *)t - offsetof(struct pgw_sub, task)));
 }
 
 int pgw_sub_start(struct pgw_conn *c, const char *view, uint32_t ncols, const int16_t *formats,
@@ -549,11 +555,12 @@ int pgw_sub_start(struct pgw_conn *c, const char *view, uint32_t ncols, const in
 	}
 	if (formats)
 		memcpy(s->formats, formats, (s->ncols + 1) * sizeof(int16_t));
-	uv_async_init(c->pg->loop, &s->async, on_sub_async);
-	s->async.data = s;
+	s->loopq = &c->pg->loopq;
+	s->task.fn = sub_task;
 	int rc = ed_engine_subscribe(c->pg->eng, view, on_changes, s, &s->id);
 	if (rc) {
-		uv_close((uv_handle_t *)&s->async, on_sub_closed);
+		ed_net_loopq_cancel(s->loopq, &s->task);
+		sub_free(s);
 		ed_sql_error_set(err, "", 0, UINT32_MAX, rc == ED_ENOENT ? "42P01" : "53200",
 				 rc == ED_ENOENT ? "materialized view \"%s\" does not exist" : "out of memory", view);
 		return rc;
@@ -577,8 +584,9 @@ static void sub_end(struct pgw_conn *c, const char *sqlstate, const char *msg)
 	if (s->subscribed)
 		ed_engine_unsubscribe(s->eng, s->id); /* no callback after this */
 	s->conn = NULL;
+	ed_net_loopq_cancel(s->loopq, &s->task);
 	/* Rows already queued are sent before the error. */
-	if (sqlstate && c->state != PGW_CLOSING) {
+	if (sqlstate && !closing(c)) {
 		pthread_mutex_lock(&s->mu);
 		if (!s->overflow)
 			ed_buf_append(&c->out, s->pending.data, s->pending.len);
@@ -591,8 +599,8 @@ static void sub_end(struct pgw_conn *c, const char *sqlstate, const char *msg)
 		else
 			ed_pgw_put_ready(&c->out, c->txn);
 	}
-	uv_close((uv_handle_t *)&s->async, on_sub_closed);
-	if (sqlstate && c->state != PGW_CLOSING)
+	sub_free(s);
+	if (sqlstate && !closing(c))
 		conn_process(c);
 }
 
@@ -638,38 +646,36 @@ int ed_pgwire_new(uv_loop_t *loop, struct ed_engine *eng, const struct ed_pgwire
 			goto fail;
 		}
 	}
-	struct sockaddr_storage addr;
-	if (uv_ip4_addr(pg->bind_host, pg->cfg.port, (struct sockaddr_in *)&addr) < 0 &&
-	    uv_ip6_addr(pg->bind_host, pg->cfg.port, (struct sockaddr_in6 *)&addr) < 0) {
-		snprintf(err, errlen, "bad bind address %s", pg->bind_host);
-		rc = ED_EINVAL;
+	static const struct ed_net_ops ops = {
+		.on_accept = conn_on_accept,
+		.on_data = conn_on_data,
+		.on_close = conn_on_close,
+		.on_free = conn_on_free,
+	};
+	struct ed_net_config nc = {
+		.module = MOD,
+		.host = pg->bind_host,
+		.port = pg->cfg.port,
+		.backlog = 128,
+		.conn_size = sizeof(struct pgw_conn),
+		.max_read_bytes = pg->cfg.max_message_bytes + 5 + SUB_INPUT_MAX,
+		.startup_timeout_ms = pg->cfg.startup_timeout_ms,
+		.idle_timeout_ms = pg->cfg.idle_timeout_ms,
+		.data = pg,
+	};
+	rc = ed_net_server_new(loop, &nc, &ops, &pg->srv, err, errlen);
+	if (rc < 0)
+		goto fail;
+	rc = ed_net_loopq_init(&pg->loopq, loop);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot create the loop queue");
+		ed_net_server_stop(pg->srv);
+		uv_run(loop, UV_RUN_NOWAIT);
+		ed_net_server_free(pg->srv);
 		goto fail;
 	}
-	uv_tcp_init(loop, &pg->listener);
-	pg->listener.data = pg;
-	pg->listening = true;
-	int urc = uv_tcp_bind(&pg->listener, (const struct sockaddr *)&addr, 0);
-	if (urc == 0)
-		urc = uv_listen((uv_stream_t *)&pg->listener, 128, on_connection);
-	if (urc < 0) {
-		snprintf(err, errlen, "cannot listen on %s:%d: %s", pg->bind_host, pg->cfg.port,
-			 uv_strerror(urc));
-		rc = ED_EIO;
-		goto fail_close;
-	}
-	struct sockaddr_storage bound;
-	int blen = sizeof(bound);
-	uv_tcp_getsockname(&pg->listener, (struct sockaddr *)&bound, &blen);
-	pg->bound_port = bound.ss_family == AF_INET6
-				 ? ntohs(((struct sockaddr_in6 *)&bound)->sin6_port)
-				 : ntohs(((struct sockaddr_in *)&bound)->sin_port);
 	*out = pg;
 	return 0;
-fail_close:
-	/* The listener handle must be closed through the loop: free on close. */
-	pg->stopping = true;
-	uv_close((uv_handle_t *)&pg->listener, NULL);
-	uv_run(loop, UV_RUN_NOWAIT);
 fail:
 	ed_free(pg->bind_host);
 	ed_free(pg->user);
@@ -678,24 +684,26 @@ fail:
 	return rc;
 }
 
+static void stop_one(struct ed_net_conn *nc, void *arg)
+{
+	struct pgw_conn *c = (struct pgw_conn *)nc;
+	(void)arg;
+	if (c->state == PGW_READY && !c->cancel_only && !c->running) {
+		ed_pgw_put_error(&c->out, 'E', "FATAL", "57P01", 0,
+				 "terminating connection due to administrator command");
+		pgw_flush(c);
+	}
+	ed_net_close(nc, "shutdown");
+}
+
 void ed_pgwire_stop(struct ed_pgwire *pg)
 {
 	if (!pg || pg->stopping)
 		return;
 	pg->stopping = true;
-	if (pg->listening) {
-		pg->listening = false;
-		uv_close((uv_handle_t *)&pg->listener, NULL);
-	}
-	while (pg->conns) {
-		struct pgw_conn *c = pg->conns;
-		if (c->state == PGW_READY && !c->cancel_only) {
-			ed_pgw_put_error(&c->out, 'E', "FATAL", "57P01",
-					 0, "terminating connection due to administrator command");
-			pgw_flush(c);
-		}
-		conn_close(c);
-	}
+	ed_net_server_each(pg->srv, stop_one, NULL);
+	ed_net_server_stop(pg->srv);
+	ed_net_loopq_stop(&pg->loopq); /* closes once every statement in flight completed */
 }
 
 void ed_pgwire_free(struct ed_pgwire *pg)
@@ -705,5 +713,7 @@ void ed_pgwire_free(struct ed_pgwire *pg)
 	ed_free(pg->bind_host);
 	ed_free(pg->user);
 	ed_free(pg->password);
+	ed_net_loopq_fini(&pg->loopq);
+	ed_net_server_free(pg->srv);
 	ed_free(pg);
 }

@@ -39,6 +39,8 @@ struct ed_pgwire_config {
 	const char *password;       /* SCRAM: its password */
 	size_t max_subscribe_bytes; /* per SUBSCRIBE: changes queued for a slow
 				     * client before it is dropped (default 8 MiB) */
+	int64_t startup_timeout_ms; /* startup and authentication within (10 s; 0 = none) */
+	int64_t idle_timeout_ms;    /* close a session idle this long (1 h; 0 = never) */
 };
 
 void ed_pgwire_config_defaults(struct ed_pgwire_config *cfg);

@@ -13,7 +13,16 @@
  *     Sync (conn->skip_to_sync); Sync always answers ReadyForQuery.
  *  4. Each ReadyForQuery carries conn->txn: 'I' idle, 'T' in a (no-op)
  *     transaction block, 'E' in a failed block (statements get 25P02 until
- *     COMMIT or ROLLBACK). */
+ *     COMMIT or ROLLBACK).
+ *  5. No statement runs on the loop thread. A message that runs one (Query,
+ *     Describe, Execute) is handled whole on an engine statement thread
+ *     (ed_engine_submit) while conn->running: meanwhile the connection does
+ *     not read or process input, and the loop touches none of its protocol
+ *     state (out, session, statements, portals, settings, sub) until the
+ *     completion, posted on the net loop queue, clears running. A
+ *     connection closed meanwhile stays allocated (a net reference) until
+ *     then. The next message is processed only after the completion, so
+ *     pipelining and the extended protocol keep their order. */
 #ifndef ED_PGW_INT_H
 #define ED_PGW_INT_H
 
@@ -26,6 +35,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "engine/engine.h"
+#include "net/net.h"
 #include "pgwire/pgwire.h"
 #include "pgwire/proto.h"
 #include "pgwire/scram.h"
@@ -98,7 +108,8 @@ struct pgw_sub {
 	struct ed_engine *eng;
 	uint64_t id;
 	bool subscribed;
-	uv_async_t async;
+	struct ed_net_loopq *loopq;
+	struct ed_net_task task; /* flush pending on the loop */
 	pthread_mutex_t mu;
 	struct ed_buf pending;  /* under mu */
 	bool overflow;          /* under mu */
@@ -108,13 +119,11 @@ struct pgw_sub {
 	bool extended;          /* started by Execute (no ReadyForQuery at the end) */
 };
 
+/* A connection: src/net's transport first, then the protocol state. */
 struct pgw_conn {
+	struct ed_net_conn net;
 	struct ed_pgwire *pg;
-	uv_tcp_t tcp;
-	struct pgw_conn *prev, *next;
 	enum pgw_state state;
-	struct ed_buf in;   /* received, not yet processed from in_off */
-	size_t in_off;
 	struct ed_buf out;  /* encoded, not yet written */
 	int32_t pid, key;
 	char user[64], database[64];
@@ -123,7 +132,11 @@ struct pgw_conn {
 	char txn;
 	bool skip_to_sync;
 	bool cancel_only;   /* a CancelRequest connection */
-	bool paused;        /* reading stopped: too much output waits to be written */
+	bool running;       /* a message runs on a statement thread (invariant 5) */
+	bool cancel_pending; /* CancelRequest while running: end what it started */
+	struct ed_pgw_msg cur;          /* the message running */
+	struct ed_stmt_job job;         /* its statement-thread job */
+	struct ed_net_task done_task;   /* its completion on the loop */
 	struct pgw_guc *gucs;
 	struct pgw_stmt *stmts;
 	struct pgw_portal *portals;
@@ -136,10 +149,9 @@ struct ed_pgwire {
 	struct ed_engine *eng;
 	struct ed_pgwire_config cfg;
 	char *bind_host, *user, *password;
-	uv_tcp_t listener;
-	bool listening, stopping;
-	int bound_port;
-	struct pgw_conn *conns;
+	struct ed_net_server *srv;
+	struct ed_net_loopq loopq; /* statement completions, SUBSCRIBE changes */
+	bool stopping;
 	int32_t next_pid;
 	struct ed_scram scram; /* keys derived once from the configured password */
 };

@@ -2,7 +2,8 @@
  * periodic log maintenance (on the loop's thread pool so the loop never waits
  * for a compaction), the Kafka front end, and clean shutdown on SIGINT or
  * SIGTERM. Threads: the loop thread, the log's flusher, and libuv's pool for
- * maintenance. */
+ * maintenance. The front ends run on src/net on the loop thread; SQL
+ * statements run on the engine's statement threads. */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -44,6 +45,11 @@ struct server_config {
 	size_t max_body_bytes; /* HTTP request body limit */
 	char init_file[4096]; /* statements run at start (--init) */
 	int workers;          /* engine pipeline threads */
+	int stmt_threads;     /* engine statement threads */
+	int64_t startup_timeout_ms;    /* every port: handshake / first request */
+	int64_t kafka_idle_timeout_ms; /* 0 = never */
+	int64_t sql_idle_timeout_ms;
+	int64_t http_idle_timeout_ms;
 };
 
 struct server {
@@ -93,6 +99,17 @@ static void usage(FILE *f)
 		"  --init FILE.sql           run these SQL statements at start (pipelines as\n"
 		"                            code; IF NOT EXISTS makes them idempotent)\n"
 		"  --workers N               streaming SQL worker threads (default 2)\n"
+		"  --statement-threads N     threads that run SQL statements for pgwire and\n"
+		"                            HTTP clients, off the network loop (default 2)\n"
+		"  --startup-timeout-ms N    close a connection (any port) that has not\n"
+		"                            completed its startup or first request by then\n"
+		"                            (default 10000; 0 = never)\n"
+		"  --kafka-idle-timeout-ms N close a Kafka connection idle this long\n"
+		"                            (default 600000; 0 = never)\n"
+		"  --sql-idle-timeout-ms N   the same for PostgreSQL sessions (default\n"
+		"                            3600000; 0 = never)\n"
+		"  --http-idle-timeout-ms N  the same for HTTP keep-alive connections, and\n"
+		"                            the time to send a request (default 60000)\n"
 		"  --help                    this text\n"
 		"\n"
 		"Committed offsets and producer ids are kept in DIR/kafka/. SIGINT or\n"
@@ -110,6 +127,11 @@ static void config_defaults(struct server_config *c)
 	c->max_frame_bytes = 100u * 1024 * 1024;
 	c->log_level = ED_INFO;
 	c->workers = 2;
+	c->stmt_threads = 2;
+	c->startup_timeout_ms = 10000;
+	c->kafka_idle_timeout_ms = 600000;
+	c->sql_idle_timeout_ms = 3600000;
+	c->http_idle_timeout_ms = 60000;
 	c->sql_port = ED_PGWIRE_DEFAULT_PORT;
 	c->http_port = 8080;
 	c->max_body_bytes = 32u * 1024 * 1024;
@@ -158,6 +180,22 @@ static int config_set(struct server_config *c, const char *key, const char *val,
 		if (!parse_i64(val, 1, 64, &n))
 			goto bad;
 		c->workers = (int)n;
+	} else if (!strcmp(key, "statement-threads")) {
+		if (!parse_i64(val, 1, 64, &n))
+			goto bad;
+		c->stmt_threads = (int)n;
+	} else if (!strcmp(key, "startup-timeout-ms")) {
+		if (!parse_i64(val, 0, INT32_MAX, &c->startup_timeout_ms))
+			goto bad;
+	} else if (!strcmp(key, "kafka-idle-timeout-ms")) {
+		if (!parse_i64(val, 0, INT32_MAX, &c->kafka_idle_timeout_ms))
+			goto bad;
+	} else if (!strcmp(key, "sql-idle-timeout-ms")) {
+		if (!parse_i64(val, 0, INT32_MAX, &c->sql_idle_timeout_ms))
+			goto bad;
+	} else if (!strcmp(key, "http-idle-timeout-ms")) {
+		if (!parse_i64(val, 100, INT32_MAX, &c->http_idle_timeout_ms))
+			goto bad;
 	} else if (!strcmp(key, "sql-port")) {
 		if (!parse_i64(val, 0, 65535, &n))
 			goto bad;
@@ -319,7 +357,9 @@ static int parse_args(struct server_config *c, int argc, char **argv)
 						     "auto-create-topics", "default-partitions",
 						     "max-frame-bytes", "log-level", "init", "workers",
 						     "sql-port", "sql-user", "sql-password",
-						     "http-port", "max-body-bytes",
+						     "http-port", "max-body-bytes", "statement-threads",
+						     "startup-timeout-ms", "kafka-idle-timeout-ms",
+						     "sql-idle-timeout-ms", "http-idle-timeout-ms",
 						     NULL};
 		bool is_known = false;
 		for (int j = 0; known[j]; j++)
@@ -464,6 +504,7 @@ int ed_server_main(int argc, char **argv)
 	struct ed_engine_options eopts;
 	ed_engine_options_defaults(&eopts);
 	eopts.workers = s.cfg.workers;
+	eopts.stmt_threads = s.cfg.stmt_threads;
 	rc = ed_engine_open(s.log, &eopts, &s.engine, err, sizeof(err));
 	if (rc < 0) {
 		ed_error(MOD, "cannot start the SQL engine: %s (%s)", err, ed_err_str(rc));
@@ -496,6 +537,8 @@ int ed_server_main(int argc, char **argv)
 	kc.default_partitions = s.cfg.default_partitions;
 	kc.max_frame_bytes = s.cfg.max_frame_bytes;
 	kc.state_dir = state_dir;
+	kc.startup_timeout_ms = s.cfg.startup_timeout_ms;
+	kc.idle_timeout_ms = s.cfg.kafka_idle_timeout_ms;
 	rc = ed_kafka_new(&s.loop, s.log, &kc, &s.kafka, err, sizeof(err));
 	if (rc < 0) {
 		ed_error(MOD, "kafka: %s", err);
@@ -509,6 +552,8 @@ int ed_server_main(int argc, char **argv)
 	ed_pgwire_config_defaults(&pc);
 	pc.bind_host = s.cfg.bind;
 	pc.port = s.cfg.sql_port;
+	pc.startup_timeout_ms = s.cfg.startup_timeout_ms;
+	pc.idle_timeout_ms = s.cfg.sql_idle_timeout_ms;
 	if (s.cfg.sql_user[0]) {
 		pc.auth = ED_PGWIRE_AUTH_SCRAM;
 		pc.user = s.cfg.sql_user;
@@ -524,6 +569,8 @@ int ed_server_main(int argc, char **argv)
 	hc.bind_host = s.cfg.bind;
 	hc.port = s.cfg.http_port;
 	hc.max_body_bytes = s.cfg.max_body_bytes;
+	hc.startup_timeout_ms = (int)s.cfg.startup_timeout_ms;
+	hc.idle_timeout_ms = (int)s.cfg.http_idle_timeout_ms;
 	rc = ed_http_new(&s.loop, s.log, s.engine, &hc, &s.http, err, sizeof(err));
 	if (rc < 0) {
 		ed_error(MOD, "http: %s", err);
