@@ -69,6 +69,14 @@ struct ed_worker {
 	size_t npipes, cap;
 	struct ed_source_reader **readers; /* of the sources whose pipelines run here */
 	size_t nreaders, rcap;
+	/* Help between workers (source.c): a reader with several pipelines
+	 * hands part of them to another worker for the length of one push
+	 * and waits for it (fork-join on the read-only chunk). Under hmu. */
+	pthread_mutex_t hmu;
+	pthread_cond_t hcond;
+	struct ed_help *inbox; /* one job another worker waits for */
+	bool sleeping;         /* idle between rounds: the only time it takes a job */
+	bool exited;           /* no longer takes jobs */
 	uint64_t rounds;
 	bool stop, started;
 	struct ed_engine *eng;
@@ -233,6 +241,8 @@ int reader_attach_new(struct ed_engine *eng, struct ed_pipe *p, struct ed_worker
 int reader_join(struct ed_source_reader *r, struct ed_pipe *p);
 void reader_leave(struct ed_source_reader *r, struct ed_pipe *p);
 bool reader_step(struct ed_source_reader *r);
+void worker_help_pending(struct ed_worker *w);
+void worker_help_exit(struct ed_worker *w);
 bool pipe_step(struct ed_pipe *p);
 /* view.c */
 int store_apply(struct ed_kv *kv, struct ed_buf *kb, struct ed_buf *vb, uint32_t nkey, const uint32_t *key,
