@@ -62,6 +62,8 @@ int ed_engine_open(struct ed_log *log, const struct ed_engine_options *opts, str
 		w->eng = eng;
 		pthread_mutex_init(&w->mu, NULL);
 		pthread_cond_init(&w->cond, NULL);
+		pthread_mutex_init(&w->hmu, NULL);
+		pthread_cond_init(&w->hcond, NULL);
 		if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
 			rc = ED_ENOMEM;
 			goto fail;
@@ -136,6 +138,8 @@ void ed_engine_close(struct ed_engine *eng)
 		ed_free(eng->workers[i].readers);
 		pthread_mutex_destroy(&eng->workers[i].mu);
 		pthread_cond_destroy(&eng->workers[i].cond);
+		pthread_mutex_destroy(&eng->workers[i].hmu);
+		pthread_cond_destroy(&eng->workers[i].hcond);
 	}
 	ed_free(eng->workers);
 	pthread_mutex_destroy(&eng->mu);

@@ -14,8 +14,13 @@
  *    offsets) is touched only under it.
  *  - view->lock (rwlock): the worker writes the view's store under it, pull
  *    queries read under it. Lock order: eng->mu, worker->mu, view->lock.
- * Pipelines that read a view run on the view's worker and receive its
- * changes synchronously, so a chain of views is one thread's work.
+ *  - worker->hmu guards a worker's help inbox and sleeping flag: a reader's
+ *    worker may hand an idle worker half of its pipelines for one push and
+ *    wait for it (source.c, fan_out); it holds its own worker->mu
+ *    meanwhile, so those pipelines are still touched by one thread at a
+ *    time. hmu is taken alone (never while waiting for another lock).
+ * A source's pipelines belong to its reader's worker; pipelines that read a
+ * view belong to the view's worker and receive its changes synchronously.
  *
  * Invariants:
  *  1. A source's combined watermark never decreases; it is the minimum over
@@ -25,12 +30,12 @@
  *     combined one (as of the record before it) is late. The combined
  *     watermark passes a partition's only when idle partitions are skipped,
  *     so, idleness aside, lateness depends on each partition's own record
- *     order, not on how reads of partitions interleave: every pipeline of a
- *     source takes the same decision. A late record is never aggregated; it
- *     is counted and optionally written to the late-events topic (reason in
- *     header "eddy.reason") once per source record, by the first of the
- *     source's pipelines to reach it (claim_record). Undecodable records
- *     likewise (dead-letter topic).
+ *     order, not on how reads of partitions interleave: a pipeline catching
+ *     up privately takes the same decisions as the source's reader. A late
+ *     record is never aggregated; it is counted and optionally written to
+ *     the late-events topic (reason in header "eddy.reason") once per source
+ *     record, by the source's one reader. Undecodable records likewise
+ *     (dead-letter topic).
  *  3. A statement that fails changes nothing: objects are added to the
  *     catalog, persisted and started only after binding and planning
  *     succeeded. */
@@ -69,6 +74,14 @@ struct ed_worker {
 	size_t npipes, cap;
 	struct ed_source_reader **readers; /* of the sources whose pipelines run here */
 	size_t nreaders, rcap;
+	/* Help between workers (source.c): a reader with several pipelines
+	 * hands part of them to another worker for the length of one push
+	 * and waits for it (fork-join on the read-only chunk). Under hmu. */
+	pthread_mutex_t hmu;
+	pthread_cond_t hcond;
+	struct ed_help *inbox; /* one job another worker waits for */
+	bool sleeping;         /* idle between rounds: the only time it takes a job */
+	bool exited;           /* no longer takes jobs */
 	uint64_t rounds;
 	bool stop, started;
 	struct ed_engine *eng;
@@ -234,6 +247,8 @@ int reader_attach_new(struct ed_engine *eng, struct ed_pipe *p, struct ed_worker
 int reader_join(struct ed_source_reader *r, struct ed_pipe *p);
 void reader_leave(struct ed_source_reader *r, struct ed_pipe *p);
 bool reader_step(struct ed_source_reader *r);
+void worker_help_pending(struct ed_worker *w);
+void worker_help_exit(struct ed_worker *w);
 bool pipe_step(struct ed_pipe *p);
 /* view.c */
 int store_apply(struct ed_kv *kv, struct ed_buf *kb, struct ed_buf *vb, uint32_t nkey, const uint32_t *key,

@@ -108,6 +108,30 @@ int describe(struct exec *x, const struct ed_sql_stmt *st)
 	return 0;
 }
 
+/* EXPLAIN of a continuous query: the operator graph of the pipelines
+ * already running over the same input plus q's, printed from q's terminal
+ * (named name) down, so the shared input node shows what else it feeds. */
+static int explain_query(struct exec *x, const struct ed_query *q, enum ed_node_kind kind, const char *term,
+			 const char *name, struct ed_buf *b)
+{
+	struct ed_plan_graph g;
+	struct ed_plan_node *t;
+	ed_plan_graph_init(&g, &x->s->arena);
+	int rc = 0;
+	for (struct ed_catalog_obj *o = x->s->eng->cat.head; o && rc == 0 && name; o = o->next) {
+		if (o->kind == ED_OBJ_SOURCE || !o->query || o->input != q->input)
+			continue;
+		if ((rc = ed_plan_add_query(&g, o->query, o->kind == ED_OBJ_VIEW ? ED_NODE_MATERIALIZE : ED_NODE_SINK,
+					    o->name, &t)) == 0)
+			t->name = o->name;
+	}
+	if (rc == 0 && (rc = ed_plan_add_query(&g, q, kind, term, &t)) == 0) {
+		t->name = name;
+		ed_plan_explain(t, b);
+	}
+	return rc ? xfail(x, UINT32_MAX, ED_SQLSTATE_OUT_OF_MEMORY, "out of memory") : 0;
+}
+
 int explain(struct exec *x, const struct ed_sql_stmt *st)
 {
 	struct ed_engine *eng = x->s->eng;
@@ -122,19 +146,23 @@ int explain(struct exec *x, const struct ed_sql_stmt *st)
 		const struct ed_sql_select *sel = v ? in->u.view.query : in->u.sink.query;
 		if ((rc = ed_bind_query(&x->s->arena, &eng->cat, sel, x->text, x->len, &q, x->err)))
 			goto out;
+		const char *name = v ? in->u.view.name.parts[0] : in->u.sink.name.parts[0];
 		if (v)
-			snprintf(term, sizeof(term), "Materialize %s (%s)", in->u.view.name.parts[0],
+			snprintf(term, sizeof(term), "Materialize %s (%s)", name,
 				 q.nkey ? "keyed by the group key" : "multiset of rows");
 		else
-			snprintf(term, sizeof(term), "Sink %s (json)", in->u.sink.name.parts[0]);
-		ed_plan_explain(&q, term, &b);
+			snprintf(term, sizeof(term), "Sink %s (json)", name);
+		if ((rc = explain_query(x, &q, v ? ED_NODE_MATERIALIZE : ED_NODE_SINK, term, name, &b)))
+			goto out;
 	} else if (in->kind == ED_SQL_S_SELECT) {
 		struct ed_pull pq;
 		if ((rc = ed_bind_pull(&x->s->arena, &eng->cat, in->u.select, x->text, x->len, &pq, x->err)))
 			goto out;
-		if (pq.agg)
-			ed_plan_explain(pq.agg, "Pull query (aggregated once over the view's rows)", &b);
-		else
+		if (pq.agg) {
+			if ((rc = explain_query(x, pq.agg, ED_NODE_RESULT, "Pull query (aggregated once over the view's rows)",
+						NULL, &b)))
+				goto out;
+		} else
 			ed_buf_printf(&b, "Pull query\n  -> %s %s\n", pq.lookup ? "Index lookup on the key of" : "Scan of",
 				      pq.view ? pq.view->name : "(no table)");
 	} else {

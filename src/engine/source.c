@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static void reader_free(struct ed_source_reader *r)
 {
@@ -240,6 +241,114 @@ static void count(struct read_to *t, int64_t *shared, _Atomic int64_t *own)
 		++*shared;
 }
 
+/* ---- help between workers ----------------------------------------------------------------- */
+
+/* Push a chunk (or, chunk NULL, the watermark wm) to consumers [from, to)
+ * of a reader. The chunk is read-only, so two workers can push it to
+ * different pipelines at once; the pipelines stay the reader worker's
+ * (its mu is held by the reader's thread, which waits until the helper is
+ * done), so nothing else touches them meanwhile. */
+struct ed_help {
+	struct ed_source_reader *r;
+	size_t from, to;
+	const struct ed_chunk *chunk;
+	int64_t wm;
+	struct ed_worker *waiter;
+	bool done; /* under waiter->hmu */
+};
+
+static bool is_proctime(const struct ed_pipe *p);
+
+static void help_run(const struct ed_help *h)
+{
+	for (size_t i = h->from; i < h->to; i++) {
+		struct ed_pipe *p = h->r->consumers[i];
+		int rc = h->chunk ? ed_op_push(pipe_first(p), h->chunk) : is_proctime(p) ? 0 : pipe_watermark(p, h->wm);
+		if (rc)
+			pipe_fail(p, rc);
+	}
+}
+
+static void help_complete(struct ed_help *h)
+{
+	pthread_mutex_lock(&h->waiter->hmu);
+	h->done = true;
+	pthread_cond_signal(&h->waiter->hcond);
+	pthread_mutex_unlock(&h->waiter->hmu);
+}
+
+/* Run the job another worker left for w, if any (w's thread). */
+void worker_help_pending(struct ed_worker *w)
+{
+	pthread_mutex_lock(&w->hmu);
+	struct ed_help *h = w->inbox;
+	w->inbox = NULL;
+	pthread_mutex_unlock(&w->hmu);
+	if (h) {
+		help_run(h);
+		help_complete(h);
+	}
+}
+
+/* w's thread is leaving: it takes no more jobs, and runs the last one. */
+void worker_help_exit(struct ed_worker *w)
+{
+	pthread_mutex_lock(&w->hmu);
+	w->exited = true;
+	pthread_mutex_unlock(&w->hmu);
+	worker_help_pending(w);
+}
+
+/* Push to every consumer of r: with two or more and another worker idle
+ * (sleeping between rounds, so sources on other workers never wait for
+ * each other's work), that worker takes the second half while this one
+ * does the first, and this one waits (running any job left for it
+ * meanwhile, so two readers helping each other cannot deadlock). */
+static void fan_out(struct ed_source_reader *r, const struct ed_chunk *chunk, int64_t wm)
+{
+	size_t n = r->nconsumers;
+	struct ed_engine *eng = r->eng;
+	struct ed_worker *w = r->worker;
+	struct ed_worker *hw = eng->nworkers > 1 && n >= 2 ? &eng->workers[((w - eng->workers) + 1) % eng->nworkers] : NULL;
+	struct ed_help h = {r, n / 2, n, chunk, wm, w, false};
+	bool posted = false;
+	if (hw) {
+		pthread_mutex_lock(&hw->hmu);
+		if (hw->sleeping && !hw->inbox && !hw->exited) {
+			hw->inbox = &h;
+			posted = true;
+		}
+		pthread_mutex_unlock(&hw->hmu);
+		if (posted)
+			pthread_cond_broadcast(&hw->cond); /* wake it if it sleeps between rounds */
+	}
+	struct ed_help mine = {r, 0, posted ? n / 2 : n, chunk, wm, w, false};
+	help_run(&mine);
+	if (!posted)
+		return;
+	pthread_mutex_lock(&w->hmu);
+	while (!h.done) {
+		struct ed_help *j = w->inbox;
+		if (j) {
+			w->inbox = NULL;
+			pthread_mutex_unlock(&w->hmu);
+			help_run(j);
+			help_complete(j);
+			pthread_mutex_lock(&w->hmu);
+			continue;
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&w->hcond, &w->hmu, &ts);
+	}
+	pthread_mutex_unlock(&w->hmu);
+}
+
 /* Push the cursor's chunk. A pipeline catching up returns its error (the
  * step stops); attached pipelines that fail are reported and the others
  * go on. */
@@ -251,12 +360,7 @@ static int deliver(struct read_to *t, struct ed_src_cursor *c)
 	if (t->p)
 		rc = ed_op_push(pipe_first(t->p), &c->chunk);
 	else
-		for (size_t i = 0; i < t->r->nconsumers; i++) {
-			struct ed_pipe *p = t->r->consumers[i];
-			int prc = ed_op_push(pipe_first(p), &c->chunk);
-			if (prc)
-				pipe_fail(p, prc);
-		}
+		fan_out(t->r, &c->chunk, 0);
 	ed_chunk_reset(&c->chunk);
 	return rc;
 }
@@ -510,12 +614,7 @@ bool reader_step(struct ed_source_reader *r)
 	if (rc == 0 && c->src->source.time_col >= 0) {
 		c->wm = combined_wm(c, now);
 		source_wm_raise(r->srt, c->wm);
-		for (size_t i = 0; i < r->nconsumers; i++) {
-			struct ed_pipe *p = r->consumers[i];
-			int prc = is_proctime(p) ? 0 : pipe_watermark(p, c->wm);
-			if (prc)
-				pipe_fail(p, prc);
-		}
+		fan_out(r, NULL, c->wm);
 	}
 	if (rc)
 		for (size_t i = 0; i < r->nconsumers; i++)

@@ -13,14 +13,18 @@ void *worker_main(void *arg)
 	pthread_mutex_lock(&w->mu);
 	while (!w->stop) {
 		bool progress = false;
-		for (size_t i = 0; i < w->nreaders; i++)
+		worker_help_pending(w);
+		for (size_t i = 0; i < w->nreaders; i++) {
 			if (w->readers[i]->nusers)
 				progress |= reader_step(w->readers[i]);
+			worker_help_pending(w);
+		}
 		for (size_t i = 0; i < w->npipes; i++)
 			if (w->pipes[i]->cur)
 				progress |= pipe_step(w->pipes[i]);
 		w->rounds++;
 		pthread_cond_broadcast(&w->cond);
+		worker_help_pending(w);
 		if (!progress && !w->stop) {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
@@ -29,10 +33,17 @@ void *worker_main(void *arg)
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000;
 			}
+			pthread_mutex_lock(&w->hmu);
+			w->sleeping = true;
+			pthread_mutex_unlock(&w->hmu);
 			pthread_cond_timedwait(&w->cond, &w->mu, &ts);
+			pthread_mutex_lock(&w->hmu);
+			w->sleeping = false;
+			pthread_mutex_unlock(&w->hmu);
 		}
 	}
 	pthread_mutex_unlock(&w->mu);
+	worker_help_exit(w);
 	return NULL;
 }
 

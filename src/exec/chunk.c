@@ -1,6 +1,7 @@
 /* Column chunks and vectors (chunk.h). A vector is one allocation: cap
  * values of the type's width, then cap null bytes. Chunks keep their vectors
  * across ed_chunk_reset so steady-state processing allocates nothing. */
+#include <pthread.h>
 #include <string.h>
 
 #include "base/err.h"
@@ -63,16 +64,133 @@ void ed_chunk_fini(struct ed_chunk *c)
 {
 	if (!c)
 		return;
-	if (c->cols)
+	if (c->cols && !c->scratch)
 		for (uint32_t i = 0; i < c->ncols; i++)
 			ed_vector_fini(&c->cols[i]);
 	ed_free(c->cols);
-	ed_free(c->ops);
+	if (!c->scratch)
+		ed_free(c->ops);
 	ed_arena_fini(&c->arena);
 	c->cols = NULL;
 	c->ops = NULL;
 	c->rows = 0;
 	c->ncols = 0;
+}
+
+/* ---- scratch stack ------------------------------------------------------------------ */
+
+#define SCRATCH_BLOCK (256 * 1024)
+
+struct scratch_block {
+	struct scratch_block *next; /* the block above, kept for reuse */
+	size_t size, used;
+	_Alignas(16) unsigned char data[];
+};
+
+struct scratch_stack {
+	struct scratch_block *bottom, *cur;
+};
+
+static _Thread_local struct scratch_stack scratch;
+
+/* Free the thread's blocks when it exits. */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free_blocks(void *arg)
+{
+	struct scratch_block *b = arg;
+	while (b) {
+		struct scratch_block *next = b->next;
+		ed_free(b);
+		b = next;
+	}
+}
+
+static void scratch_key_init(void) { pthread_key_create(&scratch_key, scratch_free_blocks); }
+
+void ed_scratch_mark(struct ed_scratch_mark *m)
+{
+	m->block = scratch.cur;
+	m->used = scratch.cur ? scratch.cur->used : 0;
+}
+
+void ed_scratch_release(const struct ed_scratch_mark *m)
+{
+	struct scratch_block *b = m->block ? m->block : scratch.bottom;
+	if (!b)
+		return;
+	b->used = m->block ? m->used : 0;
+	scratch.cur = b;
+}
+
+void *ed_scratch_alloc(size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	struct scratch_block *b = scratch.cur;
+	if (b && b->size - b->used >= n)
+		goto take;
+	/* The next block above (kept from earlier calls) if it is large
+	 * enough, else a new one in its place. */
+	struct scratch_block **slot = b ? &b->next : &scratch.bottom;
+	if (*slot && (*slot)->size < n) {
+		struct scratch_block *small = *slot;
+		*slot = small->next;
+		small->next = NULL;
+		scratch_free_blocks(small);
+	}
+	if (!*slot) {
+		size_t size = n > SCRATCH_BLOCK ? n : SCRATCH_BLOCK;
+		struct scratch_block *nb = ed_malloc(sizeof(*nb) + size);
+		if (!nb)
+			return NULL;
+		nb->size = size;
+		nb->next = NULL;
+		*slot = nb;
+	}
+	if (slot == &scratch.bottom) {
+		pthread_once(&scratch_once, scratch_key_init);
+		pthread_setspecific(scratch_key, scratch.bottom);
+	}
+	b = *slot;
+	b->used = 0;
+	scratch.cur = b;
+take:;
+	void *p = b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+int ed_chunk_init_scratch(struct ed_chunk *c, const struct ed_type *types, uint32_t ncols, uint32_t cap)
+{
+	memset(c, 0, sizeof *c);
+	ed_arena_init(&c->arena, CHUNK_ARENA_BLOCK);
+	c->scratch = true;
+	c->cap = cap ? cap : ED_CHUNK_DEFAULT_ROWS;
+	c->ncols = ncols;
+	c->cols = ed_calloc(ncols + 1, sizeof *c->cols);
+	if (!c->cols)
+		return ED_ENOMEM;
+	for (uint32_t i = 0; i < ncols; i++)
+		c->cols[i].type = types[i];
+	return 0;
+}
+
+int ed_chunk_borrow(struct ed_chunk *c)
+{
+	c->rows = 0;
+	if (!(c->ops = ed_scratch_alloc(c->cap)))
+		return ED_ENOMEM;
+	memset(c->ops, 0, c->cap);
+	for (uint32_t i = 0; i < c->ncols; i++) {
+		struct ed_vector *v = &c->cols[i];
+		size_t w = ed_type_width(v->type.id);
+		if (!(v->data = ed_scratch_alloc(w * c->cap + c->cap)))
+			return ED_ENOMEM;
+		v->nulls = (uint8_t *)v->data + w * c->cap;
+		memset(v->nulls, 1, c->cap);
+	}
+	return 0;
 }
 
 void ed_chunk_reset(struct ed_chunk *c)

@@ -7,6 +7,8 @@
 #ifndef ED_CHUNK_H
 #define ED_CHUNK_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/arena.h"
@@ -35,6 +37,7 @@ struct ed_chunk {
 	struct ed_vector *cols;
 	uint8_t *ops; /* enum ed_op per row */
 	struct ed_arena arena;
+	bool scratch; /* vectors and ops borrowed from the thread's scratch stack */
 };
 
 /* Allocate vectors for cap rows of the given column types. 0 or ED_ENOMEM. */
@@ -42,6 +45,33 @@ int ed_chunk_init(struct ed_chunk *c, const struct ed_type *types, uint32_t ncol
 void ed_chunk_fini(struct ed_chunk *c);
 /* rows = 0, arena reset; vectors kept (no allocation in steady state). */
 void ed_chunk_reset(struct ed_chunk *c);
+/* Scratch chunks. An operator's chunks that live only while one push or
+ * watermark call runs (its output before it is pushed on, evaluation
+ * results) do not own their vectors: they borrow them from a per-thread
+ * stack of blocks for the length of the call. A pipeline that is not
+ * running holds none of that memory, and the pipelines of one worker, which
+ * run one at a time, share it (views over views and downstream operators,
+ * called from inside a push, borrow above their caller). Discipline: take a
+ * mark, borrow, and release the mark before the call returns (LIFO).
+ *
+ *   ed_chunk_init_scratch  like ed_chunk_init, but no vectors until borrowed
+ *   ed_scratch_mark        the stack's current top
+ *   ed_scratch_alloc       n bytes (16-aligned) on the stack; NULL: ED_ENOMEM
+ *   ed_chunk_borrow        vectors (nulls set) and ops for a scratch chunk
+ *   ed_scratch_release     back to a mark; chunks borrowed since are invalid
+ *
+ * The blocks stay with the thread (bounded by the deepest chain of calls),
+ * so steady-state processing allocates nothing. */
+struct ed_scratch_mark {
+	void *block;
+	size_t used;
+};
+int ed_chunk_init_scratch(struct ed_chunk *c, const struct ed_type *types, uint32_t ncols, uint32_t cap);
+void ed_scratch_mark(struct ed_scratch_mark *m);
+void *ed_scratch_alloc(size_t n);
+int ed_chunk_borrow(struct ed_chunk *c);
+void ed_scratch_release(const struct ed_scratch_mark *m);
+
 /* Vector init/fini for expression results and scratch columns. */
 int ed_vector_init(struct ed_vector *v, struct ed_type type, uint32_t cap);
 void ed_vector_fini(struct ed_vector *v);

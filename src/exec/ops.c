@@ -172,9 +172,23 @@ static int win_flush(struct win_op *w)
 	return rc;
 }
 
+static int win_push_rows(struct win_op *w, const struct ed_chunk *in);
+
 static int win_push(struct ed_operator *op, const struct ed_chunk *in)
 {
 	struct win_op *w = (struct win_op *)op;
+	struct ed_scratch_mark m;
+	ed_scratch_mark(&m);
+	int rc = ed_chunk_borrow(&w->out);
+	if (rc == 0)
+		rc = win_push_rows(w, in);
+	ed_scratch_release(&m);
+	return rc;
+}
+
+static int win_push_rows(struct win_op *w, const struct ed_chunk *in)
+{
+	struct ed_operator *op = &w->op;
 	const struct ed_window_spec *q = &w->s;
 	uint32_t n = q->in.n;
 	const struct ed_vector *tv = q->win_proctime ? NULL : &in->cols[q->win_time_col];
@@ -234,7 +248,7 @@ struct filter_op {
 	struct ed_operator op;
 	struct ed_expr *pred;
 	struct ed_chunk out;  /* the rows that passed (text referenced from the input) */
-	struct ed_vector v;   /* predicate results */
+	struct ed_chunk pc;   /* predicate results (one boolean column) */
 	uint8_t sel[ED_CHUNK_MAX_ROWS];
 };
 
@@ -244,22 +258,33 @@ struct filter_op {
 static int filter_push(struct ed_operator *op, const struct ed_chunk *in)
 {
 	struct filter_op *f = (struct filter_op *)op;
-	ed_chunk_reset(&f->out);
-	memset(f->sel, 1, in->rows);
-	int rc = filter_sel(op, f->pred, in, f->sel, &f->v, &f->out.arena);
-	if (rc)
-		return rc;
+	struct ed_scratch_mark m;
+	ed_scratch_mark(&m);
+	int rc = ed_chunk_borrow(&f->pc);
+	if (rc == 0) {
+		memset(f->sel, 1, in->rows);
+		rc = filter_sel(op, f->pred, in, f->sel, &f->pc.cols[0], &f->pc.arena);
+	}
 	uint32_t k = 0;
-	for (uint32_t i = 0; i < in->rows; i++)
-		if (f->sel[i])
-			ed_row_copy(&f->out, k++, in, i);
-	if (k == in->rows) {
-		ed_chunk_reset(&f->out);
+	for (uint32_t i = 0; rc == 0 && i < in->rows; i++)
+		k += f->sel[i];
+	ed_chunk_reset(&f->pc);
+	if (rc == 0 && k == in->rows) {
+		ed_scratch_release(&m);
 		return ed_op_push(op->next, in);
 	}
-	f->out.rows = k;
-	rc = ed_op_push(op->next, &f->out);
-	ed_chunk_reset(&f->out);
+	if (rc == 0 && k)
+		rc = ed_chunk_borrow(&f->out);
+	if (rc == 0 && k) {
+		k = 0;
+		for (uint32_t i = 0; i < in->rows; i++)
+			if (f->sel[i])
+				ed_row_copy(&f->out, k++, in, i);
+		f->out.rows = k;
+		rc = ed_op_push(op->next, &f->out);
+		ed_chunk_reset(&f->out);
+	}
+	ed_scratch_release(&m);
 	return rc;
 }
 
@@ -267,7 +292,7 @@ static void filter_free(struct ed_operator *op)
 {
 	struct filter_op *f = (struct filter_op *)op;
 	ed_chunk_fini(&f->out);
-	ed_vector_fini(&f->v);
+	ed_chunk_fini(&f->pc);
 	ed_free(f);
 }
 
@@ -282,10 +307,15 @@ struct proj_op {
 static int proj_push(struct ed_operator *op, const struct ed_chunk *in)
 {
 	struct proj_op *p = (struct proj_op *)op;
-	int rc = eval_compact(op, p->exprs, p->n, in, p->sel, &p->out);
+	struct ed_scratch_mark m;
+	ed_scratch_mark(&m);
+	int rc = ed_chunk_borrow(&p->out);
+	if (rc == 0)
+		rc = eval_compact(op, p->exprs, p->n, in, p->sel, &p->out);
 	if (rc == 0)
 		rc = ed_op_push(op->next, &p->out);
 	ed_chunk_reset(&p->out);
+	ed_scratch_release(&m);
 	return rc;
 }
 
@@ -332,7 +362,7 @@ struct agg_op {
 	uint32_t nkeycols;
 	struct ed_chunk sargs;/* session: args of one session */
 	struct ed_buf scratch;
-	struct ed_vector hvec; /* HAVING results (boolean) */
+	struct ed_chunk hc;    /* HAVING results (one boolean column) */
 	int64_t wm;
 };
 
@@ -454,7 +484,7 @@ static int aout_finish(struct agg_op *a, bool compact)
 	ed_chunk_reset(&a->out);
 	if (a->aout.rows == 0)
 		return 0;
-	if (q->having && (rc = filter_sel(&a->op, q->having, &a->aout, a->sel, &a->hvec, &a->aout.arena)))
+	if (q->having && (rc = filter_sel(&a->op, q->having, &a->aout, a->sel, &a->hc.cols[0], &a->aout.arena)))
 		return rc;
 	if (!compact)
 		return eval_sel(&a->op, q->proj, q->out.n, &a->aout, a->sel, &a->out);
@@ -837,10 +867,29 @@ static void agg_note_state(struct agg_op *a)
 	atomic_store(&a->op.stats->state_bytes, (int64_t)a->kv.bytes);
 }
 
+/* Borrow the operator's scratch (chunks, per-row state and entry arrays)
+ * for one call; the caller releases m before returning. 0 or ED_ENOMEM. */
+static int agg_borrow(struct agg_op *a, struct ed_scratch_mark *m)
+{
+	ed_scratch_mark(m);
+	int rc = 0;
+	if ((rc = ed_chunk_borrow(&a->ain)) || (rc = ed_chunk_borrow(&a->aout)) || (rc = ed_chunk_borrow(&a->out)) ||
+	    (rc = ed_chunk_borrow(&a->emit)) || (rc = ed_chunk_borrow(&a->sargs)) ||
+	    (a->s.having && (rc = ed_chunk_borrow(&a->hc))))
+		return rc;
+	a->states = ed_scratch_alloc((size_t)(a->s.nagg + 1) * ED_CHUNK_MAX_ROWS * sizeof(void *));
+	a->ents = ed_scratch_alloc(2 * ED_CHUNK_MAX_ROWS * sizeof(void *));
+	return a->states && a->ents ? 0 : ED_ENOMEM;
+}
+
 static int agg_push(struct ed_operator *op, const struct ed_chunk *in)
 {
 	struct agg_op *a = (struct agg_op *)op;
-	int rc = a->mode == AGG_SESSION ? agg_push_session(a, in) : agg_push_grouped(a, in);
+	struct ed_scratch_mark m;
+	int rc = agg_borrow(a, &m);
+	if (rc == 0)
+		rc = a->mode == AGG_SESSION ? agg_push_session(a, in) : agg_push_grouped(a, in);
+	ed_scratch_release(&m);
 	agg_note_state(a);
 	return rc;
 }
@@ -852,7 +901,16 @@ static int agg_watermark(struct ed_operator *op, int64_t wm)
 	if (wm <= a->wm)
 		return 0;
 	a->wm = wm;
-	if (a->mode == AGG_SESSION)
+	/* Scratch only when something may close. */
+	bool work = a->mode == AGG_SESSION ? a->kv.count > 0 : a->mode == AGG_WINDOWED && a->nwins && a->wins[0].end <= wm;
+	struct ed_scratch_mark m;
+	if (work && (rc = agg_borrow(a, &m))) {
+		ed_scratch_release(&m);
+		return rc;
+	}
+	if (!work)
+		;
+	else if (a->mode == AGG_SESSION)
 		rc = session_watermark(a, wm);
 	else if (a->mode == AGG_WINDOWED) {
 		size_t closed = 0;
@@ -879,6 +937,8 @@ static int agg_watermark(struct ed_operator *op, int64_t wm)
 			a->nwins -= closed;
 		}
 	}
+	if (work)
+		ed_scratch_release(&m);
 	agg_note_state(a);
 	return rc ? rc : ed_op_pass_watermark(op, wm);
 }
@@ -895,8 +955,6 @@ static void agg_free(struct ed_operator *op)
 	for (size_t i = 0; i < a->nwins; i++)
 		ed_free(a->wins[i].ents);
 	ed_free(a->wins);
-	ed_free(a->states);
-	ed_free(a->ents);
 	ed_free(a->argcol);
 	ed_free(a->soff);
 	ed_free(a->ain_exprs);
@@ -908,7 +966,7 @@ static void agg_free(struct ed_operator *op)
 	ed_chunk_fini(&a->out);
 	ed_chunk_fini(&a->emit);
 	ed_chunk_fini(&a->sargs);
-	ed_vector_fini(&a->hvec);
+	ed_chunk_fini(&a->hc);
 	ed_free(a);
 }
 
@@ -932,11 +990,9 @@ int ed_op_agg_new(const struct ed_agg_spec *q, struct ed_pipe_stats *stats, stru
 	a->ain_exprs = ed_calloc(a->nain + 1, sizeof(*a->ain_exprs));
 	a->argcol = ed_calloc(q->nagg + 1, sizeof(uint32_t));
 	a->soff = ed_calloc(q->nagg + 1, sizeof(size_t));
-	a->states = ed_calloc((size_t)(q->nagg + 1) * ED_CHUNK_MAX_ROWS, sizeof(void *));
-	a->ents = ed_calloc(2 * ED_CHUNK_MAX_ROWS, sizeof(void *));
 	a->keycols = ed_calloc(q->ngroup + 1, sizeof(uint32_t));
 	int rc = ED_ENOMEM;
-	if (!types || !a->ain_exprs || !a->argcol || !a->soff || !a->states || !a->ents || !a->keycols)
+	if (!types || !a->ain_exprs || !a->argcol || !a->soff || !a->keycols)
 		goto fail;
 	for (uint32_t g = 0; g < q->ngroup; g++) {
 		a->ain_exprs[g] = q->group[g];
@@ -957,12 +1013,13 @@ int ed_op_agg_new(const struct ed_agg_spec *q, struct ed_pipe_stats *stats, stru
 		off += (q->aggs[k].agg.state_size + 15) & ~(size_t)15;
 	}
 	a->ssize = off;
-	if ((rc = ed_chunk_init(&a->ain, types, a->nain, ED_CHUNK_MAX_ROWS)) ||
-	    (rc = ed_chunk_init(&a->aout, q->agg.types, q->agg.n, ED_CHUNK_MAX_ROWS)) ||
-	    (rc = ed_chunk_init(&a->out, q->out.types, q->out.n, ED_CHUNK_MAX_ROWS)) ||
-	    (rc = ed_chunk_init(&a->emit, q->out.types, q->out.n, 2 * ED_CHUNK_MAX_ROWS)) ||
-	    (rc = ed_chunk_init(&a->sargs, types + q->ngroup, nargs, ED_CHUNK_MAX_ROWS)) ||
-	    (q->having && (rc = ed_vector_init(&a->hvec, ed_expr_type(q->having), ED_CHUNK_MAX_ROWS))))
+	struct ed_type ht = q->having ? ed_expr_type(q->having) : ed_type_make(ED_TYPE_BOOL);
+	if ((rc = ed_chunk_init_scratch(&a->ain, types, a->nain, ED_CHUNK_MAX_ROWS)) ||
+	    (rc = ed_chunk_init_scratch(&a->aout, q->agg.types, q->agg.n, ED_CHUNK_MAX_ROWS)) ||
+	    (rc = ed_chunk_init_scratch(&a->out, q->out.types, q->out.n, ED_CHUNK_MAX_ROWS)) ||
+	    (rc = ed_chunk_init_scratch(&a->emit, q->out.types, q->out.n, 2 * ED_CHUNK_MAX_ROWS)) ||
+	    (rc = ed_chunk_init_scratch(&a->sargs, types + q->ngroup, nargs, ED_CHUNK_MAX_ROWS)) ||
+	    (q->having && (rc = ed_chunk_init_scratch(&a->hc, &ht, 1, ED_CHUNK_MAX_ROWS))))
 		goto fail;
 	ed_free(types);
 	*out = &a->op;
@@ -976,7 +1033,7 @@ fail:
 int ed_op_window_new(const struct ed_window_spec *spec, struct ed_pipe_stats *stats, struct ed_operator **out)
 {
 	struct win_op *w = ed_calloc(1, sizeof(*w));
-	if (!w || ed_chunk_init(&w->out, spec->scan.types, spec->scan.n, ED_CHUNK_MAX_ROWS)) {
+	if (!w || ed_chunk_init_scratch(&w->out, spec->scan.types, spec->scan.n, ED_CHUNK_MAX_ROWS)) {
 		ed_free(w);
 		return ED_ENOMEM;
 	}
@@ -993,8 +1050,9 @@ int ed_op_filter_new(struct ed_expr *pred, const struct ed_schema *in, struct ed
 	struct filter_op *f = ed_calloc(1, sizeof(*f));
 	if (!f)
 		return ED_ENOMEM;
-	if (ed_chunk_init(&f->out, in->types, in->n, ED_CHUNK_MAX_ROWS) ||
-	    ed_vector_init(&f->v, ed_type_make(ED_TYPE_BOOL), ED_CHUNK_MAX_ROWS)) {
+	struct ed_type bt = ed_type_make(ED_TYPE_BOOL);
+	if (ed_chunk_init_scratch(&f->out, in->types, in->n, ED_CHUNK_MAX_ROWS) ||
+	    ed_chunk_init_scratch(&f->pc, &bt, 1, ED_CHUNK_MAX_ROWS)) {
 		filter_free(&f->op);
 		return ED_ENOMEM;
 	}
@@ -1008,7 +1066,7 @@ int ed_op_project_new(struct ed_expr **exprs, const struct ed_schema *out_schema
 		      struct ed_operator **out)
 {
 	struct proj_op *p = ed_calloc(1, sizeof(*p));
-	if (!p || ed_chunk_init(&p->out, out_schema->types, out_schema->n, ED_CHUNK_MAX_ROWS)) {
+	if (!p || ed_chunk_init_scratch(&p->out, out_schema->types, out_schema->n, ED_CHUNK_MAX_ROWS)) {
 		ed_free(p);
 		return ED_ENOMEM;
 	}

@@ -3,10 +3,12 @@
  * and what the planner (planner.c) turns into operators. Everything here is
  * allocated from one arena (the plan's) and is immutable after binding.
  *
- * A continuous query is the fixed shape
+ * A continuous query is one path of the operator graph (below):
  *
  *   input (source or view) -> [window assign] -> [filter] -> [aggregate]
  *         -> [having] -> project -> (view store | sink)
+ *
+ * and the input node is shared by every query over the same input.
  *
  * Column numbering ("schemas"):
  *   scan:   the input's columns, then window_start, window_end for TUMBLE/HOP
@@ -130,6 +132,65 @@ int ed_bind_pull(struct ed_arena *arena, struct ed_catalog *cat, const struct ed
 /* SQL type of an AST type. */
 struct ed_type ed_bind_type(const struct ed_sql_type *t);
 
+/* ---- the operator graph (planner.c) ---------------------------------------------------------- */
+
+enum ed_node_kind {
+	ED_NODE_SOURCE = 1,    /* a source: the engine's one reader for it */
+	ED_NODE_VIEW_CHANGES,  /* the change stream of a materialized view */
+	ED_NODE_WINDOW,
+	ED_NODE_FILTER,
+	ED_NODE_AGGREGATE,
+	ED_NODE_HAVING,        /* run inside the aggregate operator */
+	ED_NODE_PROJECT,       /* inside the aggregate operator after one */
+	ED_NODE_MATERIALIZE,   /* terminals: view store, sink, pull-query result */
+	ED_NODE_SINK,
+	ED_NODE_RESULT,
+};
+
+#define ED_NODE_MAX_INPUTS 2 /* two-input operators: joins */
+
+struct ed_plan_node {
+	uint32_t id;                  /* index in the graph's node list */
+	enum ed_node_kind kind;
+	const char *text;             /* EXPLAIN line */
+	const char *name;             /* terminals: the object they belong to */
+	const struct ed_catalog_obj *input; /* SOURCE / VIEW_CHANGES */
+	const struct ed_query *q;     /* operators: the bound query they come from */
+	struct ed_plan_node *in[ED_NODE_MAX_INPUTS]; /* inputs, by port */
+	uint32_t nin;
+	struct ed_plan_node **out;    /* outputs */
+	uint32_t nout, outcap;
+};
+
+/* A DAG of plan nodes, allocated from arena. nodes is in creation order,
+ * every node after its inputs (topological), so a barrier can go through
+ * it in one pass. */
+struct ed_plan_graph {
+	struct ed_arena *arena;
+	struct ed_plan_node **nodes;
+	uint32_t n, cap;
+};
+
+void ed_plan_graph_init(struct ed_plan_graph *g, struct ed_arena *arena);
+/* A new node with no edges (NULL: out of memory). */
+struct ed_plan_node *ed_plan_node_add(struct ed_plan_graph *g, enum ed_node_kind kind, const char *text);
+/* An edge from -> to on to's next input port. 0, ED_ENOMEM, ED_EINVAL (to
+ * has all its inputs). */
+int ed_plan_link(struct ed_plan_graph *g, struct ed_plan_node *from, struct ed_plan_node *to);
+/* Adds the pipeline of q to g: its input node (the existing one for that
+ * source or view if g has it: one source node feeds every pipeline of the
+ * source), its operators, and a terminal of the given kind and EXPLAIN
+ * text, returned in *term. 0 or ED_ENOMEM. */
+int ed_plan_add_query(struct ed_plan_graph *g, const struct ed_query *q, enum ed_node_kind terminal,
+		      const char *terminal_text, struct ed_plan_node **term);
+/* The exec operators of the path that ends at terminal term (after the
+ * input node, before the terminal), linked through ->next, head first. The
+ * operators point into the bound query, which must outlive them. 0,
+ * ED_ENOMEM, or ED_EINVAL for a node with several inputs (not executable
+ * yet); err says why. */
+int ed_plan_build_path(const struct ed_plan_node *term, struct ed_pipe_stats *stats, struct ed_operator **head,
+		       struct ed_operator **tail, char *err, size_t errlen);
+
 /* Builds the operator chain of q (after the input, before the terminal):
  * window assignment, filter, aggregation or projection, linked through
  * ->next (head first). The operators point into q, which must outlive them.
@@ -137,7 +198,9 @@ struct ed_type ed_bind_type(const struct ed_sql_type *t);
 int ed_plan_build(const struct ed_query *q, struct ed_pipe_stats *stats, struct ed_operator **head,
 		  struct ed_operator **tail, char *err, size_t errlen);
 
-/* EXPLAIN text of a bound query, one line per operator, appended to out. */
-void ed_plan_explain(const struct ed_query *q, const char *terminal, struct ed_buf *out);
+/* EXPLAIN text of the graph from root (a terminal) down through the
+ * inputs, one line per node, indented like PostgreSQL's EXPLAIN; a node
+ * with several outputs names the other terminals it feeds. */
+void ed_plan_explain(const struct ed_plan_node *root, struct ed_buf *out);
 
 #endif
