@@ -52,7 +52,7 @@ void ed_decoder_fini(struct ed_decoder *d)
 int ed_decode_record(struct ed_decoder *d, const uint8_t *p, size_t n, struct ed_chunk *out,
 		     uint32_t row, char *err, size_t errlen)
 {
-	struct ed_expr_error e = {.row = -1};
+	struct ed_expr_error e; /* set by the codec; not zeroed per record */
 	int rc;
 	if (d->init_rc) {
 		snprintf(err, errlen, "%s", d->init_err.message);
