@@ -27,12 +27,51 @@ int ed_csv_decoder_init(struct ed_csv_decoder *d, const uint32_t *columns, uint3
 	return 0;
 }
 
+int ed_csv_decoder_set_names(struct ed_csv_decoder *d, const char *const *names)
+{
+	size_t total = 0;
+	for (uint32_t k = 0; k < d->nfields; k++)
+		total += strlen(names[k]) + 1;
+	char *buf = ed_malloc(total ? total : 1);
+	const char **v = ed_malloc(d->nfields * sizeof *v);
+	if (!buf || !v) {
+		ed_free(buf);
+		ed_free(v);
+		return ED_ENOMEM;
+	}
+	char *o = buf;
+	for (uint32_t k = 0; k < d->nfields; k++) {
+		size_t n = strlen(names[k]) + 1;
+		memcpy(o, names[k], n);
+		v[k] = o;
+		o += n;
+	}
+	if (d->names)
+		ed_free((void *)d->names[0]);
+	ed_free(d->names);
+	d->names = v;
+	return 0;
+}
+
 void ed_csv_decoder_fini(struct ed_csv_decoder *d)
 {
 	if (!d)
 		return;
+	if (d->names && d->nfields)
+		ed_free((void *)d->names[0]);
+	ed_free(d->names);
 	ed_free(d->columns);
 	memset(d, 0, sizeof *d);
+}
+
+/* "2" or "2 (\"temp\")" for messages: field k (0-based) of the record. */
+static const char *field_label(const struct ed_csv_decoder *d, uint32_t k, char *buf, size_t n)
+{
+	if (d->names)
+		snprintf(buf, n, "%u (\"%.60s\")", k + 1, d->names[k]);
+	else
+		snprintf(buf, n, "%u", k + 1);
+	return buf;
 }
 
 static int store(const struct ed_csv_decoder *d, struct ed_chunk *c, uint32_t row, uint32_t k,
@@ -40,6 +79,7 @@ static int store(const struct ed_csv_decoder *d, struct ed_chunk *c, uint32_t ro
 		 struct ed_expr_error *err)
 {
 	uint32_t col = d->columns[k];
+	char fl[80];
 	if (col == ED_CSV_SKIP)
 		return 0;
 	struct ed_vector *v = &c->cols[col];
@@ -59,7 +99,8 @@ static int store(const struct ed_csv_decoder *d, struct ed_chunk *c, uint32_t ro
 		if (n)
 			str.ptr = s;
 		if (v->type.max_len >= 0 && ed_utf8_len(str.ptr, str.len) > (uint32_t)v->type.max_len)
-			return ed_expr_fail(err, (int32_t)off, "22001", "field %u: value too long", k + 1);
+			return ed_expr_fail(err, (int32_t)off, "22001", "field %s: value too long",
+					    field_label(d, k, fl, sizeof fl));
 		ED_VEC(v, struct ed_str)[row] = str;
 		v->nulls[row] = 0;
 		return 0;
@@ -69,7 +110,7 @@ static int store(const struct ed_csv_decoder *d, struct ed_chunk *c, uint32_t ro
 		int rc = ed_ts_parse(s, n, v->type.id == ED_TYPE_TIMESTAMPTZ, &us, NULL);
 		if (rc)
 			return ed_expr_fail(err, (int32_t)off, rc == ED_ERANGE ? "22008" : "22007",
-					    "field %u: bad timestamp \"%.*s\"", k + 1,
+					    "field %s: bad timestamp \"%.*s\"", field_label(d, k, fl, sizeof fl),
 					    (int)(n > 40 ? 40 : n), s);
 		ED_VEC(v, int64_t)[row] = us;
 		v->nulls[row] = 0;
@@ -78,7 +119,8 @@ static int store(const struct ed_csv_decoder *d, struct ed_chunk *c, uint32_t ro
 	struct ed_value val;
 	struct ed_expr_error e2;
 	if (ed_value_parse(s, n, v->type, NULL, &val, &e2))
-		return ed_expr_fail(err, (int32_t)off, e2.sqlstate, "field %u: %s", k + 1, e2.message);
+		return ed_expr_fail(err, (int32_t)off, e2.sqlstate, "field %s: %s",
+				    field_label(d, k, fl, sizeof fl), e2.message);
 	ed_vector_set(v, row, &val, NULL);
 	return 0;
 }

@@ -25,11 +25,15 @@ struct ed_csv_decoder {
 	uint32_t nfields;
 	char delim;
 	uint32_t max_bytes;
+	const char **names; /* optional: field names for messages (own copy) */
 };
 
 /* 0, ED_ENOMEM or ED_EINVAL (delimiter is '"', CR or LF; too many fields). */
 int ed_csv_decoder_init(struct ed_csv_decoder *d, const uint32_t *columns, uint32_t nfields,
 			char delim, struct ed_expr_error *err);
+/* Name the fields in error messages (field 2 ("temp"): ...); the strings
+ * are copied. 0 or ED_ENOMEM. */
+int ed_csv_decoder_set_names(struct ed_csv_decoder *d, const char *const *names);
 void ed_csv_decoder_fini(struct ed_csv_decoder *d);
 /* Decode one record into row `row` of c. On error the bound columns of the
  * row are NULL and err names the field (err->row = byte offset). */

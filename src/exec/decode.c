@@ -24,9 +24,11 @@ int ed_decoder_init(struct ed_decoder *d, enum ed_record_format format, const ch
 	}
 	for (uint32_t k = 0; k < n; k++)
 		cols[k] = k;
-	if (format == ED_RECORD_CSV)
+	if (format == ED_RECORD_CSV) {
 		rc = ed_csv_decoder_init(&d->csv, cols, n, delim ? delim : ',', &d->init_err);
-	else
+		if (rc == 0)
+			rc = ed_csv_decoder_set_names(&d->csv, names);
+	} else
 		rc = ed_json_decoder_init(&d->json, names, cols, n, &d->init_err);
 	if (rc == ED_ENOMEM && !d->init_err.sqlstate[0]) {
 		snprintf(d->init_err.message, sizeof d->init_err.message, "out of memory");
@@ -52,7 +54,7 @@ void ed_decoder_fini(struct ed_decoder *d)
 int ed_decode_record(struct ed_decoder *d, const uint8_t *p, size_t n, struct ed_chunk *out,
 		     uint32_t row, char *err, size_t errlen)
 {
-	struct ed_expr_error e = {.row = -1};
+	struct ed_expr_error e; /* set by the codec; not zeroed per record */
 	int rc;
 	if (d->init_rc) {
 		snprintf(err, errlen, "%s", d->init_err.message);

@@ -15,11 +15,8 @@
  * sse_max_queued_bytes, or when events waiting for the loop pass four times
  * that (a memory bound for a stalled loop). Every value is written by
  * exec/json.h's ed_json_put_value, the encoder sinks use too. */
-#include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/diag.h"
 #include "base/err.h"

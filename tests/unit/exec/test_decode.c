@@ -104,6 +104,9 @@ static void test_csv_records(void **state)
 	assert_int_equal(dec(&t, ",,,,"), 0);
 	assert_string_equal(cell(&t, 1), "NULL");
 	assert_int_not_equal(dec(&t, "1,2"), 0);
+	/* messages name the field and its column */
+	assert_int_not_equal(dec(&t, "x,,,,"), 0);
+	assert_non_null(strstr(t.why, "field 1 (\"n\")"));
 	dt_fini(&t);
 }
 
