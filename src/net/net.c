@@ -25,6 +25,8 @@ struct ed_net_server {
 	struct ed_net_conn *conns;
 	int nconns;
 	uint64_t accepted;
+	struct ed_net_loopq loopq;
+	bool loopq_ready;
 };
 
 struct net_write {
@@ -36,6 +38,7 @@ static void update_reading(struct ed_net_conn *c);
 static void arm_timer(struct ed_net_conn *c);
 
 int ed_net_server_port(const struct ed_net_server *s) { return s->port; }
+struct ed_net_loopq *ed_net_server_loopq(struct ed_net_server *s) { return &s->loopq; }
 void *ed_net_server_data(const struct ed_net_server *s) { return s->cfg.data; }
 uv_loop_t *ed_net_server_loop(const struct ed_net_server *s) { return s->loop; }
 int ed_net_server_conns(const struct ed_net_server *s) { return s->nconns; }
@@ -489,6 +492,17 @@ void ed_net_server_each(struct ed_net_server *s, void (*fn)(struct ed_net_conn *
 	}
 }
 
+void ed_net_config_init(struct ed_net_config *cfg, const char *module, const char *host, int port,
+			size_t conn_size, void *data)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->module = module;
+	cfg->host = host;
+	cfg->port = port;
+	cfg->conn_size = conn_size;
+	cfg->data = data;
+}
+
 static void on_listener_closed(uv_handle_t *h)
 {
 	struct ed_net_server *s = h->data;
@@ -550,6 +564,14 @@ int ed_net_server_new(uv_loop_t *loop, const struct ed_net_config *cfg,
 	uv_tcp_getsockname(&s->listener, (struct sockaddr *)&bound, &bl);
 	s->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
 						    : ((struct sockaddr_in *)&bound)->sin_port);
+	if ((rc = ed_net_loopq_init(&s->loopq, loop)) < 0) {
+		snprintf(err, errlen, "cannot create the loop queue");
+		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+		while (s->listening)
+			uv_run(loop, UV_RUN_ONCE);
+		goto fail;
+	}
+	s->loopq_ready = true;
 	*out = s;
 	return 0;
 fail:
@@ -566,12 +588,15 @@ void ed_net_server_stop(struct ed_net_server *s)
 	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 	while (s->conns)
 		ed_net_close(s->conns, "shutdown");
+	ed_net_loopq_stop(&s->loopq);
 }
 
 void ed_net_server_free(struct ed_net_server *s)
 {
 	if (!s)
 		return;
+	if (s->loopq_ready)
+		ed_net_loopq_fini(&s->loopq);
 	ed_free(s->host);
 	ed_free(s);
 }
