@@ -37,7 +37,7 @@ struct ed_http_config {
 	int32_t default_partitions;  /* for auto-created topics (default 1) */
 	size_t sse_max_queued_bytes; /* per SSE client; a client further behind is dropped (default 4 MiB) */
 	int idle_timeout_ms;         /* keep-alive idle and slow request timeout (default 60000) */
-	int startup_timeout_ms;      /* first request complete within (default 10000; 0 = none) */
+	int startup_timeout_ms;      /* first request head within (default 10000; 0 = none) */
 };
 
 void ed_http_config_defaults(struct ed_http_config *cfg);

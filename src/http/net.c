@@ -291,7 +291,6 @@ static void dispatch(struct ed_hconn *c)
 	memset(&req, 0, sizeof(req));
 	set_state(c, ST_BUSY);
 	ed_net_pause(&c->net); /* one request at a time: pipelined input waits */
-	ed_net_started(&c->net);
 	req.c = c;
 	req.method = c->head.method;
 	const char *t = c->target;
@@ -349,6 +348,7 @@ static void conn_process(struct ed_hconn *c)
 				ed_hconn_error(c, status, "bad_request", "malformed HTTP request");
 				break;
 			}
+			ed_net_started(nc); /* a request head: the idle timeout applies now */
 			c->keep_alive = c->head.keep_alive;
 			c->target = arena_str(&c->arena, c->head.target, c->head.target_len);
 			if (c->head.content_type)

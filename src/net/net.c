@@ -215,7 +215,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 
 static void run_data(struct ed_net_conn *c)
 {
-	if (c->in_data || c->closing || c->lingering)
+	if (c->in_data || c->closing || c->lingering || c->close_after)
 		return;
 	c->in_data = true;
 	c->refs++; /* on_data may close c */
@@ -239,7 +239,7 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 	if (n == 0)
 		return;
 	c->last_ms = ed_mono_ms();
-	if (c->lingering) {
+	if (c->lingering || c->close_after) {
 		c->roff = c->rlen = 0; /* discarded */
 		return;
 	}
@@ -251,7 +251,7 @@ static void update_reading(struct ed_net_conn *c)
 {
 	if (c->closing)
 		return;
-	bool want = c->lingering || (!c->paused && !c->backlogged);
+	bool want = c->lingering || c->close_after || (!c->paused && !c->backlogged);
 	if (want && !c->reading) {
 		if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
 			c->reading = true;
@@ -406,10 +406,10 @@ void ed_net_close_after_write(struct ed_net_conn *c, int64_t linger_ms)
 		finish(c, linger_ms);
 		return;
 	}
-	c->close_after = true;
-	c->paused = true;
-	update_reading(c);
+	c->close_after = true; /* input is read and discarded from now on */
+	c->roff = c->rlen = 0;
 	c->linger_ms = linger_ms;
+	update_reading(c);
 }
 
 /* ---- accepting ---- */

@@ -153,9 +153,10 @@ void ed_net_busy(struct ed_net_conn *c, bool busy);
 
 /* Close now (once). why is logged at debug level (NULL: nothing). */
 void ed_net_close(struct ed_net_conn *c, const char *why);
-/* Close once everything queued is written; with linger, half-close first
- * and discard input for up to linger_ms, so the answer is not lost to a
- * reset while the client still sends. */
+/* Close once everything queued is written; input is discarded from now on.
+ * With linger, half-close first and keep discarding input for up to
+ * linger_ms, so the answer is not lost to a reset while the client still
+ * sends. */
 void ed_net_close_after_write(struct ed_net_conn *c, int64_t linger_ms);
 static inline bool ed_net_closing(const struct ed_net_conn *c) { return c->closing; }
 /* Keep c's memory until ed_net_unref (loop thread). */

@@ -103,6 +103,8 @@ static int conn_on_accept(struct ed_net_conn *nc)
 static void conn_on_data(struct ed_net_conn *nc)
 {
 	struct pgw_conn *c = (struct pgw_conn *)nc;
+	if (c->running)
+		return; /* the statement thread owns the state; its completion goes on */
 	if (c->sub) {
 		size_t avail;
 		ed_net_input(nc, &avail);
@@ -334,6 +336,8 @@ static void stmt_done(struct ed_net_task *t)
 static void stmt_start(struct pgw_conn *c, const struct ed_pgw_msg *m)
 {
 	pgw_flush(c); /* what came before goes first; the thread writes to a fresh out */
+	if (closing(c))
+		return;
 	c->cur = *m;
 	memset(&c->job, 0, sizeof(c->job));
 	c->job.run = stmt_run;
@@ -346,6 +350,7 @@ static void stmt_start(struct pgw_conn *c, const struct ed_pgw_msg *m)
 	if (ed_engine_submit(c->pg->eng, &c->job) < 0) {
 		ed_pgw_put_error(&c->out, 'E', "FATAL", "57P01", 0,
 				 "terminating connection due to administrator command");
+		ed_net_write_buf(&c->net, &c->out);
 		ed_net_close_after_write(&c->net, 0);
 		stmt_ran(&c->job);
 	}
