@@ -144,12 +144,17 @@ static void arm_timer(struct ed_net_conn *c)
 				       (uint64_t)(c->last_ms > now ? c->last_ms - now : 0), 0);
 		return;
 	}
-	if (c->busy == 0 && s->cfg.idle_timeout_ms > 0) {
-		int64_t left = c->last_ms + s->cfg.idle_timeout_ms - now;
-		uv_timer_start(&c->timer, on_timer, (uint64_t)(left > 0 ? left : 0), 0);
-	} else {
+	if (s->cfg.idle_timeout_ms <= 0) {
 		uv_timer_stop(&c->timer);
+		return;
 	}
+	/* While busy, or while the timer is pending (it re-arms itself to the
+	 * real deadline when it fires), nothing to do: no timer work per
+	 * request on the hot path. */
+	if (c->busy || uv_is_active((uv_handle_t *)&c->timer))
+		return;
+	int64_t left = c->last_ms + s->cfg.idle_timeout_ms - now;
+	uv_timer_start(&c->timer, on_timer, (uint64_t)(left > 0 ? left : 0), 0);
 }
 
 void ed_net_started(struct ed_net_conn *c)
