@@ -3,12 +3,13 @@
  * and their change streams as Server-Sent Events), Prometheus metrics and
  * health probes. docs/HTTP.md is the API reference.
  *
- * Threads: everything runs on the loop thread that calls ed_http_new, except
- * (1) the log's flusher thread, which posts acks=all completions back through
- * a uv_async handle, (2) engine worker threads, which call the view change
- * callbacks of SSE clients (they encode and queue the bytes, then wake the
- * loop), and (3) libuv's thread pool, which runs SQL statements so a slow
- * statement never stalls the loop. */
+ * Threads: everything runs on the loop thread that calls ed_http_new (the
+ * transport is src/net's), except (1) the log's flusher thread, which posts
+ * acks=all completions back on the net loop queue, (2) engine worker
+ * threads, which call the view change callbacks of SSE clients (they encode
+ * and queue the bytes, then post a flush on the loop queue), and (3) the
+ * engine's statement threads, which run SQL statements so a slow statement
+ * never stalls the loop. */
 #ifndef ED_HTTP_H
 #define ED_HTTP_H
 
@@ -36,7 +37,7 @@ struct ed_http_config {
 	int32_t default_partitions;  /* for auto-created topics (default 1) */
 	size_t sse_max_queued_bytes; /* per SSE client; a client further behind is dropped (default 4 MiB) */
 	int idle_timeout_ms;         /* keep-alive idle and slow request timeout (default 60000) */
-	int startup_timeout_ms;      /* first request complete within (default 10000; 0 = none) */
+	int startup_timeout_ms;      /* first request head within (default 10000; 0 = none) */
 };
 
 void ed_http_config_defaults(struct ed_http_config *cfg);

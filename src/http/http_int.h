@@ -191,7 +191,7 @@ struct ed_http {
 	struct ed_http_config cfg;
 	char *bind_host;
 	struct ed_net_server *srv;
-	struct ed_net_loopq loopq;   /* job completions and SSE data from other threads */
+	struct ed_net_loopq *loopq;  /* the server's: jobs and SSE data from other threads */
 	struct ed_net_task sse_task; /* flush SSE clients */
 	uv_timer_t ping_timer;       /* SSE keep-alive comments */
 	bool ready;

@@ -291,7 +291,6 @@ static void dispatch(struct ed_hconn *c)
 	memset(&req, 0, sizeof(req));
 	set_state(c, ST_BUSY);
 	ed_net_pause(&c->net); /* one request at a time: pipelined input waits */
-	ed_net_started(&c->net);
 	req.c = c;
 	req.method = c->head.method;
 	const char *t = c->target;
@@ -349,6 +348,7 @@ static void conn_process(struct ed_hconn *c)
 				ed_hconn_error(c, status, "bad_request", "malformed HTTP request");
 				break;
 			}
+			ed_net_started(nc); /* a request head: the idle timeout applies now */
 			c->keep_alive = c->head.keep_alive;
 			c->target = arena_str(&c->arena, c->head.target, c->head.target_len);
 			if (c->head.content_type)
@@ -459,7 +459,7 @@ void ed_hjob_start(struct ed_hconn *c, struct ed_hjob *job, void (*complete)(str
 	atomic_init(&job->pending, 0);
 	atomic_init(&job->err, 0);
 	c->job = job;
-	ed_net_loopq_hold(&c->h->loopq);
+	ed_net_loopq_hold(c->h->loopq);
 }
 
 struct ed_hconn *ed_hjob_finish(struct ed_hjob *job)
@@ -474,16 +474,16 @@ struct ed_hconn *ed_hjob_finish(struct ed_hjob *job)
 /* Loop thread: the job's work is over; answer (complete frees the job). */
 static void job_done(struct ed_net_task *t)
 {
-	struct ed_hjob *job = (struct ed_hjob *)((char *)t - offsetof(struct ed_hjob, task));
+	struct ed_hjob *job = ed_net_container(t, struct ed_hjob, task);
 	struct ed_http *h = job->h;
 	job->complete(job);
-	ed_net_loopq_release(&h->loopq);
+	ed_net_loopq_release(h->loopq);
 }
 
 static void job_post(struct ed_hjob *job)
 {
 	job->task.fn = job_done;
-	ed_net_loopq_post(&job->h->loopq, &job->task);
+	ed_net_loopq_post(job->h->loopq, &job->task);
 }
 
 static void sync_cb(void *arg, int err)
@@ -511,13 +511,13 @@ void ed_hjob_sync_end(struct ed_hjob *job) { sync_cb(job, 0); }
 /* Statement thread. */
 static void job_run(struct ed_stmt_job *sj)
 {
-	struct ed_hjob *job = (struct ed_hjob *)((char *)sj - offsetof(struct ed_hjob, stmt));
+	struct ed_hjob *job = ed_net_container(sj, struct ed_hjob, stmt);
 	job->work_fn(&job->work);
 }
 
 static void job_ran(struct ed_stmt_job *sj)
 {
-	job_post((struct ed_hjob *)((char *)sj - offsetof(struct ed_hjob, stmt)));
+	job_post(ed_net_container(sj, struct ed_hjob, stmt));
 }
 
 int ed_hjob_queue_work(struct ed_hjob *job, void (*work_fn)(uv_work_t *))
@@ -537,11 +537,11 @@ int ed_hjob_queue_work(struct ed_hjob *job, void (*work_fn)(uv_work_t *))
 /* Any thread (an engine worker with SSE changes): flush SSE clients on the loop. */
 static void sse_task(struct ed_net_task *t)
 {
-	struct ed_http *h = (struct ed_http *)((char *)t - offsetof(struct ed_http, sse_task));
+	struct ed_http *h = ed_net_container(t, struct ed_http, sse_task);
 	ed_hsse_flush_all(h);
 }
 
-void ed_http_wake_sse(struct ed_http *h) { ed_net_loopq_post(&h->loopq, &h->sse_task); }
+void ed_http_wake_sse(struct ed_http *h) { ed_net_loopq_post(h->loopq, &h->sse_task); }
 
 static void on_ping(uv_timer_t *t) { ed_hsse_ping_all(t->data); }
 
@@ -575,34 +575,17 @@ int ed_http_new(uv_loop_t *loop, struct ed_log *log, struct ed_engine *eng,
 		h->cfg.sse_max_queued_bytes = 64 * 1024;
 	if (h->cfg.startup_timeout_ms < 0)
 		h->cfg.startup_timeout_ms = 0;
-	static const struct ed_net_ops ops = {
-		.on_accept = conn_on_accept,
-		.on_data = conn_on_data,
-		.on_close = conn_on_close,
-		.on_free = conn_on_free,
-		.on_timeout = conn_on_timeout,
-	};
-	struct ed_net_config nc = {
-		.module = MOD,
-		.host = h->bind_host,
-		.port = cfg->port,
-		.conn_size = sizeof(struct ed_hconn),
-		.max_read_bytes = h->cfg.max_head_bytes + READ_SPACE,
-		.startup_timeout_ms = h->cfg.startup_timeout_ms,
-		.idle_timeout_ms = h->cfg.idle_timeout_ms,
-		.data = h,
-	};
+	static const struct ed_net_ops ops = {conn_on_accept, conn_on_data, conn_on_close,
+					      conn_on_free, conn_on_timeout};
+	struct ed_net_config nc;
+	ed_net_config_init(&nc, MOD, h->bind_host, cfg->port, sizeof(struct ed_hconn), h);
+	nc.max_read_bytes = h->cfg.max_head_bytes + READ_SPACE; /* a head and some body */
+	nc.startup_timeout_ms = h->cfg.startup_timeout_ms;
+	nc.idle_timeout_ms = h->cfg.idle_timeout_ms;
 	rc = ed_net_server_new(loop, &nc, &ops, &h->srv, err, errlen);
 	if (rc < 0)
 		goto fail;
-	rc = ed_net_loopq_init(&h->loopq, loop);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot create the loop queue");
-		ed_net_server_stop(h->srv);
-		uv_run(loop, UV_RUN_NOWAIT);
-		ed_net_server_free(h->srv);
-		goto fail;
-	}
+	h->loopq = ed_net_server_loopq(h->srv);
 	h->sse_task.fn = sse_task;
 	uv_timer_init(loop, &h->ping_timer);
 	h->ping_timer.data = h;
@@ -622,11 +605,10 @@ void ed_http_stop(struct ed_http *h)
 		return;
 	h->stopping = true;
 	h->ready = false;
-	ed_net_server_stop(h->srv); /* closes every connection and SSE stream */
+	ed_net_loopq_cancel(h->loopq, &h->sse_task);
+	ed_net_server_stop(h->srv); /* every connection, SSE stream; the queue after the jobs */
 	uv_timer_stop(&h->ping_timer);
 	uv_close((uv_handle_t *)&h->ping_timer, NULL);
-	ed_net_loopq_cancel(&h->loopq, &h->sse_task);
-	ed_net_loopq_stop(&h->loopq); /* closes once every job completed */
 }
 
 void ed_http_free(struct ed_http *h)
@@ -639,7 +621,6 @@ void ed_http_free(struct ed_http *h)
 		h->stats = n;
 	}
 	ed_free(h->hooks);
-	ed_net_loopq_fini(&h->loopq);
 	ed_net_server_free(h->srv);
 	ed_free(h->bind_host);
 	ed_free(h);

@@ -2,9 +2,9 @@
  * clients (librdkafka, kcat, kafkajs, Java) over TCP on a libuv loop, plus the
  * group coordinator, committed offsets and idempotent-producer state.
  *
- * Threads: everything runs on the loop thread that calls ed_kafka_new, except
- * the log's flusher thread, which only posts sync completions back through a
- * uv_async handle. */
+ * Threads: everything runs on the loop thread that calls ed_kafka_new (the
+ * transport is src/net's), except the log's flusher thread, which only posts
+ * sync completions back on the net loop queue. */
 #ifndef ED_KAFKA_H
 #define ED_KAFKA_H
 

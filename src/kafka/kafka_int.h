@@ -73,7 +73,7 @@ struct ed_kafka {
 	struct ed_kafka_config cfg;
 	char *bind_host, *advertise_host, *state_dir;
 	struct ed_net_server *srv;
-	struct ed_net_loopq loopq; /* sync completions from the flusher thread */
+	struct ed_net_loopq *loopq; /* the server's: sync completions from the flusher */
 	uv_timer_t park_timer; /* earliest parked deadline */
 	uv_timer_t tick_timer; /* group session timeouts */
 	bool stopping;

@@ -233,7 +233,7 @@ static void sync_cb(void *arg, int err)
 		atomic_store(&req->sync_err, err);
 	if (atomic_fetch_sub(&req->sync_pending, 1) == 1) {
 		req->task.fn = sync_done;
-		ed_net_loopq_post(&req->k->loopq, &req->task);
+		ed_net_loopq_post(req->k->loopq, &req->task);
 	}
 }
 
@@ -242,7 +242,7 @@ void ed_kreq_sync_begin(struct ed_kreq *req)
 	/* One extra count held until sync_end, so completion cannot race the adds. */
 	atomic_store(&req->sync_pending, 1);
 	req->sync_active = true;
-	ed_net_loopq_hold(&req->k->loopq);
+	ed_net_loopq_hold(req->k->loopq);
 }
 
 void ed_kreq_sync_add(struct ed_kreq *req, struct ed_partition *part, int64_t upto)
@@ -260,7 +260,7 @@ void ed_kreq_sync_end(struct ed_kreq *req) { sync_cb(req, 0); }
 /* Loop thread: every sync of req completed (in the order they were posted). */
 static void sync_done(struct ed_net_task *t)
 {
-	struct ed_kreq *req = (struct ed_kreq *)((char *)t - offsetof(struct ed_kreq, task));
+	struct ed_kreq *req = ed_net_container(t, struct ed_kreq, task);
 	struct ed_kafka *k = req->k;
 	req->sync_active = false;
 	int err = atomic_load(&req->sync_err);
@@ -275,7 +275,7 @@ static void sync_done(struct ed_net_task *t)
 	} else {
 		ed_kreq_done(req);
 	}
-	ed_net_loopq_release(&k->loopq);
+	ed_net_loopq_release(k->loopq);
 }
 
 /* ---- connections ---- */
@@ -459,32 +459,16 @@ int ed_kafka_new(uv_loop_t *loop, struct ed_log *log, const struct ed_kafka_conf
 		goto fail_prod;
 	}
 
-	static const struct ed_net_ops ops = {
-		.on_accept = conn_on_accept,
-		.on_data = conn_on_data,
-		.on_close = conn_on_close,
-	};
-	struct ed_net_config nc = {
-		.module = MOD,
-		.host = k->bind_host,
-		.port = cfg->port,
-		.conn_size = sizeof(struct ed_kconn),
-		.max_read_bytes = k->cfg.max_frame_bytes + 4 + 64 * 1024,
-		.startup_timeout_ms = cfg->startup_timeout_ms,
-		.idle_timeout_ms = cfg->idle_timeout_ms,
-		.data = k,
-	};
+	static const struct ed_net_ops ops = {conn_on_accept, conn_on_data, conn_on_close, NULL, NULL};
+	struct ed_net_config nc;
+	ed_net_config_init(&nc, MOD, k->bind_host, cfg->port, sizeof(struct ed_kconn), k);
+	nc.max_read_bytes = k->cfg.max_frame_bytes + 4 + 64 * 1024; /* a frame and the next read */
+	nc.startup_timeout_ms = cfg->startup_timeout_ms;
+	nc.idle_timeout_ms = cfg->idle_timeout_ms;
 	rc = ed_net_server_new(loop, &nc, &ops, &k->srv, err, errlen);
 	if (rc < 0)
 		goto fail_groups;
-	rc = ed_net_loopq_init(&k->loopq, loop);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot create the loop queue");
-		ed_net_server_stop(k->srv);
-		uv_run(loop, UV_RUN_NOWAIT);
-		ed_net_server_free(k->srv);
-		goto fail_groups;
-	}
+	k->loopq = ed_net_server_loopq(k->srv);
 	uv_timer_init(loop, &k->park_timer);
 	k->park_timer.data = k;
 	uv_timer_init(loop, &k->tick_timer);
@@ -518,7 +502,6 @@ void ed_kafka_stop(struct ed_kafka *k)
 	uv_timer_stop(&k->tick_timer);
 	uv_close((uv_handle_t *)&k->park_timer, NULL);
 	uv_close((uv_handle_t *)&k->tick_timer, NULL);
-	ed_net_loopq_stop(&k->loopq); /* closes once every sync waited on completed */
 }
 
 void ed_kafka_free(struct ed_kafka *k)
@@ -528,7 +511,6 @@ void ed_kafka_free(struct ed_kafka *k)
 	ed_kgroups_free(k->groups);
 	ed_kprodstate_close(k->prodstate);
 	ed_koffsets_close(k->offsets);
-	ed_net_loopq_fini(&k->loopq);
 	ed_net_server_free(k->srv);
 	ed_free(k->bind_host);
 	ed_free(k->advertise_host);

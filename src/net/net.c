@@ -25,6 +25,8 @@ struct ed_net_server {
 	struct ed_net_conn *conns;
 	int nconns;
 	uint64_t accepted;
+	struct ed_net_loopq loopq;
+	bool loopq_ready;
 };
 
 struct net_write {
@@ -36,6 +38,7 @@ static void update_reading(struct ed_net_conn *c);
 static void arm_timer(struct ed_net_conn *c);
 
 int ed_net_server_port(const struct ed_net_server *s) { return s->port; }
+struct ed_net_loopq *ed_net_server_loopq(struct ed_net_server *s) { return &s->loopq; }
 void *ed_net_server_data(const struct ed_net_server *s) { return s->cfg.data; }
 uv_loop_t *ed_net_server_loop(const struct ed_net_server *s) { return s->loop; }
 int ed_net_server_conns(const struct ed_net_server *s) { return s->nconns; }
@@ -141,12 +144,17 @@ static void arm_timer(struct ed_net_conn *c)
 				       (uint64_t)(c->last_ms > now ? c->last_ms - now : 0), 0);
 		return;
 	}
-	if (c->busy == 0 && s->cfg.idle_timeout_ms > 0) {
-		int64_t left = c->last_ms + s->cfg.idle_timeout_ms - now;
-		uv_timer_start(&c->timer, on_timer, (uint64_t)(left > 0 ? left : 0), 0);
-	} else {
+	if (s->cfg.idle_timeout_ms <= 0) {
 		uv_timer_stop(&c->timer);
+		return;
 	}
+	/* While busy, or while the timer is pending (it re-arms itself to the
+	 * real deadline when it fires), nothing to do: no timer work per
+	 * request on the hot path. */
+	if (c->busy || uv_is_active((uv_handle_t *)&c->timer))
+		return;
+	int64_t left = c->last_ms + s->cfg.idle_timeout_ms - now;
+	uv_timer_start(&c->timer, on_timer, (uint64_t)(left > 0 ? left : 0), 0);
 }
 
 void ed_net_started(struct ed_net_conn *c)
@@ -212,7 +220,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 
 static void run_data(struct ed_net_conn *c)
 {
-	if (c->in_data || c->closing || c->lingering)
+	if (c->in_data || c->closing || c->lingering || c->close_after)
 		return;
 	c->in_data = true;
 	c->refs++; /* on_data may close c */
@@ -236,7 +244,7 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 	if (n == 0)
 		return;
 	c->last_ms = ed_mono_ms();
-	if (c->lingering) {
+	if (c->lingering || c->close_after) {
 		c->roff = c->rlen = 0; /* discarded */
 		return;
 	}
@@ -248,7 +256,7 @@ static void update_reading(struct ed_net_conn *c)
 {
 	if (c->closing)
 		return;
-	bool want = c->lingering || (!c->paused && !c->backlogged);
+	bool want = c->lingering || c->close_after || (!c->paused && !c->backlogged);
 	if (want && !c->reading) {
 		if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
 			c->reading = true;
@@ -403,10 +411,10 @@ void ed_net_close_after_write(struct ed_net_conn *c, int64_t linger_ms)
 		finish(c, linger_ms);
 		return;
 	}
-	c->close_after = true;
-	c->paused = true;
-	update_reading(c);
+	c->close_after = true; /* input is read and discarded from now on */
+	c->roff = c->rlen = 0;
 	c->linger_ms = linger_ms;
+	update_reading(c);
 }
 
 /* ---- accepting ---- */
@@ -489,6 +497,17 @@ void ed_net_server_each(struct ed_net_server *s, void (*fn)(struct ed_net_conn *
 	}
 }
 
+void ed_net_config_init(struct ed_net_config *cfg, const char *module, const char *host, int port,
+			size_t conn_size, void *data)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->module = module;
+	cfg->host = host;
+	cfg->port = port;
+	cfg->conn_size = conn_size;
+	cfg->data = data;
+}
+
 static void on_listener_closed(uv_handle_t *h)
 {
 	struct ed_net_server *s = h->data;
@@ -550,6 +569,14 @@ int ed_net_server_new(uv_loop_t *loop, const struct ed_net_config *cfg,
 	uv_tcp_getsockname(&s->listener, (struct sockaddr *)&bound, &bl);
 	s->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
 						    : ((struct sockaddr_in *)&bound)->sin_port);
+	if ((rc = ed_net_loopq_init(&s->loopq, loop)) < 0) {
+		snprintf(err, errlen, "cannot create the loop queue");
+		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+		while (s->listening)
+			uv_run(loop, UV_RUN_ONCE);
+		goto fail;
+	}
+	s->loopq_ready = true;
 	*out = s;
 	return 0;
 fail:
@@ -566,12 +593,15 @@ void ed_net_server_stop(struct ed_net_server *s)
 	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 	while (s->conns)
 		ed_net_close(s->conns, "shutdown");
+	ed_net_loopq_stop(&s->loopq);
 }
 
 void ed_net_server_free(struct ed_net_server *s)
 {
 	if (!s)
 		return;
+	if (s->loopq_ready)
+		ed_net_loopq_fini(&s->loopq);
 	ed_free(s->host);
 	ed_free(s);
 }

@@ -96,12 +96,18 @@ struct ed_net_conn {
 	char peer[64];
 };
 
+/* Defaults (no timeouts, 64 KiB read limit) for a front end's connections
+ * of conn_size bytes. */
+void ed_net_config_init(struct ed_net_config *cfg, const char *module, const char *host, int port,
+			size_t conn_size, void *data);
 /* Listen on cfg->host:cfg->port. 0, or ED_EINVAL (bad address) / ED_EIO
  * with err filled. */
 int ed_net_server_new(uv_loop_t *loop, const struct ed_net_config *cfg,
 		      const struct ed_net_ops *ops, struct ed_net_server **out, char *err,
 		      size_t errlen);
 int ed_net_server_port(const struct ed_net_server *s);
+/* The server's run-on-the-loop queue (below): stopped with the server. */
+struct ed_net_loopq *ed_net_server_loopq(struct ed_net_server *s);
 void *ed_net_server_data(const struct ed_net_server *s);
 uv_loop_t *ed_net_server_loop(const struct ed_net_server *s);
 /* Connections open now and accepted in all. */
@@ -110,7 +116,8 @@ uint64_t ed_net_server_accepted(const struct ed_net_server *s);
 /* Call fn on every open connection (it may close the one it is given). */
 void ed_net_server_each(struct ed_net_server *s, void (*fn)(struct ed_net_conn *c, void *arg),
 			void *arg);
-/* Stop listening and close every connection (on_close runs for each). */
+/* Stop listening, close every connection (on_close runs for each) and stop
+ * the loop queue (it closes once its holds are released). */
 void ed_net_server_stop(struct ed_net_server *s);
 /* After stop and once the loop ran the closes. NULL is fine. */
 void ed_net_server_free(struct ed_net_server *s);
@@ -146,9 +153,10 @@ void ed_net_busy(struct ed_net_conn *c, bool busy);
 
 /* Close now (once). why is logged at debug level (NULL: nothing). */
 void ed_net_close(struct ed_net_conn *c, const char *why);
-/* Close once everything queued is written; with linger, half-close first
- * and discard input for up to linger_ms, so the answer is not lost to a
- * reset while the client still sends. */
+/* Close once everything queued is written; input is discarded from now on.
+ * With linger, half-close first and keep discarding input for up to
+ * linger_ms, so the answer is not lost to a reset while the client still
+ * sends. */
 void ed_net_close_after_write(struct ed_net_conn *c, int64_t linger_ms);
 static inline bool ed_net_closing(const struct ed_net_conn *c) { return c->closing; }
 /* Keep c's memory until ed_net_unref (loop thread). */
@@ -160,6 +168,9 @@ static inline void *ed_net_data(const struct ed_net_conn *c)
 {
 	return ed_net_server_data(c->srv);
 }
+
+/* The struct of type containing member at ptr. */
+#define ed_net_container(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 /* ---- run on the loop ---- */
 

@@ -103,6 +103,8 @@ static int conn_on_accept(struct ed_net_conn *nc)
 static void conn_on_data(struct ed_net_conn *nc)
 {
 	struct pgw_conn *c = (struct pgw_conn *)nc;
+	if (c->running)
+		return; /* the statement thread owns the state; its completion goes on */
 	if (c->sub) {
 		size_t avail;
 		ed_net_input(nc, &avail);
@@ -291,7 +293,7 @@ done:
  * connection's protocol state until stmt_done (invariant 5). */
 static void stmt_run(struct ed_stmt_job *job)
 {
-	struct pgw_conn *c = (struct pgw_conn *)((char *)job - offsetof(struct pgw_conn, job));
+	struct pgw_conn *c = ed_net_container(job, struct pgw_conn, job);
 	pgw_query_message(c, &c->cur);
 }
 
@@ -299,15 +301,15 @@ static void stmt_done(struct ed_net_task *t);
 
 static void stmt_ran(struct ed_stmt_job *job)
 {
-	struct pgw_conn *c = (struct pgw_conn *)((char *)job - offsetof(struct pgw_conn, job));
+	struct pgw_conn *c = ed_net_container(job, struct pgw_conn, job);
 	c->done_task.fn = stmt_done;
-	ed_net_loopq_post(&c->pg->loopq, &c->done_task);
+	ed_net_loopq_post(c->pg->loopq, &c->done_task);
 }
 
 /* Loop thread: the message's statement completed. */
 static void stmt_done(struct ed_net_task *t)
 {
-	struct pgw_conn *c = (struct pgw_conn *)((char *)t - offsetof(struct pgw_conn, done_task));
+	struct pgw_conn *c = ed_net_container(t, struct pgw_conn, done_task);
 	struct ed_pgwire *pg = c->pg;
 	c->running = false;
 	ed_net_busy(&c->net, false);
@@ -327,13 +329,15 @@ static void stmt_done(struct ed_net_task *t)
 	}
 	c->cancel_pending = false;
 	ed_net_unref(&c->net);
-	ed_net_loopq_release(&pg->loopq);
+	ed_net_loopq_release(pg->loopq);
 }
 
 /* Run message m on a statement thread. */
 static void stmt_start(struct pgw_conn *c, const struct ed_pgw_msg *m)
 {
 	pgw_flush(c); /* what came before goes first; the thread writes to a fresh out */
+	if (closing(c))
+		return;
 	c->cur = *m;
 	memset(&c->job, 0, sizeof(c->job));
 	c->job.run = stmt_run;
@@ -342,10 +346,11 @@ static void stmt_start(struct pgw_conn *c, const struct ed_pgw_msg *m)
 	ed_net_pause(&c->net);
 	ed_net_busy(&c->net, true);
 	ed_net_ref(&c->net);
-	ed_net_loopq_hold(&c->pg->loopq);
+	ed_net_loopq_hold(c->pg->loopq);
 	if (ed_engine_submit(c->pg->eng, &c->job) < 0) {
 		ed_pgw_put_error(&c->out, 'E', "FATAL", "57P01", 0,
 				 "terminating connection due to administrator command");
+		ed_net_write_buf(&c->net, &c->out);
 		ed_net_close_after_write(&c->net, 0);
 		stmt_ran(&c->job);
 	}
@@ -531,7 +536,7 @@ static void sub_flush(struct pgw_sub *s)
 
 static void sub_task(struct ed_net_task *t)
 {
-	sub_flush((struct pgw_sub *)((char *)t - offsetof(struct pgw_sub, task)));
+	sub_flush(ed_net_container(t, struct pgw_sub, task));
 }
 
 int pgw_sub_start(struct pgw_conn *c, const char *view, uint32_t ncols, const int16_t *formats,
@@ -555,7 +560,7 @@ int pgw_sub_start(struct pgw_conn *c, const char *view, uint32_t ncols, const in
 	}
 	if (formats)
 		memcpy(s->formats, formats, (s->ncols + 1) * sizeof(int16_t));
-	s->loopq = &c->pg->loopq;
+	s->loopq = c->pg->loopq;
 	s->task.fn = sub_task;
 	int rc = ed_engine_subscribe(c->pg->eng, view, on_changes, s, &s->id);
 	if (rc) {
@@ -646,34 +651,19 @@ int ed_pgwire_new(uv_loop_t *loop, struct ed_engine *eng, const struct ed_pgwire
 			goto fail;
 		}
 	}
-	static const struct ed_net_ops ops = {
-		.on_accept = conn_on_accept,
-		.on_data = conn_on_data,
-		.on_close = conn_on_close,
-		.on_free = conn_on_free,
-	};
-	struct ed_net_config nc = {
-		.module = MOD,
-		.host = pg->bind_host,
-		.port = pg->cfg.port,
-		.backlog = 128,
-		.conn_size = sizeof(struct pgw_conn),
-		.max_read_bytes = pg->cfg.max_message_bytes + 5 + SUB_INPUT_MAX,
-		.startup_timeout_ms = pg->cfg.startup_timeout_ms,
-		.idle_timeout_ms = pg->cfg.idle_timeout_ms,
-		.data = pg,
-	};
+	static const struct ed_net_ops ops = {conn_on_accept, conn_on_data, conn_on_close,
+					      conn_on_free, NULL};
+	struct ed_net_config nc;
+	ed_net_config_init(&nc, MOD, pg->bind_host, pg->cfg.port, sizeof(struct pgw_conn), pg);
+	nc.backlog = 128;
+	/* a message, or what may wait while a SUBSCRIBE streams */
+	nc.max_read_bytes = pg->cfg.max_message_bytes + 5 + SUB_INPUT_MAX;
+	nc.startup_timeout_ms = pg->cfg.startup_timeout_ms;
+	nc.idle_timeout_ms = pg->cfg.idle_timeout_ms;
 	rc = ed_net_server_new(loop, &nc, &ops, &pg->srv, err, errlen);
 	if (rc < 0)
 		goto fail;
-	rc = ed_net_loopq_init(&pg->loopq, loop);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot create the loop queue");
-		ed_net_server_stop(pg->srv);
-		uv_run(loop, UV_RUN_NOWAIT);
-		ed_net_server_free(pg->srv);
-		goto fail;
-	}
+	pg->loopq = ed_net_server_loopq(pg->srv);
 	*out = pg;
 	return 0;
 fail:
@@ -702,8 +692,7 @@ void ed_pgwire_stop(struct ed_pgwire *pg)
 		return;
 	pg->stopping = true;
 	ed_net_server_each(pg->srv, stop_one, NULL);
-	ed_net_server_stop(pg->srv);
-	ed_net_loopq_stop(&pg->loopq); /* closes once every statement in flight completed */
+	ed_net_server_stop(pg->srv); /* the queue closes once every statement completed */
 }
 
 void ed_pgwire_free(struct ed_pgwire *pg)
@@ -713,7 +702,6 @@ void ed_pgwire_free(struct ed_pgwire *pg)
 	ed_free(pg->bind_host);
 	ed_free(pg->user);
 	ed_free(pg->password);
-	ed_net_loopq_fini(&pg->loopq);
 	ed_net_server_free(pg->srv);
 	ed_free(pg);
 }

@@ -5,10 +5,13 @@
  * text and binary formats, CancelRequest, and SUBSCRIBE push queries.
  * docs/PGWIRE.md lists the implemented subset.
  *
- * Threads: everything runs on the loop thread that calls ed_pgwire_new,
- * except the engine's subscription callbacks, which run on engine workers
- * and only append to a bounded per-subscription queue and wake the loop
- * through uv_async. Statements run synchronously on the loop thread. */
+ * Threads: the transport (src/net) and the protocol run on the loop thread
+ * that calls ed_pgwire_new. A message that runs a statement (Query,
+ * Describe, Execute) is handled on one of the engine's statement threads
+ * (ed_engine_submit) and completes on the loop through the net loop queue;
+ * the connection reads nothing meanwhile. The engine's subscription
+ * callbacks run on engine workers and only append to a bounded
+ * per-subscription queue and post a flush on the loop queue. */
 #ifndef ED_PGWIRE_H
 #define ED_PGWIRE_H
 

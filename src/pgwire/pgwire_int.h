@@ -150,7 +150,7 @@ struct ed_pgwire {
 	struct ed_pgwire_config cfg;
 	char *bind_host, *user, *password;
 	struct ed_net_server *srv;
-	struct ed_net_loopq loopq; /* statement completions, SUBSCRIBE changes */
+	struct ed_net_loopq *loopq; /* the server's: statements done, SUBSCRIBE changes */
 	bool stopping;
 	int32_t next_pid;
 	struct ed_scram scram; /* keys derived once from the configured password */

@@ -7,8 +7,9 @@
 #    acks=all gets its acknowledgement and GET /healthz answers, each within
 #    a bound far below the statement's duration. On a server that runs
 #    statements on the loop thread (the base commit fbee195 did for pgwire)
-#    both wait for the whole statement and the test fails. The same with the
-#    statement sent to HTTP /v1/sql.
+#    both wait for the whole statement and the test fails (measured there:
+#    statement 5.9 s, produce acks=all 5.3 s). The same with the statement
+#    sent to HTTP /v1/sql.
 # 2. Timeouts: a connection that sends nothing is closed after
 #    --startup-timeout-ms on each of the three ports; a Kafka connection
 #    that answered one request and then idles is closed after
@@ -83,12 +84,12 @@ probe_while_slow() {
 	t_end=$(now_ms)
 	local ack=$((t2 - t1)) health=$((t3 - t2)) stmt=$((t_end - t0))
 	echo "$name: statement ${stmt} ms; produce acks=all ${ack} ms, /healthz ${health} ms (statement still running: $running)"
+	((ack < 1000)) || fail "$name: acks=all produce took ${ack} ms while a statement ran"
+	((health < 1000)) || fail "$name: /healthz took ${health} ms while a statement ran"
 	# Both probes must finish while the statement still runs, else the test
 	# proves nothing (the statement must be made slower).
 	[[ $running == 1 ]] || fail "$name: the statement ended before the probes (${stmt} ms): not a test"
 	((stmt >= 2000)) || fail "$name: the statement took only ${stmt} ms"
-	((ack < 1000)) || fail "$name: acks=all produce took ${ack} ms while a statement ran"
-	((health < 1000)) || fail "$name: /healthz took ${health} ms while a statement ran"
 }
 
 echo "== isolation: pgwire statement"
