@@ -7,7 +7,9 @@
  *                           small windowed views created first, then N
  *                           records appended in batches of 1000 and the
  *                           time until every view has consumed them
- *                           (ed_engine_wait_idle); prints events/s.
+ *                           (ed_engine_wait_idle); prints events/s and
+ *                           events per CPU-second of the process (which
+ *                           load from other programs does not change).
  *   --mem-views K           memory: RSS growth per view for K small
  *                           windowed views on one source, measured after
  *                           creating them (source idle, nothing read) and
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -85,6 +88,13 @@ static void produce(long first, long n)
 	}
 	ed_batch_builder_fini(&bb);
 	ed_topic_unref(t);
+}
+
+static double cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 static void create_views(int k)
@@ -152,11 +162,13 @@ int main(int argc, char **argv)
 		create_views(views);
 		ed_engine_wait_idle(eng, 10000);
 		int64_t t0 = ed_mono_ns() / 1000;
+		double c0 = cpu_s();
 		produce(0, records);
 		if (ed_engine_wait_idle(eng, 600000) != 0)
 			die("wait", "timeout");
-		double s = (double)(ed_mono_ns() / 1000 - t0) / 1e6;
-		printf("views=%d records=%ld seconds=%.3f events_per_s=%.0f\n", views, records, s, records / s);
+		double s = (double)(ed_mono_ns() / 1000 - t0) / 1e6, cs = cpu_s() - c0;
+		printf("views=%d records=%ld seconds=%.3f cpu_seconds=%.3f events_per_s=%.0f events_per_cpu_s=%.0f\n", views,
+		       records, s, cs, records / s, records / cs);
 	}
 	ed_session_free(ses);
 	ed_engine_close(eng);

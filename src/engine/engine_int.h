@@ -18,7 +18,7 @@
  *    worker may hand an idle worker half of its pipelines for one push and
  *    wait for it (source.c, fan_out); it holds its own worker->mu
  *    meanwhile, so those pipelines are still touched by one thread at a
- *    time. hmu is taken alone (never while waiting for another lock).
+ *    time. hmu is taken last and held only to read or set those fields.
  * A source's pipelines belong to its reader's worker; pipelines that read a
  * view belong to the view's worker and receive its changes synchronously.
  *

@@ -12,8 +12,9 @@
  * fails on one row: overflow, division by zero, bad cast) are counted in the
  * pipeline's stats and dropped, never stop the query.
  *
- * Threads: every operator is owned by its pipeline's worker thread. Terminal
- * operators (view store, sink) are defined in view.h / engine.c. */
+ * Threads: every operator is owned by its pipeline's worker thread (which
+ * may let an idle worker run it while it waits, engine/source.c). Terminal
+ * operators (view store, sink) are defined in engine/view.c and sink.c. */
 #ifndef ED_EXEC_OP_H
 #define ED_EXEC_OP_H
 
