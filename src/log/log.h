@@ -119,6 +119,16 @@ struct ed_append_result {
  * read-only after an I/O error), ED_EIO, ED_ENOSPC. */
 int ed_partition_append(struct ed_partition *part, uint8_t *batch, size_t len,
 			struct ed_append_result *res, char *err, size_t errlen);
+/* ed_partition_append for a batch the caller has just validated with
+ * ed_batch_validate (same bytes, unchanged since): bi is what the validator
+ * filled in, so the CRC and the record walk are not done again. Only for
+ * trusted callers that validated themselves (the Kafka produce path, the
+ * local writer of writer.h); anything else uses ed_partition_append. Checks
+ * the size against len and max.message.bytes; errors as above. */
+struct ed_batch_info;
+int ed_partition_append_validated(struct ed_partition *part, uint8_t *batch, size_t len,
+				  const struct ed_batch_info *bi, struct ed_append_result *res,
+				  char *err, size_t errlen);
 
 /* Block until every offset below upto is on disk (fdatasync, grouped with
  * other waiters). 0, or ED_EFAILED/ED_EIO if the partition failed: waiters

@@ -210,8 +210,21 @@ int ed_partition_append(struct ed_partition *part, uint8_t *batch, size_t len,
 {
 	struct ed_batch_info bi;
 	struct ed_topic_config cfg;
-	int64_t base = 0;
 	int rc;
+	ed_partition_config(part, &cfg);
+	if ((rc = ed_batch_validate(batch, len, (size_t)cfg.max_message_bytes, &bi, err, errlen)))
+		return rc == ED_EAGAIN ? ED_ECORRUPT : rc;
+	return ed_partition_append_validated(part, batch, len, &bi, res, err, errlen);
+}
+
+int ed_partition_append_validated(struct ed_partition *part, uint8_t *batch, size_t len,
+				  const struct ed_batch_info *vbi, struct ed_append_result *res,
+				  char *err, size_t errlen)
+{
+	struct ed_batch_info bi = *vbi;
+	struct ed_topic_config cfg;
+	int64_t base = 0;
+	int rc = 0;
 	if (atomic_load(&part->topic->deleted))
 		return ed_log_fail(ED_ENOENT, err, errlen, "topic %s was deleted", part->topic->name);
 	if (atomic_load_explicit(&part->failed, memory_order_acquire))
@@ -219,12 +232,16 @@ int ed_partition_append(struct ed_partition *part, uint8_t *batch, size_t len,
 				   "partition %s-%d is read-only after an I/O error",
 				   part->topic->name, part->index);
 	ed_partition_config(part, &cfg);
-	if ((rc = ed_batch_validate(batch, len, (size_t)cfg.max_message_bytes, &bi, err, errlen)))
-		return rc == ED_EAGAIN ? ED_ECORRUPT : rc;
+	if (bi.size < ED_BATCH_HEADER_SIZE || (size_t)bi.size > len)
+		return ed_log_fail(ED_ECORRUPT, err, errlen, "batch of %d bytes, have %zu",
+				   bi.size, len);
 	if ((size_t)bi.size != len)
 		return ed_log_fail(ED_ECORRUPT, err, errlen,
 				   "%zu bytes after the batch (one batch per append)",
 				   len - (size_t)bi.size);
+	if (cfg.max_message_bytes > 0 && bi.size > cfg.max_message_bytes)
+		return ed_log_fail(ED_ETOOBIG, err, errlen, "batch of %d bytes exceeds limit %d",
+				   bi.size, cfg.max_message_bytes);
 
 	pthread_mutex_lock(&part->append_lock);
 	if (atomic_load(&part->failed)) {
