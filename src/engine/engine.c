@@ -52,6 +52,7 @@
 #include "exec/row.h"
 #include "log/batch.h"
 #include "log/log.h"
+#include "log/writer.h"
 #include "plan/catalog.h"
 #include "plan/plan.h"
 #include "state/kv.h"
@@ -107,17 +108,17 @@ struct ed_view_rt {
 	_Atomic int64_t bytes; /* store key + value bytes */
 };
 
-/* A sink: one JSON object per row. Rows go to the partition chosen by the
- * hash of their key columns (the view's or query's group key; the whole
- * row when there is none), so every change of one key lands in one
- * partition, in order; the record key is the key columns as a JSON object
- * (none without a key). One batch per partition per chunk. */
+/* A sink: one JSON object per row, written by the log's writer
+ * (log/writer.h). The record key is the key columns (the view's or query's
+ * group key) as a JSON object, placed by Kafka's default partitioner, so
+ * every change of one key lands in one partition, in order, where a Kafka
+ * client would put it; rows without a key go round robin. One batch per
+ * partition per chunk. */
 struct ed_sink_rt {
 	struct ed_operator op;
 	struct ed_topic *topic;
-	int32_t nparts;
-	struct ed_batch_builder *bbs; /* [nparts] */
-	struct ed_buf line, key, hk;
+	struct ed_log_writer w;
+	struct ed_buf line, key;
 	const struct ed_schema *schema;
 	uint32_t nkey;
 	const uint32_t *keycols;
@@ -380,11 +381,11 @@ static int sink_push(struct ed_operator *op, struct ed_chunk *in)
 {
 	struct ed_sink_rt *s = (struct ed_sink_rt *)op;
 	int rc = 0;
+	char err[128];
 	int64_t ts = ed_wall_ms();
 	for (uint32_t i = 0; i < in->rows && rc == 0; i++) {
 		ed_buf_reset(&s->line);
 		ed_buf_reset(&s->key);
-		ed_buf_reset(&s->hk);
 		ed_buf_put_u8(&s->line, '{');
 		for (uint32_t c = 0; c < in->ncols; c++) {
 			struct ed_value v;
@@ -411,25 +412,17 @@ static int sink_push(struct ed_operator *op, struct ed_chunk *in)
 				ed_out_json_value(&s->key, &v);
 			}
 			ed_buf_put_u8(&s->key, '}');
-			ed_row_encode(&s->hk, in, i, s->keycols, s->nkey);
-		} else
-			ed_row_encode(&s->hk, in, i, NULL, in->ncols);
-		if (s->line.err || s->key.err || s->hk.err) {
+		}
+		if (s->line.err || s->key.err) {
 			rc = ED_ENOMEM;
 			break;
 		}
-		int32_t part = (int32_t)(ed_kv_hash(s->hk.data, s->hk.len) % (uint64_t)s->nparts);
-		struct ed_batch_builder *bb = &s->bbs[part];
-		rc = ed_batch_builder_add(bb, ts, s->nkey ? s->key.data : NULL, s->nkey ? (int32_t)s->key.len : -1,
-					  s->line.data, (int32_t)s->line.len, NULL, 0);
-		if (rc == 0 && ed_batch_builder_size(bb) > (512u << 10))
-			rc = append_batch(s->topic, part, bb);
+		rc = ed_log_writer_add(&s->w, -1, ts, s->nkey ? s->key.data : NULL, s->nkey ? (int32_t)s->key.len : -1,
+				       s->line.data, (int32_t)s->line.len, NULL, 0, NULL, err, sizeof(err));
 	}
-	for (int32_t part = 0; part < s->nparts; part++) {
-		int prc = s->bbs[part].count ? append_batch(s->topic, part, &s->bbs[part]) : 0;
-		if (rc == 0)
-			rc = prc;
-	}
+	int frc = ed_log_writer_flush(&s->w, err, sizeof(err));
+	if (rc == 0)
+		rc = frc;
 	atomic_fetch_add(&op->stats->rows_out, in->rows);
 	if (rc)
 		snprintf(op->stats->last_error, sizeof(op->stats->last_error), "sink append: %s", ed_err_str(rc));
@@ -439,12 +432,9 @@ static int sink_push(struct ed_operator *op, struct ed_chunk *in)
 static void sink_free(struct ed_operator *op)
 {
 	struct ed_sink_rt *s = (struct ed_sink_rt *)op;
-	for (int32_t i = 0; s->bbs && i < s->nparts; i++)
-		ed_batch_builder_fini(&s->bbs[i]);
-	ed_free(s->bbs);
+	ed_log_writer_fini(&s->w);
 	ed_buf_fini(&s->line);
 	ed_buf_fini(&s->key);
-	ed_buf_fini(&s->hk);
 	if (s->topic)
 		ed_topic_unref(s->topic);
 	ed_free(s);
@@ -738,7 +728,6 @@ static int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct 
 		s->op = (struct ed_operator){"sink", sink_push, noop_watermark, sink_free, NULL, &p->stats};
 		ed_buf_init(&s->line);
 		ed_buf_init(&s->key);
-		ed_buf_init(&s->hk);
 		s->schema = out_schema;
 		s->changelog = obj->query ? !obj->query->append_only : !in->append_only;
 		s->nkey = obj->query ? obj->query->nkey : in->nkey;
@@ -749,13 +738,8 @@ static int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct 
 			rc = ED_EINVAL;
 			goto fail;
 		}
-		s->nparts = ed_topic_partition_count(s->topic);
-		if (s->nparts <= 0 || !(s->bbs = ed_calloc((size_t)s->nparts, sizeof(*s->bbs)))) {
-			rc = ED_ENOMEM;
+		if ((rc = ed_log_writer_init(&s->w, s->topic, ED_CODEC_NONE, 512u << 10, 0)))
 			goto fail;
-		}
-		for (int32_t i = 0; i < s->nparts; i++)
-			ed_batch_builder_init(&s->bbs[i], ED_CODEC_NONE);
 	}
 	if (p->tail)
 		p->tail->next = p->term;
