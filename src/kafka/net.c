@@ -1,7 +1,7 @@
 /* Kafka front end networking: the listener, connections, request framing,
  * in-order responses, log-sync completions hopping back from the flusher
- * thread (uv_async), and the parked-request deadlines (fetch long polls,
- * group barriers). See kafka_int.h for the invariants. */
+ * thread (uv_async), and the parked-request deadlines (group barriers;
+ * fetch long polls have their own timers and log watchers, handle_data.c). See kafka_int.h for the invariants. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +19,6 @@
 #define WRITE_BACKLOG (1024 * 1024) /* unwritten response bytes before we stop reading */
 #define MAX_WRITING 256             /* responses handed to libuv before we stop reading */
 #define READ_CHUNK (64 * 1024)
-#define FETCH_RECHECK_MS 100
 
 static void conn_process(struct ed_kconn *c);
 static void conn_close(struct ed_kconn *c, const char *why);
@@ -149,14 +148,11 @@ static void park_timer_arm(struct ed_kafka *k)
 		return;
 	int64_t first = INT64_MAX;
 	int64_t now = ed_mono_ms();
-	for (struct ed_kreq *r = k->parked; r; r = r->park_next) {
+	/* Parked fetches have their own timers and watchers (handle_data.c)
+	 * and park with no deadline here. */
+	for (struct ed_kreq *r = k->parked; r; r = r->park_next)
 		if (r->deadline_ms < first)
 			first = r->deadline_ms;
-		/* Appends by other threads (not through this front end) do not
-		 * wake fetches: parked fetches re-check at least this often. */
-		if (r->park == ED_KPARK_FETCH && now + FETCH_RECHECK_MS < first)
-			first = now + FETCH_RECHECK_MS;
-	}
 	if (first == INT64_MAX) {
 		uv_timer_stop(&k->park_timer);
 		return;
@@ -184,6 +180,8 @@ void ed_kreq_unpark(struct ed_kreq *req)
 	struct ed_kafka *k = req->k;
 	if (req->park == ED_KPARK_NONE)
 		return;
+	if (req->park == ED_KPARK_FETCH)
+		ed_kafka_fetch_unparked(req);
 	if (req->park_prev)
 		req->park_prev->park_next = req->park_next;
 	else
@@ -210,50 +208,17 @@ static void on_park_timer(uv_timer_t *t)
 	struct ed_kafka *k = t->data;
 	int64_t now = ed_mono_ms();
 	bool again = true;
-	bool fetches = false;
 	while (again) {
 		again = false;
-		fetches = false;
 		for (struct ed_kreq *r = k->parked; r; r = r->park_next) {
 			if (r->deadline_ms <= now) {
 				park_expire(r);
 				again = true; /* the list changed */
 				break;
 			}
-			fetches |= r->park == ED_KPARK_FETCH;
 		}
 	}
-	if (fetches)
-		ed_kafka_wake_fetches(k); /* re-arms the timer */
-	else
-		park_timer_arm(k);
-}
-
-void ed_kafka_wake_fetches(struct ed_kafka *k)
-{
-	/* A retry may answer (free) the request, resume its connection and
-	 * produce there, which wakes fetches again: nested calls only bump the
-	 * generation and the outermost call rescans until every parked fetch has
-	 * seen the latest one. */
-	k->wake_gen++;
-	if (k->waking)
-		return;
-	k->waking = true;
-	bool any = false;
-	for (;;) {
-		struct ed_kreq *r = k->parked;
-		while (r && !(r->park == ED_KPARK_FETCH && r->wake_seen != k->wake_gen))
-			r = r->park_next;
-		if (!r)
-			break;
-		r->wake_seen = k->wake_gen;
-		any = true;
-		ed_kreq_unpark(r);
-		ed_kafka_fetch_retry(r, false);
-	}
-	k->waking = false;
-	if (any || !k->parked)
-		park_timer_arm(k);
+	park_timer_arm(k);
 }
 
 /* ---- log sync completions ---- */
@@ -297,6 +262,7 @@ void ed_kreq_sync_end(struct ed_kreq *req) { sync_cb(req, 0); }
 static void on_async(uv_async_t *a)
 {
 	struct ed_kafka *k = a->data;
+	ed_kafka_fetch_wakeups(k);
 	uv_mutex_lock(&k->done_mu);
 	struct ed_kreq *list = k->done_head;
 	k->done_head = NULL;
@@ -687,6 +653,7 @@ void ed_kafka_stop(struct ed_kafka *k)
 	uv_close((uv_handle_t *)&k->listener, NULL);
 	while (k->conns)
 		conn_close(k->conns, "shutdown");
+	ed_kafka_fetch_wakeups(k); /* frees waits released while queued */
 	uv_timer_stop(&k->park_timer);
 	uv_timer_stop(&k->tick_timer);
 	uv_close((uv_handle_t *)&k->park_timer, NULL);

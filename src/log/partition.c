@@ -41,6 +41,8 @@ int ed_partition_new(struct ed_topic *topic, int32_t index, const char *dir,
 	pthread_mutex_init(&part->seg_lock, NULL);
 	pthread_mutex_init(&part->maint_lock, NULL);
 	pthread_mutex_init(&part->sync_mu, NULL);
+	pthread_mutex_init(&part->watch_mu, NULL);
+	atomic_init(&part->nwatchers, 0);
 	atomic_init(&part->hwm, 0);
 	atomic_init(&part->start_offset, 0);
 	atomic_init(&part->failed, false);
@@ -69,6 +71,7 @@ void ed_partition_free(struct ed_partition *part)
 	pthread_mutex_destroy(&part->seg_lock);
 	pthread_mutex_destroy(&part->maint_lock);
 	pthread_mutex_destroy(&part->sync_mu);
+	pthread_mutex_destroy(&part->watch_mu);
 	ed_free(part->dir);
 	ed_free(part);
 }
@@ -299,6 +302,13 @@ int ed_partition_append_validated(struct ed_partition *part, uint8_t *batch, siz
 	}
 unlock:
 	pthread_mutex_unlock(&part->append_lock);
+	if (rc == 0) {
+		/* Pairs with the registration in ed_partition_watch: either the
+		 * watcher sees the new hwm or we see the watcher. */
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(&part->nwatchers, memory_order_relaxed))
+			ed_partition_notify(part);
+	}
 	if (rc == 0 && cfg.flush_policy == ED_FLUSH_ALWAYS) {
 		rc = ed_partition_sync(part, base + bi.last_offset_delta + 1);
 		if (rc)
