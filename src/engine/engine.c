@@ -52,12 +52,16 @@
 #include "exec/row.h"
 #include "log/batch.h"
 #include "log/log.h"
+#include "log/wake.h"
 #include "log/writer.h"
 #include "plan/catalog.h"
 #include "plan/plan.h"
 #include "state/kv.h"
 
 #define MAX_PULL_ROWS 1000000
+/* How often an idle worker runs a round with no new data (idle partitions,
+ * PROCTIME windows); new data wakes it at once through log watchers. */
+#define ED_WORKER_TICK_MS 50
 
 struct ed_pipe;
 
@@ -65,6 +69,7 @@ struct ed_worker {
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
+	struct ed_log_wake wake; /* raised by appends to its pipelines' partitions */
 	struct ed_pipe **pipes;
 	size_t npipes, cap;
 	uint64_t rounds;
@@ -144,6 +149,7 @@ struct ed_pipe {
 	struct ed_topic *topic;
 	int32_t nparts;
 	struct part_state *parts;
+	struct ed_log_watchset *watch; /* raises worker->wake while the pipeline runs */
 	struct ed_decoder dec;
 	struct ed_chunk chunk;
 	struct ed_buf rbuf;
@@ -647,14 +653,11 @@ static void *worker_main(void *arg)
 		w->rounds++;
 		pthread_cond_broadcast(&w->cond);
 		if (!progress && !w->stop) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 5 * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
-			pthread_cond_timedwait(&w->cond, &w->mu, &ts);
+			/* Appends wake us (log watchers); the timeout only drives
+			 * time-based work: idle partitions, PROCTIME windows. */
+			pthread_mutex_unlock(&w->mu);
+			ed_log_wake_wait(&w->wake, ED_WORKER_TICK_MS);
+			pthread_mutex_lock(&w->mu);
 		}
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -667,6 +670,7 @@ static void pipe_free(struct ed_pipe *p)
 		return;
 	if (p->tail)
 		p->tail->next = NULL; /* the terminal is freed on its own below */
+	ed_log_watchset_free(p->watch);
 	ed_op_free_chain(p->head);
 	if (p->term)
 		p->term->free(p->term);
@@ -866,7 +870,10 @@ static int pipe_start(struct ed_engine *eng, struct ed_pipe *p)
 	if (rc == 0) {
 		w->pipes[w->npipes++] = p;
 		p->worker = w;
+		if (p->topic)
+			p->watch = ed_log_watchset_new(&w->wake, p->topic);
 		pthread_cond_broadcast(&w->cond);
+		ed_log_wake_raise(&w->wake);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return rc;
@@ -877,6 +884,8 @@ static void pipe_stop(struct ed_pipe *p)
 	struct ed_worker *w = p->worker;
 	if (!w)
 		return;
+	ed_log_watchset_free(p->watch);
+	p->watch = NULL;
 	pthread_mutex_lock(&w->mu);
 	for (size_t i = 0; i < w->npipes; i++)
 		if (w->pipes[i] == p) {
@@ -1822,6 +1831,7 @@ int ed_engine_open(struct ed_log *log, const struct ed_engine_options *opts, str
 		w->eng = eng;
 		pthread_mutex_init(&w->mu, NULL);
 		pthread_cond_init(&w->cond, NULL);
+		ed_log_wake_init(&w->wake);
 		if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
 			rc = ED_ENOMEM;
 			goto fail;
@@ -1868,6 +1878,7 @@ void ed_engine_close(struct ed_engine *eng)
 		pthread_mutex_lock(&w->mu);
 		w->stop = true;
 		pthread_cond_broadcast(&w->cond);
+		ed_log_wake_raise(&w->wake);
 		pthread_mutex_unlock(&w->mu);
 		pthread_join(w->th, NULL);
 	}
@@ -1892,6 +1903,7 @@ void ed_engine_close(struct ed_engine *eng)
 		ed_free(eng->workers[i].pipes);
 		pthread_mutex_destroy(&eng->workers[i].mu);
 		pthread_cond_destroy(&eng->workers[i].cond);
+		ed_log_wake_fini(&eng->workers[i].wake);
 	}
 	ed_free(eng->workers);
 	pthread_mutex_destroy(&eng->mu);
@@ -1924,6 +1936,7 @@ int ed_engine_wait_idle(struct ed_engine *eng, int64_t timeout_ms)
 				return ED_EAGAIN;
 			}
 			pthread_cond_broadcast(&w->cond);
+			ed_log_wake_raise(&w->wake);
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += 2 * 1000000;
