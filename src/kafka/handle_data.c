@@ -155,7 +155,7 @@ void ed_kafka_handle_produce(struct ed_kreq *req)
 	struct ed_kreq_produce *m = &req->msg.u.produce;
 	struct ed_buf *b = &req->resp;
 	int16_t v = req->msg.api_version;
-	bool syncing = false, appended = false;
+	bool syncing = false;
 	char err[256];
 	size_t start = ed_kresp_begin(b, req->msg.correlation_id);
 	ed_kput_i32(b, m->ntopics);
@@ -184,8 +184,6 @@ void ed_kafka_handle_produce(struct ed_kreq *req)
 			if (topic) {
 				produce_partition(req, t->name, topic, max_msg, &t->parts[j], &syncing,
 						  &res, err, sizeof(err));
-				if (res.kerr == ED_KERR_NONE)
-					appended = true;
 			}
 			ed_kput_i32(b, t->parts[j].index);
 			ed_kput_i16(b, res.kerr);
@@ -206,7 +204,6 @@ void ed_kafka_handle_produce(struct ed_kreq *req)
 	ed_kresp_end(b, start);
 	if (m->acks == 0)
 		req->no_response = true;
-	(void)appended; /* parked fetches are woken by the log's watchers */
 	if (syncing)
 		ed_kreq_sync_end(req); /* done when every partition synced */
 	else
