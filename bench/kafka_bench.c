@@ -69,6 +69,7 @@ struct config {
 	int redis_window; /* outstanding XADDs per connection */
 	double phase_cap; /* seconds before a run is abandoned */
 	bool do_produce, do_consume, do_latency;
+	const char *lat_dump; /* prefix: per-record latencies to <prefix>.<system>.<rate> */
 };
 
 struct result {
@@ -332,6 +333,23 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* With --lat-dump P: "ms_since_start latency_ms" per record, in send order,
+ * to P.<system>.<rate> (to line up stalls with server-side traces). */
+static void lat_dump(const struct config *cfg, const char *sys, int rate, const int64_t *sched,
+		     const int64_t *lat, int64_t n)
+{
+	char path[512];
+	FILE *f;
+	if (!cfg->lat_dump)
+		return;
+	snprintf(path, sizeof(path), "%s.%s.%d", cfg->lat_dump, sys, rate);
+	if (!(f = fopen(path, "w")))
+		return;
+	for (int64_t i = 0; i < n; i++)
+		fprintf(f, "%.3f %.3f\n", (double)(sched[i] - sched[0]) / 1e6, (double)lat[i] / 1e6);
+	fclose(f);
+}
+
 static void lat_summarise(struct lat_result *lr, int64_t *lat, int64_t n)
 {
 	qsort(lat, (size_t)n, sizeof(*lat), cmp_i64);
@@ -382,6 +400,7 @@ static struct lat_result kafka_latency(const struct config *cfg, int rate)
 	lr.errors = kp.failed;
 	/* Late deliveries after the drain must not touch lat while it is sorted. */
 	kp.lat = NULL;
+	lat_dump(cfg, "eddy", rate, sched, lat, n);
 	lat_summarise(&lr, lat, n);
 	rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 	rd_kafka_flush(rk, 1000);
@@ -979,6 +998,7 @@ static void usage(void)
 	       "  --lat-seconds S      seconds of sending per latency rate (default 3)\n"
 	       "  --lat-drain S        wait for acks after the last due record (default 3)\n"
 	       "  --lat-linger-ms N    producer linger.ms in the latency runs (default 0)\n"
+	       "  --lat-dump PREFIX    eddy per-record latencies to PREFIX.eddy.RATE\n"
 	       "  --redis-conns N      connections for XADD throughput (default 8)\n"
 	       "  --redis-window N     outstanding XADDs per connection (default 1000)\n"
 	       "  --phase-cap S        abandon a throughput run after S seconds (default 60)\n"
@@ -1033,6 +1053,7 @@ int main(int argc, char **argv)
 		{ "lat-seconds", required_argument, NULL, 's' },
 		{ "lat-drain", required_argument, NULL, 'd' },
 		{ "lat-linger-ms", required_argument, NULL, 'l' },
+		{ "lat-dump", required_argument, NULL, 'Y' },
 		{ "redis-conns", required_argument, NULL, 'c' },
 		{ "redis-window", required_argument, NULL, 'w' },
 		{ "phase-cap", required_argument, NULL, 'p' },
@@ -1086,6 +1107,7 @@ int main(int argc, char **argv)
 		case 's': cfg.lat_seconds = atof(optarg); break;
 		case 'd': cfg.lat_drain = atof(optarg); break;
 		case 'l': cfg.lat_linger_ms = atoi(optarg); break;
+		case 'Y': cfg.lat_dump = optarg; break;
 		case 'c': cfg.redis_conns = atoi(optarg); break;
 		case 'w': cfg.redis_window = atoi(optarg); break;
 		case 'p': cfg.phase_cap = atof(optarg); break;

@@ -57,7 +57,7 @@ void ed_cli_split_key(int sep, const char *line, size_t len, const char **key, i
 		      const char **value, int32_t *vlen);
 
 /* The partition of a record when --partition is not given: Kafka's default
- * partitioner for keys ((murmur2(key) & 0x7fffffff) % nparts), round robin
+ * partitioner for keys (ed_log_key_partition, log/writer.h), round robin
  * through *rr for null keys (klen < 0). */
 int32_t ed_cli_key_partition(const char *key, int32_t klen, int32_t nparts, uint32_t *rr);
 

@@ -1,15 +1,16 @@
 /* `eddy produce TOPIC`: appends the lines of stdin to a topic, one record per
- * line. Lines are batched per partition in reused ed_batch_builders (no
- * allocation per record) and each finished batch goes to
- * ed_partition_append. With --acks all, records count as acknowledged only
+ * line, through the log's writer (log/writer.h): lines are batched per
+ * partition in reused ed_batch_builders (no allocation per record) and each
+ * finished batch is appended. With --acks all, records count as acknowledged only
  * once ed_partition_sync returned for every partition written. Open batches
  * are appended (and with acks=all synced) when full, when the oldest
  * unacknowledged line has waited --linger-ms and stdin has nothing more
  * right now or never pauses, every ACK_SYNC_BYTES of appends, and at the
  * end.
  *
- * Record partitioning follows Kafka's default partitioner for keyed records,
- * (murmur2(key) & 0x7fffffff) % partitions, and round robin for null keys. */
+ * Record partitioning is the writer's: Kafka's default partitioner for keyed
+ * records, (murmur2(key) & 0x7fffffff) % partitions, and round robin for
+ * null keys (as --server mode does, see remote_produce.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -24,6 +25,7 @@
 #include "log/batch.h"
 #include "log/codec.h"
 #include "log/log.h"
+#include "log/writer.h"
 
 static const char *const CMD = "produce";
 
@@ -82,12 +84,10 @@ static void usage(FILE *out)
 		"\n" ED_CLI_TARGET_HELP);
 }
 
-/* One open batch per partition written to. */
+/* Per partition: what the writer's open batch and appends mean for acks. */
 struct pstate {
-	struct ed_batch_builder bb;
-	bool used;       /* bb initialised */
 	bool unsynced;   /* appended since the last sync */
-	int64_t next;    /* offset after the last record appended */
+	size_t pending;  /* record bytes in the open batch */
 };
 
 struct producer {
@@ -95,8 +95,8 @@ struct producer {
 	struct ed_topic *topic;
 	int32_t nparts;
 	struct pstate *parts;
+	struct ed_log_writer w;
 	size_t max_batch;     /* max.message.bytes of the topic */
-	uint32_t rr;          /* round-robin cursor for null keys */
 	size_t pending_bytes; /* record bytes in open batches (headers not counted) */
 	size_t unsynced_bytes;
 	int64_t lines;        /* read and added to a batch */
@@ -130,12 +130,6 @@ static size_t single_batch_size(int32_t klen, int32_t vlen)
 	return ED_BATCH_HEADER_SIZE + (size_t)zz_len(body) + (size_t)body;
 }
 
-/* Upper bound of what adding this record to an open batch costs. */
-static size_t record_bound(int32_t klen, int32_t vlen)
-{
-	return 5 + 1 + 10 + 5 + 5 + (size_t)(klen > 0 ? klen : 0) + 5 + (size_t)vlen + 1;
-}
-
 static void report(struct producer *pr)
 {
 	if (pr->args->report_acks && pr->acked != pr->reported) {
@@ -145,52 +139,45 @@ static void report(struct producer *pr)
 	}
 }
 
-/* Close partition p's batch and append it. */
-static int flush_partition(struct producer *pr, int32_t p)
+/* The writer appended a batch of count records to partition p. */
+static void on_append(void *arg, int32_t p, const struct ed_append_result *res, int32_t count)
 {
+	struct producer *pr = arg;
 	struct pstate *ps = &pr->parts[p];
-	struct ed_append_result res;
-	char err[512] = "";
-	uint8_t *batch;
-	size_t len;
-	int32_t count;
-	int rc;
-
-	if (!ps->used || ps->bb.count == 0)
-		return 0;
-	count = ps->bb.count;
-	pr->pending_bytes -= ed_batch_builder_size(&ps->bb) - ED_BATCH_HEADER_SIZE;
-	rc = ed_batch_builder_finish(&ps->bb, &batch, &len);
-	if (rc != 0) {
-		ed_cli_error(CMD, "cannot build a batch: %s", ed_err_str(rc));
-		goto fail;
-	}
-	rc = ed_partition_append(ed_topic_partition(pr->topic, p), batch, len, &res, err,
-				 sizeof(err));
-	if (rc == ED_ETOOBIG) {
-		ed_cli_error(CMD,
-			     "a %s batch of %zu bytes for partition %d is over max.message.bytes "
-			     "(%zu); use fewer --batch-records or another --compression",
-			     ed_codec_name(pr->args->codec), len, p, pr->max_batch);
-		goto fail;
-	}
-	if (rc != 0) {
-		ed_cli_error(CMD, "append to %s partition %d failed: %s", pr->args->topic, p,
-			     *err ? err : ed_err_str(rc));
-		goto fail;
-	}
-	ed_batch_builder_reset(&ps->bb);
-	ps->next = res.last_offset + 1;
+	size_t len = pr->w.parts[p].last_len;
+	(void)res;
+	pr->pending_bytes -= ps->pending;
+	ps->pending = 0;
 	ps->unsynced = true;
 	pr->unsynced_bytes += len;
 	pr->appended += count;
 	pr->batches++;
 	pr->bytes += (int64_t)len;
-	return 0;
-fail:
-	ed_batch_builder_reset(&ps->bb);
+}
+
+/* Report a failed append of partition p's batch (rc from the writer). */
+static int append_failed(struct producer *pr, int32_t p, int rc, const char *err)
+{
+	if (rc == ED_ETOOBIG)
+		ed_cli_error(CMD,
+			     "a %s batch for partition %d is over max.message.bytes (%zu); use "
+			     "fewer --batch-records or another --compression",
+			     ed_codec_name(pr->args->codec), p, pr->max_batch);
+	else
+		ed_cli_error(CMD, "append to %s partition %d failed: %s", pr->args->topic, p,
+			     *err ? err : ed_err_str(rc));
+	pr->pending_bytes -= pr->parts[p].pending;
+	pr->parts[p].pending = 0;
 	pr->failed = true;
 	return -1;
+}
+
+/* Close partition p's batch and append it. */
+static int flush_partition(struct producer *pr, int32_t p)
+{
+	char err[512] = "";
+	int rc = ed_log_writer_flush_part(&pr->w, p, err, sizeof(err));
+	return rc ? append_failed(pr, p, rc, err) : 0;
 }
 
 /* Append every open batch, then acknowledge: fsync first with acks=all. */
@@ -208,7 +195,7 @@ static int flush_all(struct producer *pr)
 
 			if (!ps->unsynced)
 				continue;
-			rc = ed_partition_sync(ed_topic_partition(pr->topic, p), ps->next);
+			rc = ed_partition_sync(ed_topic_partition(pr->topic, p), pr->w.parts[p].next);
 			if (rc != 0) {
 				ed_cli_error(CMD,
 					     "fsync of %s partition %d failed (%s): records since the "
@@ -231,7 +218,7 @@ static int32_t choose_partition(struct producer *pr, const char *key, int32_t kl
 {
 	if (pr->args->partition >= 0)
 		return (int32_t)pr->args->partition;
-	return ed_cli_key_partition(key, klen, pr->nparts, &pr->rr);
+	return ed_log_writer_place(&pr->w, key, klen);
 }
 
 static int add_line(struct producer *pr, const char *line, size_t len)
@@ -240,7 +227,7 @@ static int add_line(struct producer *pr, const char *line, size_t len)
 	int32_t klen, vlen;
 	struct pstate *ps;
 	int32_t p;
-	size_t before;
+	char err[512] = "";
 	int rc;
 
 	ed_cli_split_key(pr->args->key_sep, line, len, &key, &klen, &value, &vlen);
@@ -255,24 +242,21 @@ static int add_line(struct producer *pr, const char *line, size_t len)
 	}
 	p = choose_partition(pr, key, klen);
 	ps = &pr->parts[p];
-	if (!ps->used) {
-		ed_batch_builder_init(&ps->bb, pr->args->codec);
-		ps->used = true;
-	}
-	if (ps->bb.count > 0 &&
-	    (ps->bb.count >= pr->args->batch_records ||
-	     ed_batch_builder_size(&ps->bb) + record_bound(klen, vlen) > pr->max_batch)) {
-		if (flush_partition(pr, p) != 0)
-			return -1;
-	}
-	before = ed_batch_builder_size(&ps->bb);
-	rc = ed_batch_builder_add(&ps->bb, ed_wall_ms(), key, klen, value, vlen, NULL, 0);
+	/* The writer appends the open batch first when this record would take
+	 * it past --batch-records or max.message.bytes (on_append counts it). */
+	rc = ed_log_writer_add(&pr->w, p, ed_wall_ms(), key, klen, value, vlen, NULL, 0, NULL, err,
+			       sizeof(err));
 	if (rc != 0) {
-		ed_cli_error(CMD, "cannot add a record: %s", ed_err_str(rc));
-		pr->failed = true;
-		return -1;
+		if (rc == ED_ENOMEM || rc == ED_EINVAL) {
+			ed_cli_error(CMD, "cannot add a record: %s", ed_err_str(rc));
+			pr->failed = true;
+			return -1;
+		}
+		return append_failed(pr, p, rc, err);
 	}
-	pr->pending_bytes += ed_batch_builder_size(&ps->bb) - before;
+	size_t now_size = ed_batch_builder_size(&pr->w.parts[p].bb) - ED_BATCH_HEADER_SIZE;
+	pr->pending_bytes += now_size - ps->pending;
+	ps->pending = now_size;
 	if (pr->lines == pr->acked)
 		pr->first_unacked_ms = ed_mono_ms();
 	pr->lines++;
@@ -336,7 +320,12 @@ static int run(struct ed_produce_args *a)
 		goto out;
 	}
 	pr.parts = ed_calloc((size_t)pr.nparts, sizeof(*pr.parts));
-	if (!pr.parts || ed_cli_lines_init(&lr, STDIN_FILENO, pr.max_batch, "max.message.bytes",
+	if (ed_log_writer_init(&pr.w, pr.topic, a->codec, pr.max_batch, 0) == 0) {
+		pr.w.max_records = (int32_t)a->batch_records;
+		pr.w.cb = on_append;
+		pr.w.cb_arg = &pr;
+	}
+	if (!pr.parts || !pr.w.parts || ed_cli_lines_init(&lr, STDIN_FILENO, pr.max_batch, "max.message.bytes",
 					   a->topic) != 0) {
 		ed_cli_error(CMD, "out of memory");
 		goto out;
@@ -356,12 +345,7 @@ out:
 	if (!a->quiet && pr.topic)
 		ed_cli_produce_summary(a, NULL, pr.appended, pr.batches, pr.bytes, pr.acked, 0,
 				       ed_mono_ns() - t0);
-	if (pr.parts) {
-		for (int32_t p = 0; p < pr.nparts; p++) {
-			if (pr.parts[p].used)
-				ed_batch_builder_fini(&pr.parts[p].bb);
-		}
-	}
+	ed_log_writer_fini(&pr.w);
 	ed_free(pr.parts);
 	ed_cli_lines_fini(&lr);
 	ed_topic_unref(pr.topic);

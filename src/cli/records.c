@@ -5,9 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/hash.h"
+
 #include "base/mem.h"
 #include "cli/cli_int.h"
+#include "log/writer.h"
 
 #define READ_CHUNK (1024 * 1024)
 
@@ -117,7 +118,7 @@ void ed_cli_split_key(int sep, const char *line, size_t len, const char **key, i
 int32_t ed_cli_key_partition(const char *key, int32_t klen, int32_t nparts, uint32_t *rr)
 {
 	if (klen >= 0)
-		return (int32_t)((ed_murmur2(key, (size_t)klen) & 0x7fffffff) % (uint32_t)nparts);
+		return ed_log_key_partition(key, klen, nparts);
 	return (int32_t)((*rr)++ % (uint32_t)nparts);
 }
 

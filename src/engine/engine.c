@@ -62,6 +62,7 @@ int ed_engine_open(struct ed_log *log, const struct ed_engine_options *opts, str
 		w->eng = eng;
 		pthread_mutex_init(&w->mu, NULL);
 		pthread_cond_init(&w->cond, NULL);
+		ed_log_wake_init(&w->wake);
 		pthread_mutex_init(&w->hmu, NULL);
 		pthread_cond_init(&w->hcond, NULL);
 		if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
@@ -113,6 +114,7 @@ void ed_engine_close(struct ed_engine *eng)
 		pthread_mutex_lock(&w->mu);
 		w->stop = true;
 		pthread_cond_broadcast(&w->cond);
+		ed_log_wake_raise(&w->wake);
 		pthread_mutex_unlock(&w->mu);
 		pthread_join(w->th, NULL);
 	}
@@ -140,6 +142,7 @@ void ed_engine_close(struct ed_engine *eng)
 		pthread_cond_destroy(&eng->workers[i].cond);
 		pthread_mutex_destroy(&eng->workers[i].hmu);
 		pthread_cond_destroy(&eng->workers[i].hcond);
+		ed_log_wake_fini(&eng->workers[i].wake);
 	}
 	ed_free(eng->workers);
 	pthread_mutex_destroy(&eng->mu);

@@ -55,6 +55,8 @@
 #include "base/mem.h"
 #include "engine/engine.h"
 #include "exec/decode.h"
+#include "log/wake.h"
+#include "log/writer.h"
 #include "exec/expr.h"
 #include "exec/op.h"
 #include "exec/row.h"
@@ -70,6 +72,7 @@ struct ed_worker {
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
+	struct ed_log_wake wake; /* raised by appends to partitions its cursors read */
 	struct ed_pipe **pipes;
 	size_t npipes, cap;
 	struct ed_source_reader **readers; /* of the sources whose pipelines run here */
@@ -120,17 +123,17 @@ struct ed_view_rt {
 	_Atomic int64_t bytes; /* store key + value bytes */
 };
 
-/* A sink: one JSON object per row. Rows go to the partition chosen by the
- * hash of their key columns (the view's or query's group key; the whole
- * row when there is none), so every change of one key lands in one
- * partition, in order; the record key is the key columns as a JSON object
- * (none without a key). One batch per partition per chunk. */
+/* A sink: one JSON object per row, written by the log's writer
+ * (log/writer.h). The record key is the key columns (the view's or query's
+ * group key) as a JSON object, placed by Kafka's default partitioner, so
+ * every change of one key lands in one partition, in order, where a Kafka
+ * client would put it; rows without a key go round robin. One batch per
+ * partition per chunk. */
 struct ed_sink_rt {
 	struct ed_operator op;
 	struct ed_topic *topic;
-	int32_t nparts;
-	struct ed_batch_builder *bbs; /* [nparts] */
-	struct ed_buf line, key, hk;
+	struct ed_log_writer w;
+	struct ed_buf line, key;
 	const struct ed_schema *schema;
 	uint32_t nkey;
 	const uint32_t *keycols;
@@ -159,6 +162,7 @@ struct ed_src_cursor {
 	struct ed_buf csv_header; /* csv.header: the column names line to skip */
 	int64_t wm;               /* combined event-time watermark reached */
 	int64_t idle_ms;
+	struct ed_log_watchset *watch; /* raises its worker's wake; made on the worker */
 };
 
 /* One per source (docs/ARCHITECTURE.md "one shared reader per source"):
@@ -247,6 +251,8 @@ int reader_attach_new(struct ed_engine *eng, struct ed_pipe *p, struct ed_worker
 int reader_join(struct ed_source_reader *r, struct ed_pipe *p);
 void reader_leave(struct ed_source_reader *r, struct ed_pipe *p);
 bool reader_step(struct ed_source_reader *r);
+/* Worker thread: watch c's partitions with w's wake (once). */
+void cursor_watch(struct ed_src_cursor *c, struct ed_worker *w);
 void worker_help_pending(struct ed_worker *w);
 void worker_help_exit(struct ed_worker *w);
 bool pipe_step(struct ed_pipe *p);

@@ -96,7 +96,6 @@ int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct ed_pipe
 		s->op = (struct ed_operator){"sink", sink_push, noop_watermark, sink_free, NULL, &p->stats};
 		ed_buf_init(&s->line);
 		ed_buf_init(&s->key);
-		ed_buf_init(&s->hk);
 		s->schema = out_schema;
 		s->changelog = obj->query ? !obj->query->append_only : !in->append_only;
 		s->nkey = obj->query ? obj->query->nkey : in->nkey;
@@ -107,13 +106,8 @@ int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct ed_pipe
 			rc = ED_EINVAL;
 			goto fail;
 		}
-		s->nparts = ed_topic_partition_count(s->topic);
-		if (s->nparts <= 0 || !(s->bbs = ed_calloc((size_t)s->nparts, sizeof(*s->bbs)))) {
-			rc = ED_ENOMEM;
+		if ((rc = ed_log_writer_init(&s->w, s->topic, ED_CODEC_NONE, 512u << 10, 0)))
 			goto fail;
-		}
-		for (int32_t i = 0; i < s->nparts; i++)
-			ed_batch_builder_init(&s->bbs[i], ED_CODEC_NONE);
 	}
 	if (p->tail)
 		p->tail->next = p->term;
@@ -221,6 +215,7 @@ int pipe_start(struct ed_engine *eng, struct ed_pipe *p)
 		w->pipes[w->npipes++] = p;
 		p->worker = w;
 		pthread_cond_broadcast(&w->cond);
+		ed_log_wake_raise(&w->wake);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return rc;

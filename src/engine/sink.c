@@ -1,5 +1,6 @@
 /* A sink: the terminal operator that writes each row as one JSON object to
- * the sink's topic, partitioned by the hash of its key columns. */
+ * the sink's topic through the log's writer, placed by Kafka's default
+ * partitioner on its key columns. */
 #include "engine/engine_int.h"
 
 #include <stdio.h>
@@ -19,11 +20,11 @@ int sink_push(struct ed_operator *op, const struct ed_chunk *in)
 {
 	struct ed_sink_rt *s = (struct ed_sink_rt *)op;
 	int rc = 0;
+	char err[128];
 	int64_t ts = ed_wall_ms();
 	for (uint32_t i = 0; i < in->rows && rc == 0; i++) {
 		ed_buf_reset(&s->line);
 		ed_buf_reset(&s->key);
-		ed_buf_reset(&s->hk);
 		ed_buf_put_u8(&s->line, '{');
 		for (uint32_t c = 0; c < in->ncols; c++) {
 			struct ed_value v;
@@ -50,25 +51,17 @@ int sink_push(struct ed_operator *op, const struct ed_chunk *in)
 				ed_json_put_value(&s->key, &v);
 			}
 			ed_buf_put_u8(&s->key, '}');
-			ed_row_encode(&s->hk, in, i, s->keycols, s->nkey);
-		} else
-			ed_row_encode(&s->hk, in, i, NULL, in->ncols);
-		if (s->line.err || s->key.err || s->hk.err) {
+		}
+		if (s->line.err || s->key.err) {
 			rc = ED_ENOMEM;
 			break;
 		}
-		int32_t part = (int32_t)(ed_kv_hash(s->hk.data, s->hk.len) % (uint64_t)s->nparts);
-		struct ed_batch_builder *bb = &s->bbs[part];
-		rc = ed_batch_builder_add(bb, ts, s->nkey ? s->key.data : NULL, s->nkey ? (int32_t)s->key.len : -1,
-					  s->line.data, (int32_t)s->line.len, NULL, 0);
-		if (rc == 0 && ed_batch_builder_size(bb) > (512u << 10))
-			rc = append_batch(s->topic, part, bb);
+		rc = ed_log_writer_add(&s->w, -1, ts, s->nkey ? s->key.data : NULL, s->nkey ? (int32_t)s->key.len : -1,
+				       s->line.data, (int32_t)s->line.len, NULL, 0, NULL, err, sizeof(err));
 	}
-	for (int32_t part = 0; part < s->nparts; part++) {
-		int prc = s->bbs[part].count ? append_batch(s->topic, part, &s->bbs[part]) : 0;
-		if (rc == 0)
-			rc = prc;
-	}
+	int frc = ed_log_writer_flush(&s->w, err, sizeof(err));
+	if (rc == 0)
+		rc = frc;
 	atomic_fetch_add(&op->stats->rows_out, in->rows);
 	if (rc)
 		snprintf(op->stats->last_error, sizeof(op->stats->last_error), "sink append: %s", ed_err_str(rc));
@@ -78,12 +71,9 @@ int sink_push(struct ed_operator *op, const struct ed_chunk *in)
 void sink_free(struct ed_operator *op)
 {
 	struct ed_sink_rt *s = (struct ed_sink_rt *)op;
-	for (int32_t i = 0; s->bbs && i < s->nparts; i++)
-		ed_batch_builder_fini(&s->bbs[i]);
-	ed_free(s->bbs);
+	ed_log_writer_fini(&s->w);
 	ed_buf_fini(&s->line);
 	ed_buf_fini(&s->key);
-	ed_buf_fini(&s->hk);
 	if (s->topic)
 		ed_topic_unref(s->topic);
 	ed_free(s);

@@ -93,6 +93,7 @@ void cursor_free(struct ed_src_cursor *c)
 {
 	if (!c)
 		return;
+	ed_log_watchset_free(c->watch);
 	if (c->topic)
 		ed_topic_unref(c->topic);
 	ed_decoder_fini(&c->dec);
@@ -319,8 +320,8 @@ static void fan_out(struct ed_source_reader *r, const struct ed_chunk *chunk, in
 			posted = true;
 		}
 		pthread_mutex_unlock(&hw->hmu);
-		if (posted)
-			pthread_cond_broadcast(&hw->cond); /* wake it if it sleeps between rounds */
+		if (posted) /* wake it: it sleeps between rounds */
+			ed_log_wake_raise(&hw->wake);
 	}
 	struct ed_help mine = {r, 0, posted ? n / 2 : n, chunk, wm, w, false};
 	help_run(&mine);
@@ -580,6 +581,15 @@ void reader_leave(struct ed_source_reader *r, struct ed_pipe *p)
 
 /* One round of the reader: read what is new once, push it to every
  * attached pipeline, then the watermark. True if anything was read. */
+void cursor_watch(struct ed_src_cursor *c, struct ed_worker *w)
+{
+	/* Made on the worker that reads the cursor, once; the set raises that
+	 * worker's wake when one of the topic's partitions grows. Without
+	 * memory the worker still wakes by its tick. */
+	if (!c->watch && c->topic)
+		c->watch = ed_log_watchset_new(&w->wake, c->topic);
+}
+
 bool reader_step(struct ed_source_reader *r)
 {
 	struct ed_engine *eng = r->eng;

@@ -7,6 +7,10 @@
 
 #include <time.h>
 
+/* How often an idle worker runs a round with no new data (idle partitions,
+ * PROCTIME windows); new data wakes it at once through log watchers. */
+#define ED_WORKER_TICK_MS 50
+
 void *worker_main(void *arg)
 {
 	struct ed_worker *w = arg;
@@ -15,28 +19,31 @@ void *worker_main(void *arg)
 		bool progress = false;
 		worker_help_pending(w);
 		for (size_t i = 0; i < w->nreaders; i++) {
-			if (w->readers[i]->nusers)
+			if (w->readers[i]->nusers) {
+				cursor_watch(w->readers[i]->cur, w);
 				progress |= reader_step(w->readers[i]);
+			}
 			worker_help_pending(w);
 		}
 		for (size_t i = 0; i < w->npipes; i++)
-			if (w->pipes[i]->cur)
+			if (w->pipes[i]->cur) {
+				cursor_watch(w->pipes[i]->cur, w);
 				progress |= pipe_step(w->pipes[i]);
+			}
 		w->rounds++;
 		pthread_cond_broadcast(&w->cond);
 		worker_help_pending(w);
 		if (!progress && !w->stop) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 5 * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
 			pthread_mutex_lock(&w->hmu);
 			w->sleeping = true;
 			pthread_mutex_unlock(&w->hmu);
-			pthread_cond_timedwait(&w->cond, &w->mu, &ts);
+			/* Appends wake us (log watchers on the partitions our cursors
+			 * read), and so do new pipelines, help jobs and stop; the
+			 * timeout only drives time-based work: idle partitions,
+			 * PROCTIME windows. */
+			pthread_mutex_unlock(&w->mu);
+			ed_log_wake_wait(&w->wake, ED_WORKER_TICK_MS);
+			pthread_mutex_lock(&w->mu);
 			pthread_mutex_lock(&w->hmu);
 			w->sleeping = false;
 			pthread_mutex_unlock(&w->hmu);
@@ -71,6 +78,7 @@ int ed_engine_wait_idle(struct ed_engine *eng, int64_t timeout_ms)
 				return ED_EAGAIN;
 			}
 			pthread_cond_broadcast(&w->cond);
+			ed_log_wake_raise(&w->wake);
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += 2 * 1000000;

@@ -4,7 +4,9 @@
  * Ingestion (POST /v1/topics/{topic}/records) in order: options checked,
  * the whole body validated and split (ingest.c), every record checked
  * against the topic's partition count and max.message.bytes, and only then
- * records grouped by partition into RecordBatches and appended. With acks=all
+ * records grouped by partition into RecordBatches and appended by the log's
+ * writer (log/writer.h: Kafka's default partitioner for keys, round robin
+ * for keyless records). With acks=all
  * (the default) the answer waits until every touched partition has been
  * fsynced up to its last appended offset. */
 #include <errno.h>
@@ -17,11 +19,11 @@
 #include "base/clock.h"
 #include "base/diag.h"
 #include "base/err.h"
-#include "base/hash.h"
 #include "base/mem.h"
 #include "http/http_int.h"
 #include "log/batch.h"
 #include "log/log.h"
+#include "log/writer.h"
 
 #define MOD "http"
 #define READ_MAX_RECORDS 10000
@@ -129,20 +131,38 @@ struct placement {
 	int64_t *off;
 };
 
-/* Append the records of each partition in batches no larger than
- * max_batch. 0 or the first append error (err filled). */
-static int append_all(struct ed_topic *t, const struct ed_ingest *in, struct placement *pl,
-		      size_t max_batch, int64_t now, int64_t *last, char *err, size_t errlen)
+/* Offsets of appended batches go to their records: records are added
+ * partition by partition in the order of order[], so the next count
+ * records of order[] are those of the batch just appended. */
+struct assign {
+	struct placement *pl;
+	const size_t *order;
+	size_t next;
+	int64_t *last;
+};
+
+static void on_append(void *arg, int32_t part, const struct ed_append_result *res, int32_t count)
 {
-	int32_t np = ed_topic_partition_count(t);
+	struct assign *a = arg;
+	for (int32_t j = 0; j < count; j++)
+		a->pl->off[a->order[a->next++]] = res->base_offset + j;
+	a->last[part] = res->last_offset;
+}
+
+/* Append the records of each partition (placed in pl->part) through the
+ * log's writer, in batches no larger than its max_batch. 0 or the first
+ * append error (err filled). */
+static int append_all(struct ed_log_writer *w, const struct ed_ingest *in, struct placement *pl,
+		      int64_t now, int64_t *last, char *err, size_t errlen)
+{
+	int32_t np = w->nparts;
 	size_t n = in->n;
 	/* counting sort of record indices by partition, stable */
 	size_t *start = ed_calloc((size_t)np + 1, sizeof(size_t));
 	size_t *order = ed_malloc(n * sizeof(size_t));
+	size_t *fill = ed_malloc((size_t)np * sizeof(size_t));
 	int rc = 0;
-	struct ed_batch_builder bb;
-	ed_batch_builder_init(&bb, ED_CODEC_NONE);
-	if (!start || !order) {
+	if (!start || !order || !fill) {
 		rc = ED_ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -151,61 +171,27 @@ static int append_all(struct ed_topic *t, const struct ed_ingest *in, struct pla
 		start[pl->part[i] + 1]++;
 	for (int32_t p = 0; p < np; p++)
 		start[p + 1] += start[p];
-	{
-		size_t *fill = ed_malloc((size_t)np * sizeof(size_t));
-		if (!fill) {
-			rc = ED_ENOMEM;
-			snprintf(err, errlen, "out of memory");
-			goto out;
-		}
-		memcpy(fill, start, (size_t)np * sizeof(size_t));
-		for (size_t i = 0; i < n; i++)
-			order[fill[pl->part[i]]++] = i;
-		ed_free(fill);
-	}
+	memcpy(fill, start, (size_t)np * sizeof(size_t));
+	for (size_t i = 0; i < n; i++)
+		order[fill[pl->part[i]]++] = i;
+	struct assign as = {pl, order, 0, last};
+	w->cb = on_append;
+	w->cb_arg = &as;
 	for (int32_t p = 0; p < np && !rc; p++) {
-		struct ed_partition *part = ed_topic_partition(t, p);
-		size_t b0 = start[p], e = start[p + 1];
-		size_t first = b0; /* first record of the batch being built */
-		for (size_t k = b0; k <= e && !rc; k++) {
-			const struct ed_ingest_rec *r = k < e ? &in->recs[order[k]] : NULL;
-			size_t rsz = r ? (size_t)(r->key_len > 0 ? r->key_len : 0) +
-						 (size_t)(r->value_len > 0 ? r->value_len : 0) +
-						 RECORD_OVERHEAD
-				       : 0;
-			bool flush = bb.count > 0 &&
-				     (!r || ed_batch_builder_size(&bb) + rsz > max_batch);
-			if (flush) {
-				uint8_t *batch;
-				size_t blen;
-				struct ed_append_result res;
-				rc = ed_batch_builder_finish(&bb, &batch, &blen);
-				if (!rc)
-					rc = ed_partition_append(part, batch, blen, &res, err, errlen);
-				if (rc) {
-					if (!err[0])
-						snprintf(err, errlen, "%s", ed_err_str(rc));
-					break;
-				}
-				for (size_t j = first; j < k; j++)
-					pl->off[order[j]] = res.base_offset + (int64_t)(j - first);
-				last[p] = res.last_offset;
-				ed_batch_builder_reset(&bb);
-				first = k;
-			}
-			if (!r)
-				break;
-			rc = ed_batch_builder_add(&bb, r->timestamp >= 0 ? r->timestamp : now, r->key,
-						  r->key_len, r->value, r->value_len, NULL, 0);
-			if (rc)
-				snprintf(err, errlen, "cannot build a batch: %s", ed_err_str(rc));
+		for (size_t k = start[p]; k < start[p + 1] && !rc; k++) {
+			const struct ed_ingest_rec *r = &in->recs[order[k]];
+			rc = ed_log_writer_add(w, p, r->timestamp >= 0 ? r->timestamp : now, r->key,
+					       r->key_len, r->value, r->value_len, NULL, 0, NULL, err,
+					       errlen);
 		}
-		ed_batch_builder_reset(&bb);
+		if (!rc)
+			rc = ed_log_writer_flush_part(w, p, err, errlen);
 	}
+	w->cb = NULL;
 out:
-	ed_batch_builder_fini(&bb);
 	ed_free(start);
 	ed_free(order);
+	ed_free(fill);
 	return rc;
 }
 
@@ -276,6 +262,7 @@ static void handle_post_records(struct ed_hreq *req, const char *topic_name)
 	struct placement pl = {NULL, NULL};
 	int64_t *last = NULL;
 	struct ingest_job *ij = NULL;
+	struct ed_log_writer w = {0};
 	struct ed_ingest_opts o = {0};
 	o.ndjson = starts_with_ci(req->content_type, "application/x-ndjson") ||
 		   starts_with_ci(req->content_type, "application/ndjson") ||
@@ -297,21 +284,22 @@ static void handle_post_records(struct ed_hreq *req, const char *topic_name)
 
 	struct ed_topic_config tc;
 	ed_topic_config_get(t, &tc);
-	int32_t np = ed_topic_partition_count(t);
+	int32_t np;
 	size_t max_batch = (size_t)tc.max_message_bytes;
 	if (max_batch > 4u * 1024 * 1024)
 		max_batch = 4u * 1024 * 1024; /* keep batches moderate for readers */
 	if (max_batch < ED_BATCH_HEADER_SIZE + 2 * RECORD_OVERHEAD)
 		max_batch = ED_BATCH_HEADER_SIZE + 2 * RECORD_OVERHEAD;
+	struct ed_http_topic_stats *st = ed_http_stats(h, topic_name);
+	int wrc = ed_log_writer_init(&w, t, ED_CODEC_NONE, max_batch, st ? st->rr : 0);
+	np = w.nparts;
 	pl.part = ed_malloc(in.n * sizeof(int32_t));
 	pl.off = ed_malloc(in.n * sizeof(int64_t));
 	last = ed_malloc((size_t)np * sizeof(int64_t));
-	if (!pl.part || !pl.off || !last) {
+	if (wrc < 0 || !pl.part || !pl.off || !last) {
 		ed_hconn_error(c, 503, "no_memory", "out of memory");
 		goto out;
 	}
-	struct ed_http_topic_stats *st = ed_http_stats(h, topic_name);
-	uint32_t rr = st ? st->rr : 0;
 	uint64_t bytes = 0;
 	for (size_t i = 0; i < in.n; i++) {
 		const struct ed_ingest_rec *r = &in.recs[i];
@@ -326,11 +314,8 @@ static void handle_post_records(struct ed_hreq *req, const char *topic_name)
 		bytes += sz;
 		int32_t p = r->partition >= 0 ? r->partition : forced;
 		if (p < 0) {
-			if (r->key && r->key_len >= 0)
-				p = (int32_t)((ed_murmur2(r->key, (size_t)r->key_len) & 0x7fffffff) %
-					      (uint32_t)np);
-			else
-				p = (int32_t)(rr++ % (uint32_t)np);
+			/* Kafka's default partitioner (log/writer.h) */
+			p = ed_log_writer_place(&w, r->key, r->key_len);
 		}
 		if (p >= np) {
 			ed_hconn_error(c, 400, "bad_partition",
@@ -343,7 +328,7 @@ static void handle_post_records(struct ed_hreq *req, const char *topic_name)
 	for (int32_t p = 0; p < np; p++)
 		last[p] = -1;
 	err[0] = 0;
-	rc = append_all(t, &in, &pl, max_batch, ed_wall_ms(), last, err, sizeof(err));
+	rc = append_all(&w, &in, &pl, ed_wall_ms(), last, err, sizeof(err));
 	if (rc < 0) {
 		ed_warn(MOD, "append to %s failed: %s", topic_name, err);
 		ed_hconn_error(c, rc == ED_ETOOBIG ? 413 : rc == ED_ENOMEM ? 503 : 500,
@@ -352,7 +337,7 @@ static void handle_post_records(struct ed_hreq *req, const char *topic_name)
 		goto out;
 	}
 	if (st) {
-		st->rr = rr;
+		st->rr = w.rr;
 		st->records_in += in.n;
 		st->bytes_in += bytes;
 	}
@@ -385,6 +370,7 @@ static void handle_post_records(struct ed_hreq *req, const char *topic_name)
 			ed_hjob_sync_add(&ij->job, ed_topic_partition(ij->topic, p), last[p] + 1);
 	ed_hjob_sync_end(&ij->job);
 out:
+	ed_log_writer_fini(&w);
 	ed_ingest_fini(&in);
 	ed_free(pl.part);
 	ed_free(pl.off);

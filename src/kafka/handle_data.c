@@ -1,13 +1,19 @@
 /* Kafka data-path APIs: Produce (acks 0/1/all, idempotent dedup), Fetch
- * (long poll on max_wait_ms/min_bytes, woken when a produce advances a
- * high-water mark) and ListOffsets. Batches are validated with
- * ed_batch_validate and stored exactly as produced, whatever their codec. */
+ * (long poll on max_wait_ms/min_bytes) and ListOffsets. A fetch that has to
+ * wait watches exactly the partitions it asked for (log watchers, log.h):
+ * an append to one of them, by any thread (Kafka, HTTP, sinks), wakes it
+ * through the server's loop queue (k->fwake_task); its max-wait deadline is a libuv timer
+ * of its own. Appends elsewhere never touch it. Each produced batch is validated once,
+ * with ed_batch_validate, and appended with ed_partition_append_validated;
+ * it is stored exactly as produced, whatever its codec. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/clock.h"
 #include "base/diag.h"
 #include "base/err.h"
+#include "base/mem.h"
 #include "kafka/kafka_int.h"
 #include "log/batch.h"
 #include "log/log.h"
@@ -59,14 +65,19 @@ static void produce_partition(struct ed_kreq *req, const char *tname, struct ed_
 		res->msg = "empty record set";
 		return;
 	}
-	/* pass 1: validate every batch; pass 2: append */
+	/* Pass 0 validates every batch (CRC and record walk, the only time
+	 * these bytes are checked); pass 1 appends them, re-reading only the
+	 * 61-byte headers pass 0 vouched for (appends stamp baseOffset of the
+	 * batch they append, never of a later one). */
 	uint8_t *base = (uint8_t *)pp->records.p; /* our read buffer: appends stamp it */
 	size_t total = (size_t)pp->records.len;
 	for (int pass = 0; pass < 2 && res->kerr == ED_KERR_NONE; pass++) {
 		size_t off = 0;
 		while (off < total) {
 			struct ed_batch_info bi;
-			int rc = ed_batch_validate(base + off, total - off, max_msg, &bi, err, errlen);
+			int rc = pass == 0 ? ed_batch_validate(base + off, total - off, max_msg, &bi,
+							       err, errlen)
+					   : ed_batch_parse_header(base + off, total - off, &bi);
 			if (rc < 0) {
 				res->kerr = kerr_from_append(rc);
 				res->msg = err;
@@ -112,7 +123,8 @@ static void produce_partition(struct ed_kreq *req, const char *tname, struct ed_
 				}
 			}
 			struct ed_append_result ar;
-			rc = ed_partition_append(part, base + off, (size_t)bi.size, &ar, err, errlen);
+			rc = ed_partition_append_validated(part, base + off, (size_t)bi.size, &bi, &ar,
+							   err, errlen);
 			if (rc < 0) {
 				res->kerr = kerr_from_append(rc);
 				res->msg = err;
@@ -143,7 +155,7 @@ void ed_kafka_handle_produce(struct ed_kreq *req)
 	struct ed_kreq_produce *m = &req->msg.u.produce;
 	struct ed_buf *b = &req->resp;
 	int16_t v = req->msg.api_version;
-	bool syncing = false, appended = false;
+	bool syncing = false;
 	char err[256];
 	size_t start = ed_kresp_begin(b, req->msg.correlation_id);
 	ed_kput_i32(b, m->ntopics);
@@ -172,8 +184,6 @@ void ed_kafka_handle_produce(struct ed_kreq *req)
 			if (topic) {
 				produce_partition(req, t->name, topic, max_msg, &t->parts[j], &syncing,
 						  &res, err, sizeof(err));
-				if (res.kerr == ED_KERR_NONE)
-					appended = true;
 			}
 			ed_kput_i32(b, t->parts[j].index);
 			ed_kput_i16(b, res.kerr);
@@ -194,8 +204,6 @@ void ed_kafka_handle_produce(struct ed_kreq *req)
 	ed_kresp_end(b, start);
 	if (m->acks == 0)
 		req->no_response = true;
-	if (appended)
-		ed_kafka_wake_fetches(k);
 	if (syncing)
 		ed_kreq_sync_end(req); /* done when every partition synced */
 	else
@@ -207,7 +215,7 @@ void ed_kafka_handle_produce(struct ed_kreq *req)
 /* Build the fetch response into req->resp. Returns the record bytes included;
  * *any_error is set when a partition answered with an error (which, as in
  * Kafka, ends the long poll at once). */
-static size_t fetch_build(struct ed_kreq *req, bool *any_error)
+static size_t fetch_build(struct ed_kreq *req, bool *any_error, int64_t *seen)
 {
 	struct ed_kafka *k = req->k;
 	struct ed_kreq_fetch *m = &req->msg.u.fetch;
@@ -225,6 +233,7 @@ static size_t fetch_build(struct ed_kreq *req, bool *any_error)
 		ed_kput_i32(b, 0); /* no fetch session: clients send full requests */
 	}
 	ed_kput_i32(b, m->ntopics);
+	size_t np = 0;
 	for (int32_t i = 0; i < m->ntopics; i++) {
 		struct ed_kfetch_topic *t = &m->topics[i];
 		struct ed_topic *topic = ed_log_topic_get(k->log, t->name);
@@ -235,6 +244,8 @@ static size_t fetch_build(struct ed_kreq *req, bool *any_error)
 			struct ed_partition *part = topic ? ed_topic_partition(topic, fp->partition) : NULL;
 			int16_t kerr = part ? ED_KERR_NONE : ED_KERR_UNKNOWN_TOPIC_OR_PARTITION;
 			int64_t hwm = part ? ed_partition_hwm(part) : -1;
+			if (seen)
+				seen[np++] = hwm;
 			int64_t lso = part ? ed_partition_start_offset(part) : -1;
 			if (part && (fp->fetch_offset < lso || fp->fetch_offset > hwm))
 				kerr = ED_KERR_OFFSET_OUT_OF_RANGE;
@@ -284,19 +295,171 @@ static size_t fetch_build(struct ed_kreq *req, bool *any_error)
 	return bytes;
 }
 
+/* A parked fetch's wait: one watcher per partition asked for, holding its
+ * topic, and the max-wait timer. Loop thread, except `fired`, wake_next and
+ * the watchers' callback (appending threads).
+ *
+ * Life: made by fetch_park; released (watchers off, topics unref'd, req
+ * NULL) by ed_kafka_fetch_unparked whenever the fetch is unparked (woken,
+ * expired, connection closed); freed in the timer's close callback. A wait
+ * whose watcher fired sits on k->fwake_head until the loop drains it, so a
+ * released wait that fired is closed by the drain (dead), not before. */
+struct ed_kfetch_wait {
+	struct ed_kafka *k;
+	struct ed_kreq *req; /* NULL once released */
+	uv_timer_t timer;
+	atomic_bool fired;
+	bool drained, dead;
+	struct ed_kfetch_wait *wake_next;
+	struct ed_topic **topics;
+	int32_t ntopics, nw;
+	struct ed_watcher w[];
+};
+
+/* Appending thread, under the partition's watcher lock: queue the wait for
+ * the loop once. */
+static void fetch_on_hwm(struct ed_watcher *w)
+{
+	struct ed_kfetch_wait *fw = w->arg;
+	if (atomic_exchange(&fw->fired, true))
+		return;
+	struct ed_kafka *k = fw->k;
+	struct ed_kfetch_wait *head = atomic_load(&k->fwake_head);
+	do
+		fw->wake_next = head;
+	while (!atomic_compare_exchange_weak(&k->fwake_head, &head, fw));
+	ed_net_loopq_post(k->loopq, &k->fwake_task);
+}
+
+static void fetch_wait_closed(uv_handle_t *h)
+{
+	struct ed_kfetch_wait *fw = h->data;
+	ed_free(fw->topics);
+	ed_free(fw);
+}
+
+static void fetch_on_timer(uv_timer_t *t)
+{
+	struct ed_kfetch_wait *fw = t->data;
+	struct ed_kreq *req = fw->req;
+	if (!req)
+		return;
+	ed_kreq_unpark(req); /* releases fw */
+	ed_kafka_fetch_retry(req, true);
+}
+
+void ed_kafka_fetch_unparked(struct ed_kreq *req)
+{
+	struct ed_kfetch_wait *fw = req->park_ctx;
+	if (!fw)
+		return; /* parked without a wait (out of memory): the park timer */
+	req->park_ctx = NULL;
+	for (int32_t i = 0; i < fw->nw; i++)
+		ed_partition_unwatch(&fw->w[i]);
+	/* No callback runs from here on: fired is final. */
+	for (int32_t i = 0; i < fw->ntopics; i++)
+		ed_topic_unref(fw->topics[i]);
+	fw->ntopics = 0;
+	fw->req = NULL;
+	uv_timer_stop(&fw->timer);
+	if (atomic_load(&fw->fired) && !fw->drained)
+		fw->dead = true; /* on the wake list: the drain closes it */
+	else
+		uv_close((uv_handle_t *)&fw->timer, fetch_wait_closed);
+}
+
+void ed_kafka_fetch_wakeups_task(struct ed_net_task *t)
+{
+	ed_kafka_fetch_wakeups(ed_net_container(t, struct ed_kafka, fwake_task));
+}
+
+void ed_kafka_fetch_wakeups(struct ed_kafka *k)
+{
+	struct ed_kfetch_wait *list = atomic_exchange(&k->fwake_head, NULL);
+	while (list) {
+		struct ed_kfetch_wait *fw = list;
+		list = fw->wake_next;
+		fw->drained = true;
+		if (!fw->req) { /* released while queued */
+			uv_close((uv_handle_t *)&fw->timer, fetch_wait_closed);
+			continue;
+		}
+		struct ed_kreq *req = fw->req;
+		ed_kreq_unpark(req); /* releases fw */
+		ed_kafka_fetch_retry(req, false);
+	}
+}
+
+/* Park req until one of its partitions passes the hwm fetch_build saw
+ * (seen[], in request order) or its deadline. */
+static void fetch_park(struct ed_kreq *req, const int64_t *seen, size_t nseen)
+{
+	struct ed_kafka *k = req->k;
+	struct ed_kreq_fetch *m = &req->msg.u.fetch;
+	struct ed_kfetch_wait *fw = ed_calloc(1, sizeof(*fw) + nseen * sizeof(struct ed_watcher));
+	struct ed_topic **topics = ed_calloc((size_t)m->ntopics + 1, sizeof(*topics));
+	if (!fw || !topics) {
+		/* No watchers: answer at the deadline through the park timer. */
+		ed_free(fw);
+		ed_free(topics);
+		ed_kreq_park(req, ED_KPARK_FETCH, req->fetch_deadline_ms, NULL);
+		return;
+	}
+	fw->k = k;
+	fw->req = req;
+	fw->topics = topics;
+	atomic_init(&fw->fired, false);
+	uv_timer_init(k->loop, &fw->timer);
+	fw->timer.data = fw;
+	ed_kreq_park(req, ED_KPARK_FETCH, INT64_MAX, fw);
+	size_t n = 0;
+	for (int32_t i = 0; i < m->ntopics; i++) {
+		struct ed_kfetch_topic *t = &m->topics[i];
+		struct ed_topic *topic = ed_log_topic_get(k->log, t->name);
+		if (topic)
+			fw->topics[fw->ntopics++] = topic;
+		for (int32_t j = 0; j < t->nparts; j++, n++) {
+			struct ed_partition *part =
+				topic ? ed_topic_partition(topic, t->parts[j].partition) : NULL;
+			if (!part || n >= nseen)
+				continue;
+			struct ed_watcher *w = &fw->w[fw->nw++];
+			w->fn = fetch_on_hwm;
+			w->arg = fw;
+			ed_partition_watch(part, w);
+			/* Grown between the build and the watch: wake at once. */
+			if (ed_partition_hwm(part) != seen[n])
+				fetch_on_hwm(w);
+		}
+	}
+	int64_t now = ed_mono_ms();
+	uv_timer_start(&fw->timer, fetch_on_timer,
+		       req->fetch_deadline_ms > now ? (uint64_t)(req->fetch_deadline_ms - now) : 0, 0);
+}
+
 static void fetch_answer_or_park(struct ed_kreq *req, bool expired, bool first)
 {
 	bool any_error;
 	struct ed_kreq_fetch *m = &req->msg.u.fetch;
-	size_t bytes = fetch_build(req, &any_error);
+	size_t nseen = 0;
+	for (int32_t i = 0; i < m->ntopics; i++)
+		nseen += (size_t)(m->topics[i].nparts > 0 ? m->topics[i].nparts : 0);
+	int64_t *seen = ed_malloc((nseen ? nseen : 1) * sizeof(int64_t));
+	size_t bytes = fetch_build(req, &any_error, seen);
 	if (expired || any_error || m->max_wait_ms <= 0 || (int64_t)bytes >= (int64_t)m->min_bytes ||
 	    (bytes > 0 && m->min_bytes <= 0) || req->k->stopping) {
+		ed_free(seen);
 		ed_kreq_done(req);
 		return;
 	}
 	ed_buf_reset(&req->resp);
-	int64_t deadline = first ? ed_mono_ms() + m->max_wait_ms : req->deadline_ms;
-	ed_kreq_park(req, ED_KPARK_FETCH, deadline, NULL);
+	if (first)
+		req->fetch_deadline_ms = ed_mono_ms() + m->max_wait_ms;
+	if (seen)
+		fetch_park(req, seen, nseen);
+	else
+		ed_kreq_park(req, ED_KPARK_FETCH, req->fetch_deadline_ms, NULL);
+	ed_free(seen);
 }
 
 void ed_kafka_handle_fetch(struct ed_kreq *req) { fetch_answer_or_park(req, false, true); }

@@ -28,6 +28,7 @@
 #include "net/net.h"
 
 struct ed_batch_info;
+struct ed_kfetch_wait;
 struct ed_kconn;
 struct ed_kgroups;
 struct ed_partition;
@@ -64,7 +65,7 @@ struct ed_kreq {
 	int64_t deadline_ms;
 	struct ed_kreq *park_prev, *park_next;
 	void *park_ctx;
-	uint64_t wake_seen; /* last fetch wake generation this request saw */
+	int64_t fetch_deadline_ms; /* a parked fetch's max-wait deadline (monotonic) */
 };
 
 struct ed_kafka {
@@ -78,8 +79,11 @@ struct ed_kafka {
 	uv_timer_t tick_timer; /* group session timeouts */
 	bool stopping;
 	struct ed_kreq *parked; /* doubly linked through park_prev/next */
-	uint64_t wake_gen;
-	bool waking;
+	/* Parked fetches whose partitions grew, pushed by the appending thread
+	 * (handle_data.c), drained on the loop by fwake_task (posted on the
+	 * server's loop queue). */
+	_Atomic(struct ed_kfetch_wait *) fwake_head;
+	struct ed_net_task fwake_task;
 	struct ed_kgroups *groups;
 	struct ed_koffsets *offsets;
 	struct ed_kprodstate *prodstate;
@@ -108,8 +112,6 @@ void ed_kreq_unpark(struct ed_kreq *req);
 void ed_kreq_sync_begin(struct ed_kreq *req);
 void ed_kreq_sync_add(struct ed_kreq *req, struct ed_partition *part, int64_t upto);
 void ed_kreq_sync_end(struct ed_kreq *req);
-/* Wake parked fetches (the hwm of some partition advanced). */
-void ed_kafka_wake_fetches(struct ed_kafka *k);
 const char *ed_kafka_adv_host(const struct ed_kafka *k);
 int ed_kafka_adv_port(const struct ed_kafka *k);
 
@@ -137,6 +139,15 @@ void ed_kafka_handle_produce(struct ed_kreq *req);
 void ed_kafka_handle_fetch(struct ed_kreq *req);
 /* Re-run a parked fetch; answers it if enough bytes or expired. */
 void ed_kafka_fetch_retry(struct ed_kreq *req, bool expired);
+/* A parked fetch (ED_KPARK_FETCH, park_ctx its wait) is being unparked:
+ * stop watching its partitions and its deadline timer. Called by
+ * ed_kreq_unpark. */
+void ed_kafka_fetch_unparked(struct ed_kreq *req);
+/* Loop thread: answer (or re-park) the parked fetches whose partitions
+ * grew. Called from fwake_task and once at stop. */
+void ed_kafka_fetch_wakeups(struct ed_kafka *k);
+/* k->fwake_task's function. */
+void ed_kafka_fetch_wakeups_task(struct ed_net_task *t);
 void ed_kafka_handle_list_offsets(struct ed_kreq *req);
 
 /* group.c */

@@ -1,7 +1,8 @@
 /* Kafka front end networking on src/net: request framing, in-order
  * responses, log-sync completions hopping back from the flusher thread
- * (the net loop queue), and the parked-request deadlines (fetch long polls,
- * group barriers). See kafka_int.h for the invariants. */
+ * (the net loop queue), and the parked-request deadlines (group barriers;
+ * fetch long polls have their own timers and log watchers, handle_data.c).
+ * See kafka_int.h for the invariants. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +17,6 @@
 
 #define MOD "kafka"
 #define MAX_INFLIGHT 64 /* requests queued per connection before we stop reading */
-#define FETCH_RECHECK_MS 100
 
 static void conn_process(struct ed_kconn *c);
 static void on_park_timer(uv_timer_t *t);
@@ -114,14 +114,11 @@ static void park_timer_arm(struct ed_kafka *k)
 		return;
 	int64_t first = INT64_MAX;
 	int64_t now = ed_mono_ms();
-	for (struct ed_kreq *r = k->parked; r; r = r->park_next) {
+	/* Parked fetches have their own timers and watchers (handle_data.c)
+	 * and park with no deadline here. */
+	for (struct ed_kreq *r = k->parked; r; r = r->park_next)
 		if (r->deadline_ms < first)
 			first = r->deadline_ms;
-		/* Appends by other threads (not through this front end) do not
-		 * wake fetches: parked fetches re-check at least this often. */
-		if (r->park == ED_KPARK_FETCH && now + FETCH_RECHECK_MS < first)
-			first = now + FETCH_RECHECK_MS;
-	}
 	if (first == INT64_MAX) {
 		uv_timer_stop(&k->park_timer);
 		return;
@@ -149,6 +146,8 @@ void ed_kreq_unpark(struct ed_kreq *req)
 	struct ed_kafka *k = req->k;
 	if (req->park == ED_KPARK_NONE)
 		return;
+	if (req->park == ED_KPARK_FETCH)
+		ed_kafka_fetch_unparked(req);
 	if (req->park_prev)
 		req->park_prev->park_next = req->park_next;
 	else
@@ -175,50 +174,17 @@ static void on_park_timer(uv_timer_t *t)
 	struct ed_kafka *k = t->data;
 	int64_t now = ed_mono_ms();
 	bool again = true;
-	bool fetches = false;
 	while (again) {
 		again = false;
-		fetches = false;
 		for (struct ed_kreq *r = k->parked; r; r = r->park_next) {
 			if (r->deadline_ms <= now) {
 				park_expire(r);
 				again = true; /* the list changed */
 				break;
 			}
-			fetches |= r->park == ED_KPARK_FETCH;
 		}
 	}
-	if (fetches)
-		ed_kafka_wake_fetches(k); /* re-arms the timer */
-	else
-		park_timer_arm(k);
-}
-
-void ed_kafka_wake_fetches(struct ed_kafka *k)
-{
-	/* A retry may answer (free) the request, resume its connection and
-	 * produce there, which wakes fetches again: nested calls only bump the
-	 * generation and the outermost call rescans until every parked fetch has
-	 * seen the latest one. */
-	k->wake_gen++;
-	if (k->waking)
-		return;
-	k->waking = true;
-	bool any = false;
-	for (;;) {
-		struct ed_kreq *r = k->parked;
-		while (r && !(r->park == ED_KPARK_FETCH && r->wake_seen != k->wake_gen))
-			r = r->park_next;
-		if (!r)
-			break;
-		r->wake_seen = k->wake_gen;
-		any = true;
-		ed_kreq_unpark(r);
-		ed_kafka_fetch_retry(r, false);
-	}
-	k->waking = false;
-	if (any || !k->parked)
-		park_timer_arm(k);
+	park_timer_arm(k);
 }
 
 /* ---- log sync completions ---- */
@@ -469,6 +435,7 @@ int ed_kafka_new(uv_loop_t *loop, struct ed_log *log, const struct ed_kafka_conf
 	if (rc < 0)
 		goto fail_groups;
 	k->loopq = ed_net_server_loopq(k->srv);
+	k->fwake_task.fn = ed_kafka_fetch_wakeups_task;
 	uv_timer_init(loop, &k->park_timer);
 	k->park_timer.data = k;
 	uv_timer_init(loop, &k->tick_timer);
@@ -498,6 +465,10 @@ void ed_kafka_stop(struct ed_kafka *k)
 		return;
 	k->stopping = true;
 	ed_net_server_stop(k->srv);
+	/* Every connection closed, so every parked fetch is unwatched: no
+	 * watcher posts fwake_task any more. */
+	ed_net_loopq_cancel(k->loopq, &k->fwake_task);
+	ed_kafka_fetch_wakeups(k); /* frees waits released while queued */
 	uv_timer_stop(&k->park_timer);
 	uv_timer_stop(&k->tick_timer);
 	uv_close((uv_handle_t *)&k->park_timer, NULL);

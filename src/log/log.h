@@ -119,6 +119,16 @@ struct ed_append_result {
  * read-only after an I/O error), ED_EIO, ED_ENOSPC. */
 int ed_partition_append(struct ed_partition *part, uint8_t *batch, size_t len,
 			struct ed_append_result *res, char *err, size_t errlen);
+/* ed_partition_append for a batch the caller has just validated with
+ * ed_batch_validate (same bytes, unchanged since): bi is what the validator
+ * filled in, so the CRC and the record walk are not done again. Only for
+ * trusted callers that validated themselves (the Kafka produce path, the
+ * local writer of writer.h); anything else uses ed_partition_append. Checks
+ * the size against len and max.message.bytes; errors as above. */
+struct ed_batch_info;
+int ed_partition_append_validated(struct ed_partition *part, uint8_t *batch, size_t len,
+				  const struct ed_batch_info *bi, struct ed_append_result *res,
+				  char *err, size_t errlen);
 
 /* Block until every offset below upto is on disk (fdatasync, grouped with
  * other waiters). 0, or ED_EFAILED/ED_EIO if the partition failed: waiters
@@ -132,6 +142,35 @@ int ed_partition_sync(struct ed_partition *part, int64_t upto);
  * calling cb when the wait cannot be registered. */
 typedef void (*ed_sync_cb)(void *arg, int err);
 int ed_partition_sync_async(struct ed_partition *part, int64_t upto, ed_sync_cb cb, void *arg);
+
+/* Watchers: the log tells exactly the waiters of a partition that its hwm
+ * advanced. A watcher is owned by its caller (embed it anywhere; the log
+ * neither allocates nor frees it). fn runs on the appending thread right
+ * after the hwm of part moved, with the partition's watcher lock held:
+ * it must be quick and must not block, append, or (un)watch this
+ * partition; typically it sets a flag and signals a condition variable or
+ * a uv_async. Appends with no watchers pay one atomic load; an append with
+ * watchers takes the watcher lock once, never allocates.
+ *
+ * Registration is race-free with appends: an append whose hwm a caller
+ * could not have seen before ed_partition_watch returned calls fn, so
+ * "watch, then re-read the hwm, then sleep until fn" never misses data.
+ * Any thread may watch and unwatch. */
+struct ed_watcher;
+typedef void (*ed_watch_fn)(struct ed_watcher *w);
+struct ed_watcher {
+	ed_watch_fn fn;
+	void *arg;
+	/* the log's: */
+	struct ed_partition *part; /* NULL when not registered */
+	struct ed_watcher *prev, *next;
+};
+/* Register w (fn and arg set by the caller) on part; w must not be
+ * registered already. part must stay alive (hold its topic) until unwatch. */
+void ed_partition_watch(struct ed_partition *part, struct ed_watcher *w);
+/* Unregister w; a no-op if it is not registered. When this returns, fn is
+ * not running for w and will not run again. */
+void ed_partition_unwatch(struct ed_watcher *w);
 
 /* High-water mark: the next offset to be assigned; everything below is
  * readable. Lock-free (acquire load). */

@@ -53,6 +53,8 @@
  *  - part->maint_lock: serialises housekeeping on closed segments: sealing
  *    (index files + recovery point), retention and compaction. The flusher
  *    only trylocks it so group commit never waits for a compaction.
+ *  - part->watch_mu: the hwm watchers (watch.c); taken by an append only
+ *    when there are watchers, after the hwm store, with no other lock held.
  *  - log->fl_mu: the flusher's queue and each partition's durability state
  *    (durable, sync_req, waiters, queued). The flusher thread does every
  *    group-commit fdatasync.
@@ -155,6 +157,12 @@ struct ed_partition {
 	struct ed_sync_waiter *waiters;
 	bool queued;             /* on the flusher's list */
 	struct ed_partition *fl_next;
+
+	/* Watchers of the hwm (watch.c): a doubly linked list under watch_mu;
+	 * nwatchers lets an append without watchers skip the lock. */
+	pthread_mutex_t watch_mu;
+	struct ed_watcher *watchers;
+	atomic_int nwatchers;
 
 	/* Traffic counters for metrics (relaxed atomics, any thread). */
 	_Atomic uint64_t records_in, bytes_in, records_out, bytes_out;
@@ -276,6 +284,11 @@ int ed_partition_close(struct ed_partition *part);
 /* Write the recovery point file. */
 int ed_partition_write_recovery_point(struct ed_partition *part, int64_t rp);
 void ed_partition_config(struct ed_partition *part, struct ed_topic_config *cfg);
+
+/* ---- watch.c ---- */
+/* Call every watcher of part: the hwm just advanced (appending thread, after
+ * the release store of the hwm). */
+void ed_partition_notify(struct ed_partition *part);
 
 /* ---- recovery.c ---- */
 /* Load the partition's segments from its directory. clean: the log was shut

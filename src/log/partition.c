@@ -41,6 +41,8 @@ int ed_partition_new(struct ed_topic *topic, int32_t index, const char *dir,
 	pthread_mutex_init(&part->seg_lock, NULL);
 	pthread_mutex_init(&part->maint_lock, NULL);
 	pthread_mutex_init(&part->sync_mu, NULL);
+	pthread_mutex_init(&part->watch_mu, NULL);
+	atomic_init(&part->nwatchers, 0);
 	atomic_init(&part->hwm, 0);
 	atomic_init(&part->start_offset, 0);
 	atomic_init(&part->failed, false);
@@ -69,6 +71,7 @@ void ed_partition_free(struct ed_partition *part)
 	pthread_mutex_destroy(&part->seg_lock);
 	pthread_mutex_destroy(&part->maint_lock);
 	pthread_mutex_destroy(&part->sync_mu);
+	pthread_mutex_destroy(&part->watch_mu);
 	ed_free(part->dir);
 	ed_free(part);
 }
@@ -210,8 +213,21 @@ int ed_partition_append(struct ed_partition *part, uint8_t *batch, size_t len,
 {
 	struct ed_batch_info bi;
 	struct ed_topic_config cfg;
-	int64_t base = 0;
 	int rc;
+	ed_partition_config(part, &cfg);
+	if ((rc = ed_batch_validate(batch, len, (size_t)cfg.max_message_bytes, &bi, err, errlen)))
+		return rc == ED_EAGAIN ? ED_ECORRUPT : rc;
+	return ed_partition_append_validated(part, batch, len, &bi, res, err, errlen);
+}
+
+int ed_partition_append_validated(struct ed_partition *part, uint8_t *batch, size_t len,
+				  const struct ed_batch_info *vbi, struct ed_append_result *res,
+				  char *err, size_t errlen)
+{
+	struct ed_batch_info bi = *vbi;
+	struct ed_topic_config cfg;
+	int64_t base = 0;
+	int rc = 0;
 	if (atomic_load(&part->topic->deleted))
 		return ed_log_fail(ED_ENOENT, err, errlen, "topic %s was deleted", part->topic->name);
 	if (atomic_load_explicit(&part->failed, memory_order_acquire))
@@ -219,12 +235,16 @@ int ed_partition_append(struct ed_partition *part, uint8_t *batch, size_t len,
 				   "partition %s-%d is read-only after an I/O error",
 				   part->topic->name, part->index);
 	ed_partition_config(part, &cfg);
-	if ((rc = ed_batch_validate(batch, len, (size_t)cfg.max_message_bytes, &bi, err, errlen)))
-		return rc == ED_EAGAIN ? ED_ECORRUPT : rc;
+	if (bi.size < ED_BATCH_HEADER_SIZE || (size_t)bi.size > len)
+		return ed_log_fail(ED_ECORRUPT, err, errlen, "batch of %d bytes, have %zu",
+				   bi.size, len);
 	if ((size_t)bi.size != len)
 		return ed_log_fail(ED_ECORRUPT, err, errlen,
 				   "%zu bytes after the batch (one batch per append)",
 				   len - (size_t)bi.size);
+	if (cfg.max_message_bytes > 0 && bi.size > cfg.max_message_bytes)
+		return ed_log_fail(ED_ETOOBIG, err, errlen, "batch of %d bytes exceeds limit %d",
+				   bi.size, cfg.max_message_bytes);
 
 	pthread_mutex_lock(&part->append_lock);
 	if (atomic_load(&part->failed)) {
@@ -282,6 +302,13 @@ int ed_partition_append(struct ed_partition *part, uint8_t *batch, size_t len,
 	}
 unlock:
 	pthread_mutex_unlock(&part->append_lock);
+	if (rc == 0) {
+		/* Pairs with the registration in ed_partition_watch: either the
+		 * watcher sees the new hwm or we see the watcher. */
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(&part->nwatchers, memory_order_relaxed))
+			ed_partition_notify(part);
+	}
 	if (rc == 0 && cfg.flush_policy == ED_FLUSH_ALWAYS) {
 		rc = ed_partition_sync(part, base + bi.last_offset_delta + 1);
 		if (rc)
