@@ -1,7 +1,8 @@
 /* SQL over HTTP (POST /v1/sql), materialized views as JSON (GET
  * /v1/views/{view}) and their change streams as Server-Sent Events (GET
- * /v1/views/{view}/changes). Statements run on libuv's thread pool with a
- * session of their own, so a slow statement does not stall the loop.
+ * /v1/views/{view}/changes). Statements run on the engine's statement
+ * threads with a session of their own, so a slow statement does not stall
+ * the loop.
  *
  * SSE stream (text/event-stream, chunked): a comment line when subscribed,
  * then one event per change chunk the view applies:

@@ -109,7 +109,7 @@ static void on_timer(uv_timer_t *t)
 	int64_t deadline;
 	if (!c->started) {
 		kind = ED_NET_TIMEOUT_STARTUP;
-		deadline = c->last_ms; /* set to the start deadline at accept */
+		deadline = c->startup_deadline_ms;
 	} else if (c->busy == 0 && s->cfg.idle_timeout_ms > 0) {
 		kind = ED_NET_TIMEOUT_IDLE;
 		deadline = c->last_ms + s->cfg.idle_timeout_ms;
@@ -141,7 +141,10 @@ static void arm_timer(struct ed_net_conn *c)
 	if (!c->started) {
 		if (s->cfg.startup_timeout_ms > 0)
 			uv_timer_start(&c->timer, on_timer,
-				       (uint64_t)(c->last_ms > now ? c->last_ms - now : 0), 0);
+				       (uint64_t)(c->startup_deadline_ms > now
+							  ? c->startup_deadline_ms - now
+							  : 0),
+				       0);
 		return;
 	}
 	if (s->cfg.idle_timeout_ms <= 0) {
@@ -474,7 +477,8 @@ static void on_connection(uv_stream_t *server, int status)
 	s->conns = c;
 	s->nconns++;
 	s->accepted++;
-	c->last_ms = ed_mono_ms() + s->cfg.startup_timeout_ms; /* the startup deadline */
+	c->last_ms = ed_mono_ms();
+	c->startup_deadline_ms = c->last_ms + s->cfg.startup_timeout_ms;
 	if (s->ops.on_accept && s->ops.on_accept(c) < 0) {
 		ed_net_close(c, "refused");
 		return;

@@ -92,6 +92,7 @@ struct ed_net_conn {
 	bool lingering;     /* half-closed, discarding input */
 	bool in_data;       /* inside on_data: no re-entry */
 	int64_t last_ms;    /* last input or output (monotonic) */
+	int64_t startup_deadline_ms;
 	int64_t linger_ms;  /* for close_after */
 	char peer[64];
 };
