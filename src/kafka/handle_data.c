@@ -66,84 +66,91 @@ static void produce_partition(struct ed_kreq *req, const char *tname, struct ed_
 		return;
 	}
 	/* Pass 0 validates every batch (CRC and record walk, the only time
-	 * these bytes are checked); pass 1 appends them, re-reading only the
-	 * 61-byte headers pass 0 vouched for (appends stamp baseOffset of the
-	 * batch they append, never of a later one). */
+	 * these bytes are checked) and keeps what the validator learned, one
+	 * ed_batch_info per batch; pass 1 appends with those, so nothing is
+	 * checked or parsed twice. */
 	uint8_t *base = (uint8_t *)pp->records.p; /* our read buffer: appends stamp it */
 	size_t total = (size_t)pp->records.len;
-	for (int pass = 0; pass < 2 && res->kerr == ED_KERR_NONE; pass++) {
-		size_t off = 0;
-		while (off < total) {
-			struct ed_batch_info bi;
-			int rc = pass == 0 ? ed_batch_validate(base + off, total - off, max_msg, &bi,
-							       err, errlen)
-					   : ed_batch_parse_header(base + off, total - off, &bi);
-			if (rc < 0) {
-				res->kerr = kerr_from_append(rc);
-				res->msg = err;
-				ed_debug(MOD, "produce to %s/%d refused: %s", tname, pp->index, err);
-				break;
+	struct ed_batch_info local[4], *infos = local;
+	size_t nb = 0, cap = sizeof local / sizeof local[0];
+	for (size_t off = 0; off < total;) {
+		struct ed_batch_info bi;
+		int rc = ed_batch_validate(base + off, total - off, max_msg, &bi, err, errlen);
+		if (rc < 0) {
+			res->kerr = kerr_from_append(rc);
+			res->msg = err;
+			ed_debug(MOD, "produce to %s/%d refused: %s", tname, pp->index, err);
+			return;
+		}
+		if (bi.attributes & (ED_BATCH_ATTR_TRANSACTIONAL | ED_BATCH_ATTR_CONTROL)) {
+			res->kerr = ED_KERR_INVALID_REQUEST;
+			res->msg = "transactions are not supported";
+			return;
+		}
+		if (nb == cap) { /* many batches in one partition: the request's arena */
+			struct ed_batch_info *more = ed_arena_alloc(&req->arena, 2 * cap * sizeof(*more));
+			if (!more) {
+				res->kerr = ED_KERR_UNKNOWN_SERVER_ERROR;
+				res->msg = "out of memory";
+				return;
 			}
-			if (pass == 0) {
-				if (bi.attributes & (ED_BATCH_ATTR_TRANSACTIONAL | ED_BATCH_ATTR_CONTROL)) {
-					res->kerr = ED_KERR_INVALID_REQUEST;
-					res->msg = "transactions are not supported";
-					break;
+			memcpy(more, infos, nb * sizeof(*more));
+			infos = more;
+			cap *= 2;
+		}
+		infos[nb++] = bi;
+		off += (size_t)bi.size;
+	}
+	size_t off = 0;
+	for (size_t i = 0; i < nb; off += (size_t)infos[i].size, i++) {
+		const struct ed_batch_info *bi = &infos[i];
+		int64_t dup_offset = -1;
+		if (bi->producer_id >= 0) {
+			int chk = ed_kprodstate_check(k->prodstate, tname, part, bi, &dup_offset);
+			if (chk == 1) {
+				ed_debug(MOD, "%s/%d: duplicate batch of producer %lld seq %d "
+					 "answered with offset %lld", tname, pp->index,
+					 (long long)bi->producer_id, bi->base_sequence,
+					 (long long)dup_offset);
+				if (res->base_offset < 0)
+					res->base_offset = dup_offset;
+				/* The original may still wait for its fdatasync, or
+				 * that fdatasync failed (the retry after a closed
+				 * connection): acks=all waits for it here too. */
+				if (req->msg.u.produce.acks == -1) {
+					if (!*syncing) {
+						ed_kreq_sync_begin(req);
+						*syncing = true;
+					}
+					ed_kreq_sync_add(req, part, dup_offset + bi->last_offset_delta + 1);
 				}
-				off += (size_t)bi.size;
 				continue;
 			}
-			int64_t dup_offset = -1;
-			if (bi.producer_id >= 0) {
-				int chk = ed_kprodstate_check(k->prodstate, tname, part, &bi, &dup_offset);
-				if (chk == 1) {
-					ed_debug(MOD, "%s/%d: duplicate batch of producer %lld seq %d "
-						 "answered with offset %lld", tname, pp->index,
-						 (long long)bi.producer_id, bi.base_sequence,
-						 (long long)dup_offset);
-					if (res->base_offset < 0)
-						res->base_offset = dup_offset;
-					/* The original may still wait for its fdatasync, or
-					 * that fdatasync failed (the retry after a closed
-					 * connection): acks=all waits for it here too. */
-					if (req->msg.u.produce.acks == -1) {
-						if (!*syncing) {
-							ed_kreq_sync_begin(req);
-							*syncing = true;
-						}
-						ed_kreq_sync_add(req, part,
-								 dup_offset + bi.last_offset_delta + 1);
-					}
-					off += (size_t)bi.size;
-					continue;
-				}
-				if (chk != ED_KERR_NONE) {
-					res->kerr = (int16_t)chk;
-					break;
-				}
-			}
-			struct ed_append_result ar;
-			rc = ed_partition_append_validated(part, base + off, (size_t)bi.size, &bi, &ar,
-							   err, errlen);
-			if (rc < 0) {
-				res->kerr = kerr_from_append(rc);
-				res->msg = err;
-				ed_warn(MOD, "append to %s/%d failed: %s", tname, pp->index, err);
+			if (chk != ED_KERR_NONE) {
+				res->kerr = (int16_t)chk;
 				break;
 			}
-			if (bi.producer_id >= 0)
-				ed_kprodstate_record(k->prodstate, tname, part, &bi, ar.base_offset);
-			if (res->base_offset < 0)
-				res->base_offset = ar.base_offset;
-			res->log_append_time = ar.log_append_time;
-			if (req->msg.u.produce.acks == -1) {
-				if (!*syncing) {
-					ed_kreq_sync_begin(req);
-					*syncing = true;
-				}
-				ed_kreq_sync_add(req, part, ar.last_offset + 1);
+		}
+		struct ed_append_result ar;
+		int rc = ed_partition_append_validated(part, base + off, (size_t)bi->size, bi, &ar,
+						       err, errlen);
+		if (rc < 0) {
+			res->kerr = kerr_from_append(rc);
+			res->msg = err;
+			ed_warn(MOD, "append to %s/%d failed: %s", tname, pp->index, err);
+			break;
+		}
+		if (bi->producer_id >= 0)
+			ed_kprodstate_record(k->prodstate, tname, part, bi, ar.base_offset);
+		if (res->base_offset < 0)
+			res->base_offset = ar.base_offset;
+		res->log_append_time = ar.log_append_time;
+		if (req->msg.u.produce.acks == -1) {
+			if (!*syncing) {
+				ed_kreq_sync_begin(req);
+				*syncing = true;
 			}
-			off += (size_t)bi.size;
+			ed_kreq_sync_add(req, part, ar.last_offset + 1);
 		}
 	}
 	res->log_start_offset = ed_partition_start_offset(part);

@@ -18,9 +18,12 @@ void ed_partition_watch(struct ed_partition *part, struct ed_watcher *w)
 	if (part->watchers)
 		part->watchers->prev = w;
 	part->watchers = w;
-	/* seq_cst: ordered before the caller's next hwm load (see append). */
 	atomic_fetch_add_explicit(&part->nwatchers, 1, memory_order_seq_cst);
 	pthread_mutex_unlock(&part->watch_mu);
+	/* Pairs with the fence after the hwm store in ed_partition_append:
+	 * either that append sees this watcher, or the caller's next hwm load
+	 * sees the append. */
+	atomic_thread_fence(memory_order_seq_cst);
 }
 
 void ed_partition_unwatch(struct ed_watcher *w)
