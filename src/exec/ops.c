@@ -186,8 +186,47 @@ static int win_push(struct ed_operator *op, const struct ed_chunk *in)
 	return rc;
 }
 
+/* Tumbling windows (one window per row) over rows whose times are all
+ * set: a column at a time, every input column copied whole. False when
+ * the row-at-a-time path must run instead. */
+static bool win_tumble_columns(struct win_op *w, const struct ed_chunk *in)
+{
+	const struct ed_window_spec *q = &w->s;
+	uint32_t n = q->in.n, rows = in->rows;
+	if (q->win == ED_WIN_SESSION || q->win_size_us != q->win_slide_us || rows > w->out.cap || w->out.rows)
+		return false;
+	const struct ed_vector *tv = q->win_proctime ? NULL : &in->cols[q->win_time_col];
+	if (tv) {
+		uint8_t any = 0;
+		for (uint32_t i = 0; i < rows; i++)
+			any |= tv->nulls[i];
+		if (any)
+			return false;
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		size_t wd = ed_type_width(in->cols[k].type.id);
+		memcpy(w->out.cols[k].nulls, in->cols[k].nulls, rows);
+		memcpy(w->out.cols[k].data, in->cols[k].data, rows * wd);
+	}
+	int64_t off = q->win_offset_us, sz = q->win_size_us;
+	int64_t *start = ED_VEC(&w->out.cols[n], int64_t), *end = ED_VEC(&w->out.cols[n + 1], int64_t);
+	const int64_t *t = tv ? ED_VEC(tv, int64_t) : NULL;
+	for (uint32_t i = 0; i < rows; i++) {
+		int64_t d = (t ? t[i] : w->now_us) - off;
+		start[i] = (d >= 0 ? d / sz : -((-d + sz - 1) / sz)) * sz + off;
+		end[i] = start[i] + sz;
+	}
+	memset(w->out.cols[n].nulls, 0, rows);
+	memset(w->out.cols[n + 1].nulls, 0, rows);
+	memcpy(w->out.ops, in->ops, rows);
+	w->out.rows = rows;
+	return true;
+}
+
 static int win_push_rows(struct win_op *w, const struct ed_chunk *in)
 {
+	if (win_tumble_columns(w, in))
+		return w->out.rows ? win_flush(w) : 0;
 	struct ed_operator *op = &w->op;
 	const struct ed_window_spec *q = &w->s;
 	uint32_t n = q->in.n;
