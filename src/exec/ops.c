@@ -288,7 +288,7 @@ struct filter_op {
 	struct ed_expr *pred;
 	struct ed_chunk out;  /* the rows that passed (text referenced from the input) */
 	struct ed_chunk pc;   /* predicate results (one boolean column) */
-	uint8_t sel[ED_CHUNK_MAX_ROWS];
+	uint8_t *sel;         /* ED_CHUNK_MAX_ROWS, scratch during a push */
 };
 
 /* Rows where the predicate is TRUE go on; in is not modified: when every row
@@ -300,6 +300,8 @@ static int filter_push(struct ed_operator *op, const struct ed_chunk *in)
 	struct ed_scratch_mark m;
 	ed_scratch_mark(&m);
 	int rc = ed_chunk_borrow(&f->pc);
+	if (rc == 0 && !(f->sel = ed_scratch_alloc(ED_CHUNK_MAX_ROWS)))
+		rc = ED_ENOMEM;
 	if (rc == 0) {
 		memset(f->sel, 1, in->rows);
 		rc = filter_sel(op, f->pred, in, f->sel, &f->pc.cols[0], &f->pc.arena);
@@ -340,7 +342,7 @@ struct proj_op {
 	struct ed_expr **exprs;
 	uint32_t n;
 	struct ed_chunk out;
-	uint8_t sel[ED_CHUNK_MAX_ROWS];
+	uint8_t *sel; /* ED_CHUNK_MAX_ROWS, scratch during a push */
 };
 
 static int proj_push(struct ed_operator *op, const struct ed_chunk *in)
@@ -349,6 +351,8 @@ static int proj_push(struct ed_operator *op, const struct ed_chunk *in)
 	struct ed_scratch_mark m;
 	ed_scratch_mark(&m);
 	int rc = ed_chunk_borrow(&p->out);
+	if (rc == 0 && !(p->sel = ed_scratch_alloc(ED_CHUNK_MAX_ROWS)))
+		rc = ED_ENOMEM;
 	if (rc == 0)
 		rc = eval_compact(op, p->exprs, p->n, in, p->sel, &p->out);
 	if (rc == 0)
@@ -389,8 +393,8 @@ struct agg_op {
 	struct ed_buf key;
 	void **states;        /* nagg * ED_CHUNK_MAX_ROWS */
 	struct ed_kv_entry **ents;
-	uint8_t sel[ED_CHUNK_MAX_ROWS];
-	uint8_t ops_tmp[ED_CHUNK_MAX_ROWS];
+	uint8_t *sel;         /* ED_CHUNK_MAX_ROWS each, scratch during a call */
+	uint8_t *ops_tmp;
 	struct ed_chunk aout; /* agg schema */
 	struct ed_chunk out;  /* output schema */
 	struct ed_chunk emit; /* updating: changelog rows */
@@ -918,7 +922,9 @@ static int agg_borrow(struct agg_op *a, struct ed_scratch_mark *m)
 		return rc;
 	a->states = ed_scratch_alloc((size_t)(a->s.nagg + 1) * ED_CHUNK_MAX_ROWS * sizeof(void *));
 	a->ents = ed_scratch_alloc(2 * ED_CHUNK_MAX_ROWS * sizeof(void *));
-	return a->states && a->ents ? 0 : ED_ENOMEM;
+	a->sel = ed_scratch_alloc(ED_CHUNK_MAX_ROWS);
+	a->ops_tmp = ed_scratch_alloc(ED_CHUNK_MAX_ROWS);
+	return a->states && a->ents && a->sel && a->ops_tmp ? 0 : ED_ENOMEM;
 }
 
 static int agg_push(struct ed_operator *op, const struct ed_chunk *in)
