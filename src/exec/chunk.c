@@ -87,8 +87,16 @@ struct scratch_block {
 	_Alignas(16) unsigned char data[];
 };
 
+#define SCRATCH_SPARE_ARENAS 8
+
 struct scratch_stack {
 	struct scratch_block *bottom, *cur;
+	/* Chunks borrowed and not yet released, oldest first: release hands
+	 * their arenas to spare, borrow takes them from there. */
+	struct ed_chunk **lent;
+	size_t nlent, lent_cap;
+	struct ed_arena spare[SCRATCH_SPARE_ARENAS];
+	size_t nspare;
 };
 
 static _Thread_local struct scratch_stack scratch;
@@ -107,16 +115,39 @@ static void scratch_free_blocks(void *arg)
 	}
 }
 
-static void scratch_key_init(void) { pthread_key_create(&scratch_key, scratch_free_blocks); }
+/* Thread exit: the blocks, the spare arenas and the lent list. */
+static void scratch_thread_exit(void *arg)
+{
+	scratch_free_blocks(arg);
+	while (scratch.nspare)
+		ed_arena_fini(&scratch.spare[--scratch.nspare]);
+	ed_free(scratch.lent);
+	scratch.lent = NULL;
+	scratch.nlent = scratch.lent_cap = 0;
+}
+
+static void scratch_key_init(void) { pthread_key_create(&scratch_key, scratch_thread_exit); }
 
 void ed_scratch_mark(struct ed_scratch_mark *m)
 {
 	m->block = scratch.cur;
 	m->used = scratch.cur ? scratch.cur->used : 0;
+	m->nlent = scratch.nlent;
 }
 
 void ed_scratch_release(const struct ed_scratch_mark *m)
 {
+	while (scratch.nlent > m->nlent) {
+		struct ed_chunk *c = scratch.lent[--scratch.nlent];
+		if (!c->arena.head)
+			continue;
+		ed_arena_reset(&c->arena);
+		if (scratch.nspare < SCRATCH_SPARE_ARENAS)
+			scratch.spare[scratch.nspare++] = c->arena;
+		else
+			ed_arena_fini(&c->arena);
+		ed_arena_init(&c->arena, CHUNK_ARENA_BLOCK);
+	}
 	struct scratch_block *b = m->block ? m->block : scratch.bottom;
 	if (!b)
 		return;
@@ -179,6 +210,17 @@ int ed_chunk_init_scratch(struct ed_chunk *c, const struct ed_type *types, uint3
 int ed_chunk_borrow(struct ed_chunk *c)
 {
 	c->rows = 0;
+	if (scratch.nlent == scratch.lent_cap) {
+		size_t cap = scratch.lent_cap ? scratch.lent_cap * 2 : 32;
+		struct ed_chunk **n = ed_realloc(scratch.lent, cap * sizeof(*n));
+		if (!n)
+			return ED_ENOMEM;
+		scratch.lent = n;
+		scratch.lent_cap = cap;
+	}
+	scratch.lent[scratch.nlent++] = c;
+	if (!c->arena.head && scratch.nspare)
+		c->arena = scratch.spare[--scratch.nspare];
 	if (!(c->ops = ed_scratch_alloc(c->cap)))
 		return ED_ENOMEM;
 	memset(c->ops, 0, c->cap);

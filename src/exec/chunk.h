@@ -61,10 +61,14 @@ void ed_chunk_reset(struct ed_chunk *c);
  *   ed_scratch_release     back to a mark; chunks borrowed since are invalid
  *
  * The blocks stay with the thread (bounded by the deepest chain of calls),
- * so steady-state processing allocates nothing. */
+ * so steady-state processing allocates nothing. A borrowed chunk's text
+ * arena goes back to the thread at release too (a few spare arenas per
+ * thread, handed to the next chunk borrowed): an idle operator keeps no
+ * arena block. */
 struct ed_scratch_mark {
 	void *block;
 	size_t used;
+	size_t nlent; /* chunks borrowed before the mark */
 };
 int ed_chunk_init_scratch(struct ed_chunk *c, const struct ed_type *types, uint32_t ncols, uint32_t cap);
 void ed_scratch_mark(struct ed_scratch_mark *m);

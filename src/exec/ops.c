@@ -186,8 +186,47 @@ static int win_push(struct ed_operator *op, const struct ed_chunk *in)
 	return rc;
 }
 
+/* Tumbling windows (one window per row) over rows whose times are all
+ * set: a column at a time, every input column copied whole. False when
+ * the row-at-a-time path must run instead. */
+static bool win_tumble_columns(struct win_op *w, const struct ed_chunk *in)
+{
+	const struct ed_window_spec *q = &w->s;
+	uint32_t n = q->in.n, rows = in->rows;
+	if (q->win == ED_WIN_SESSION || q->win_size_us != q->win_slide_us || rows > w->out.cap || w->out.rows)
+		return false;
+	const struct ed_vector *tv = q->win_proctime ? NULL : &in->cols[q->win_time_col];
+	if (tv) {
+		uint8_t any = 0;
+		for (uint32_t i = 0; i < rows; i++)
+			any |= tv->nulls[i];
+		if (any)
+			return false;
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		size_t wd = ed_type_width(in->cols[k].type.id);
+		memcpy(w->out.cols[k].nulls, in->cols[k].nulls, rows);
+		memcpy(w->out.cols[k].data, in->cols[k].data, rows * wd);
+	}
+	int64_t off = q->win_offset_us, sz = q->win_size_us;
+	int64_t *start = ED_VEC(&w->out.cols[n], int64_t), *end = ED_VEC(&w->out.cols[n + 1], int64_t);
+	const int64_t *t = tv ? ED_VEC(tv, int64_t) : NULL;
+	for (uint32_t i = 0; i < rows; i++) {
+		int64_t d = (t ? t[i] : w->now_us) - off;
+		start[i] = (d >= 0 ? d / sz : -((-d + sz - 1) / sz)) * sz + off;
+		end[i] = start[i] + sz;
+	}
+	memset(w->out.cols[n].nulls, 0, rows);
+	memset(w->out.cols[n + 1].nulls, 0, rows);
+	memcpy(w->out.ops, in->ops, rows);
+	w->out.rows = rows;
+	return true;
+}
+
 static int win_push_rows(struct win_op *w, const struct ed_chunk *in)
 {
+	if (win_tumble_columns(w, in))
+		return w->out.rows ? win_flush(w) : 0;
 	struct ed_operator *op = &w->op;
 	const struct ed_window_spec *q = &w->s;
 	uint32_t n = q->in.n;
@@ -249,7 +288,7 @@ struct filter_op {
 	struct ed_expr *pred;
 	struct ed_chunk out;  /* the rows that passed (text referenced from the input) */
 	struct ed_chunk pc;   /* predicate results (one boolean column) */
-	uint8_t sel[ED_CHUNK_MAX_ROWS];
+	uint8_t *sel;         /* ED_CHUNK_MAX_ROWS, scratch during a push */
 };
 
 /* Rows where the predicate is TRUE go on; in is not modified: when every row
@@ -261,6 +300,8 @@ static int filter_push(struct ed_operator *op, const struct ed_chunk *in)
 	struct ed_scratch_mark m;
 	ed_scratch_mark(&m);
 	int rc = ed_chunk_borrow(&f->pc);
+	if (rc == 0 && !(f->sel = ed_scratch_alloc(ED_CHUNK_MAX_ROWS)))
+		rc = ED_ENOMEM;
 	if (rc == 0) {
 		memset(f->sel, 1, in->rows);
 		rc = filter_sel(op, f->pred, in, f->sel, &f->pc.cols[0], &f->pc.arena);
@@ -301,7 +342,7 @@ struct proj_op {
 	struct ed_expr **exprs;
 	uint32_t n;
 	struct ed_chunk out;
-	uint8_t sel[ED_CHUNK_MAX_ROWS];
+	uint8_t *sel; /* ED_CHUNK_MAX_ROWS, scratch during a push */
 };
 
 static int proj_push(struct ed_operator *op, const struct ed_chunk *in)
@@ -310,6 +351,8 @@ static int proj_push(struct ed_operator *op, const struct ed_chunk *in)
 	struct ed_scratch_mark m;
 	ed_scratch_mark(&m);
 	int rc = ed_chunk_borrow(&p->out);
+	if (rc == 0 && !(p->sel = ed_scratch_alloc(ED_CHUNK_MAX_ROWS)))
+		rc = ED_ENOMEM;
 	if (rc == 0)
 		rc = eval_compact(op, p->exprs, p->n, in, p->sel, &p->out);
 	if (rc == 0)
@@ -350,8 +393,8 @@ struct agg_op {
 	struct ed_buf key;
 	void **states;        /* nagg * ED_CHUNK_MAX_ROWS */
 	struct ed_kv_entry **ents;
-	uint8_t sel[ED_CHUNK_MAX_ROWS];
-	uint8_t ops_tmp[ED_CHUNK_MAX_ROWS];
+	uint8_t *sel;         /* ED_CHUNK_MAX_ROWS each, scratch during a call */
+	uint8_t *ops_tmp;
 	struct ed_chunk aout; /* agg schema */
 	struct ed_chunk out;  /* output schema */
 	struct ed_chunk emit; /* updating: changelog rows */
@@ -879,7 +922,9 @@ static int agg_borrow(struct agg_op *a, struct ed_scratch_mark *m)
 		return rc;
 	a->states = ed_scratch_alloc((size_t)(a->s.nagg + 1) * ED_CHUNK_MAX_ROWS * sizeof(void *));
 	a->ents = ed_scratch_alloc(2 * ED_CHUNK_MAX_ROWS * sizeof(void *));
-	return a->states && a->ents ? 0 : ED_ENOMEM;
+	a->sel = ed_scratch_alloc(ED_CHUNK_MAX_ROWS);
+	a->ops_tmp = ed_scratch_alloc(ED_CHUNK_MAX_ROWS);
+	return a->states && a->ents && a->sel && a->ops_tmp ? 0 : ED_ENOMEM;
 }
 
 static int agg_push(struct ed_operator *op, const struct ed_chunk *in)

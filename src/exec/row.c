@@ -23,39 +23,48 @@ static size_t width(enum ed_type_id id)
 	}
 }
 
+/* One cell: a tag byte (0 NULL, 1 set) then the value's bytes. Reserves
+ * once and writes in place (this runs per row per group column). */
 static void encode_cell(struct ed_buf *out, const struct ed_vector *v, uint32_t i)
 {
 	if (v->nulls[i] || v->type.id == ED_TYPE_NULL) {
 		ed_buf_put_u8(out, 0);
 		return;
 	}
-	ed_buf_put_u8(out, 1);
 	size_t w = width(v->type.id);
 	const uint8_t *p = (const uint8_t *)v->data + (size_t)i * w;
+	const struct ed_str *s = v->type.id == ED_TYPE_TEXT ? (const struct ed_str *)p : NULL;
+	size_t n = 1 + (s ? 4 + (size_t)s->len : w);
+	if (n > out->cap - out->len && ed_buf_reserve(out, n))
+		return;
+	if (out->err)
+		return;
+	uint8_t *d = out->data + out->len;
+	*d++ = 1;
 	switch (v->type.id) {
-	case ED_TYPE_TEXT: {
-		const struct ed_str *s = (const struct ed_str *)p;
-		ed_buf_append(out, &s->len, 4);
-		ed_buf_append(out, s->ptr, s->len);
+	case ED_TYPE_TEXT:
+		memcpy(d, &s->len, 4);
+		if (s->len)
+			memcpy(d + 4, s->ptr, s->len);
 		break;
-	}
 	case ED_TYPE_FLOAT64: {
-		double d = *(const double *)p;
-		if (d == 0)
-			d = 0;
-		ed_buf_append(out, &d, 8);
+		double x = *(const double *)p;
+		if (x == 0)
+			x = 0;
+		memcpy(d, &x, 8);
 		break;
 	}
 	case ED_TYPE_FLOAT32: {
 		float f = *(const float *)p;
 		if (f == 0)
 			f = 0;
-		ed_buf_append(out, &f, 4);
+		memcpy(d, &f, 4);
 		break;
 	}
 	default:
-		ed_buf_append(out, p, w);
+		memcpy(d, p, w);
 	}
+	out->len += n;
 }
 
 void ed_row_encode(struct ed_buf *out, const struct ed_chunk *c, uint32_t i, const uint32_t *cols,

@@ -1,5 +1,6 @@
 /* Keyed state store (kv.h): open addressing with linear probing and
- * backward-shift deletion, one allocation per entry, dirty list and deleted
+ * backward-shift deletion (slots carry the hash), one allocation per entry
+ * reused through a small pool of deleted entries, dirty list and deleted
  * key log for incremental checkpoints. */
 #include "state/kv.h"
 
@@ -20,10 +21,16 @@ void ed_kv_fini(struct ed_kv *kv)
 	if (!kv)
 		return;
 	for (size_t i = 0; i < kv->nslots; i++)
-		ed_free(kv->slots[i]);
+		ed_free(kv->slots[i].e);
 	ed_free(kv->slots);
 	ed_free(kv->dirty);
 	ed_buf_fini(&kv->deleted);
+	while (kv->pool) {
+		struct ed_kv_entry *n;
+		memcpy(&n, kv->pool->data, sizeof(n));
+		ed_free(kv->pool);
+		kv->pool = n;
+	}
 	memset(kv, 0, sizeof(*kv));
 }
 
@@ -35,36 +42,37 @@ struct ed_kv_entry *ed_kv_find(const struct ed_kv *kv, const void *key, uint32_t
 {
 	if (kv->nslots == 0)
 		return NULL;
-	for (size_t i = probe_start(kv, hash);; i = (i + 1) & (kv->nslots - 1)) {
-		struct ed_kv_entry *e = kv->slots[i];
-		if (!e)
+	size_t mask = kv->nslots - 1;
+	for (size_t i = probe_start(kv, hash);; i = (i + 1) & mask) {
+		const struct ed_kv_slot *s = &kv->slots[i];
+		if (!s->e)
 			return NULL;
-		if (e->hash == hash && e->klen == klen && (klen == 0 || memcmp(e->data, key, klen) == 0))
-			return e;
+		if (s->hash == hash && s->e->klen == klen && (klen == 0 || memcmp(s->e->data, key, klen) == 0))
+			return s->e;
 	}
 }
 
 static size_t find_slot(const struct ed_kv *kv, const struct ed_kv_entry *e)
 {
 	for (size_t i = probe_start(kv, e->hash);; i = (i + 1) & (kv->nslots - 1))
-		if (kv->slots[i] == e)
+		if (kv->slots[i].e == e)
 			return i;
 }
 
 static int grow(struct ed_kv *kv)
 {
 	size_t n = kv->nslots ? kv->nslots * 2 : 64;
-	struct ed_kv_entry **slots = ed_calloc(n, sizeof(*slots));
+	struct ed_kv_slot *slots = ed_calloc(n, sizeof(*slots));
 	if (!slots)
 		return ED_ENOMEM;
 	for (size_t i = 0; i < kv->nslots; i++) {
-		struct ed_kv_entry *e = kv->slots[i];
-		if (!e)
+		struct ed_kv_slot s = kv->slots[i];
+		if (!s.e)
 			continue;
-		size_t j = (size_t)e->hash & (n - 1);
-		while (slots[j])
+		size_t j = (size_t)s.hash & (n - 1);
+		while (slots[j].e)
 			j = (j + 1) & (n - 1);
-		slots[j] = e;
+		slots[j] = s;
 	}
 	ed_free(kv->slots);
 	kv->slots = slots;
@@ -98,6 +106,33 @@ static void unmark_dirty(struct ed_kv *kv, struct ed_kv_entry *e)
 	e->dirty = -1;
 }
 
+/* A pooled entry whose allocation holds need bytes after the header, or
+ * NULL. Only the first is tried; one too small is freed (sizes of one
+ * store's entries are mostly alike). */
+static struct ed_kv_entry *pool_take(struct ed_kv *kv, size_t need)
+{
+	struct ed_kv_entry *e = kv->pool;
+	if (!e)
+		return NULL;
+	memcpy(&kv->pool, e->data, sizeof(kv->pool));
+	kv->npool--;
+	if (ed_kv_value_off(e->klen) + e->vcap >= need)
+		return e;
+	ed_free(e);
+	return NULL;
+}
+
+static void pool_put(struct ed_kv *kv, struct ed_kv_entry *e)
+{
+	if (kv->npool >= ED_KV_POOL_MAX || ed_kv_value_off(e->klen) + e->vcap < sizeof(kv->pool)) {
+		ed_free(e);
+		return;
+	}
+	memcpy(e->data, &kv->pool, sizeof(kv->pool));
+	kv->pool = e;
+	kv->npool++;
+}
+
 int ed_kv_upsert(struct ed_kv *kv, const void *key, uint32_t klen, uint64_t hash, uint32_t vlen,
 		 struct ed_kv_entry **out, bool *created)
 {
@@ -107,22 +142,23 @@ int ed_kv_upsert(struct ed_kv *kv, const void *key, uint32_t klen, uint64_t hash
 		if ((kv->count + 1) * 2 > kv->nslots && grow(kv) != 0)
 			return ED_ENOMEM;
 		size_t voff = ed_kv_value_off(klen);
-		e = ed_malloc(sizeof(*e) + voff + vlen);
-		if (!e)
+		e = pool_take(kv, voff + vlen);
+		uint32_t vcap = e ? (uint32_t)(ed_kv_value_off(e->klen) + e->vcap - voff) : vlen;
+		if (!e && !(e = ed_malloc(sizeof(*e) + voff + vlen)))
 			return ED_ENOMEM;
 		e->hash = hash;
 		e->klen = klen;
 		e->vlen = vlen;
-		e->vcap = vlen;
+		e->vcap = vcap;
 		e->dirty = -1;
 		e->user = 0;
 		if (klen) /* the empty key (a global aggregate) may come as NULL */
 			memcpy(e->data, key, klen);
 		memset(e->data + klen, 0, voff - klen + vlen);
 		size_t i = probe_start(kv, hash);
-		while (kv->slots[i])
+		while (kv->slots[i].e)
 			i = (i + 1) & (kv->nslots - 1);
-		kv->slots[i] = e;
+		kv->slots[i] = (struct ed_kv_slot){hash, e};
 		kv->count++;
 		kv->bytes += klen + vlen;
 		*created = true;
@@ -146,7 +182,7 @@ int ed_kv_value_reserve(struct ed_kv *kv, struct ed_kv_entry **ep, uint32_t vlen
 	struct ed_kv_entry *n = ed_realloc(e, sizeof(*e) + ed_kv_value_off(e->klen) + cap);
 	if (!n)
 		return ED_ENOMEM;
-	kv->slots[slot] = n;
+	kv->slots[slot].e = n;
 	if (n->dirty >= 0)
 		kv->dirty[n->dirty] = n;
 	kv->bytes += vlen;
@@ -176,28 +212,28 @@ int ed_kv_delete(struct ed_kv *kv, struct ed_kv_entry *e)
 		}
 	}
 	kv->bytes -= e->klen + e->vlen;
-	kv->slots[i] = NULL;
+	kv->slots[i] = (struct ed_kv_slot){0, NULL};
 	kv->count--;
 	/* Backward shift: move later entries of the run into the hole when
 	 * their home slot does not lie cyclically in (hole, j]. */
 	size_t mask = kv->nslots - 1, hole = i;
-	for (size_t j = (i + 1) & mask; kv->slots[j]; j = (j + 1) & mask) {
-		size_t home = (size_t)kv->slots[j]->hash & mask;
+	for (size_t j = (i + 1) & mask; kv->slots[j].e; j = (j + 1) & mask) {
+		size_t home = (size_t)kv->slots[j].hash & mask;
 		bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
 		if (!stays) {
 			kv->slots[hole] = kv->slots[j];
-			kv->slots[j] = NULL;
+			kv->slots[j] = (struct ed_kv_slot){0, NULL};
 			hole = j;
 		}
 	}
-	ed_free(e);
+	pool_put(kv, e);
 	return kv->deleted.err ? ED_ENOMEM : 0;
 }
 
 struct ed_kv_entry *ed_kv_next(const struct ed_kv *kv, size_t *pos)
 {
 	while (*pos < kv->nslots) {
-		struct ed_kv_entry *e = kv->slots[(*pos)++];
+		struct ed_kv_entry *e = kv->slots[(*pos)++].e;
 		if (e)
 			return e;
 	}

@@ -8,11 +8,14 @@
  *  1. Keys are compared as bytes. Callers encode SQL values canonically
  *     (src/exec/row.h) so byte equality is SQL group equality.
  *  2. An entry is one allocation: header, key, then the value area (16-byte
- *     aligned, so aggregate states can live inline). An entry's address is
+ *     aligned, so aggregate states can live inline); vcap is what the
+ *     allocation holds after the key (a reused entry may hold more). An entry's address is
  *     stable until the entry is deleted or its value area grows
  *     (ed_kv_value_reserve may move it and says so).
  *  3. The table is open-addressed with linear probing and backward-shift
- *     deletion: no tombstones, load factor <= 0.5.
+ *     deletion: no tombstones, load factor <= 0.5. Each slot holds the
+ *     entry's hash next to its pointer, so a probe touches entries only
+ *     when the hashes match.
  *  4. Every entry upserted since the last ed_kv_checkpoint_done is on the
  *     dirty list exactly once; every key deleted since then (and not
  *     re-inserted) is in the deleted-key log.
@@ -42,8 +45,13 @@ static inline const uint8_t *ed_kv_key(const struct ed_kv_entry *e) { return e->
 static inline size_t ed_kv_value_off(uint32_t klen) { return ((size_t)klen + 15) & ~(size_t)15; }
 static inline uint8_t *ed_kv_value(struct ed_kv_entry *e) { return e->data + ed_kv_value_off(e->klen); }
 
+struct ed_kv_slot {
+	uint64_t hash; /* the entry's hash */
+	struct ed_kv_entry *e; /* NULL: empty */
+};
+
 struct ed_kv {
-	struct ed_kv_entry **slots;
+	struct ed_kv_slot *slots;
 	size_t nslots; /* power of two, or 0 */
 	size_t count;
 	struct ed_kv_entry **dirty;
@@ -56,7 +64,13 @@ struct ed_kv {
 	 * full snapshot (ed_kv_changes says ED_ERANGE). Keeps a store whose
 	 * keys come and go (closed windows) bounded without checkpoints. */
 	bool changes_dropped;
+	/* Deleted entries kept for reuse (linked through their data area),
+	 * at most ED_KV_POOL_MAX: closed windows delete their groups and the
+	 * next window creates as many, without going to malloc. */
+	struct ed_kv_entry *pool;
+	size_t npool;
 };
+#define ED_KV_POOL_MAX 32
 #define ED_KV_DELETED_MIN (64u << 10)
 
 void ed_kv_init(struct ed_kv *kv);

@@ -1,7 +1,8 @@
 /* Unit tests for the keyed state store (src/state/kv.c): upsert/find/delete
  * against a model over many random operations (exercising backward-shift
  * deletion and growth), value growth, and the change lists a checkpoint
- * reads (upserts and deletes since the last checkpoint). */
+ * reads (upserts and deletes since the last checkpoint), and the reuse of
+ * deleted entries (pool). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -146,12 +147,54 @@ static void test_deleted_log_bounded(void **state)
 	ed_kv_fini(&kv);
 }
 
+/* A deleted entry is reused by the next new key that fits: no allocation,
+ * the new value area zeroed, growth past the reused capacity still works;
+ * a pooled entry too small is freed, not reused. */
+static void test_pool_reuse(void **state)
+{
+	(void)state;
+	struct ed_kv kv;
+	ed_kv_init(&kv);
+	struct ed_kv_entry *e;
+	bool created;
+	const char *big = "a-rather-long-key-of-forty-bytes-or-so..";
+	assert_int_equal(ed_kv_upsert(&kv, big, (uint32_t)strlen(big), ed_kv_hash(big, strlen(big)), 64, &e, &created), 0);
+	memset(ed_kv_value(e), 0xff, 64);
+	assert_int_equal(ed_kv_delete(&kv, e), 0);
+	assert_int_equal(kv.npool, 1);
+	size_t live = ed_mem_live_count();
+	assert_int_equal(ed_kv_upsert(&kv, "k", 1, ed_kv_hash("k", 1), 16, &e, &created), 0);
+	assert_true(created);
+	assert_int_equal(kv.npool, 0);
+	assert_int_equal(ed_mem_live_count(), live); /* reused, nothing allocated */
+	assert_int_equal(e->vlen, 16);
+	assert_true(e->vcap >= 64);
+	for (int i = 0; i < 16; i++)
+		assert_int_equal(ed_kv_value(e)[i], 0);
+	assert_ptr_equal(ed_kv_find(&kv, "k", 1, ed_kv_hash("k", 1)), e);
+	assert_int_equal(ed_kv_value_reserve(&kv, &e, 1000), 0);
+	memset(ed_kv_value(e), 1, 1000);
+	assert_ptr_equal(ed_kv_find(&kv, "k", 1, ed_kv_hash("k", 1)), e);
+	/* Too small for the next one: freed, and a fresh entry allocated. */
+	assert_int_equal(ed_kv_upsert(&kv, "s", 1, ed_kv_hash("s", 1), 8, &e, &created), 0);
+	assert_int_equal(ed_kv_delete(&kv, e), 0);
+	assert_int_equal(kv.npool, 1);
+	assert_int_equal(ed_kv_upsert(&kv, big, (uint32_t)strlen(big), ed_kv_hash(big, strlen(big)), 512, &e, &created), 0);
+	assert_int_equal(kv.npool, 0);
+	for (int i = 0; i < 512; i++)
+		assert_int_equal(ed_kv_value(e)[i], 0);
+	assert_int_equal(kv.count, 2);
+	ed_kv_fini(&kv);
+	assert_int_equal(ed_mem_live_count(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_deleted_log_bounded),
+		cmocka_unit_test(test_pool_reuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
