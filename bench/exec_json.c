@@ -51,8 +51,8 @@ static double run_record(struct ed_decoder *d, struct ed_chunk *c, double secs, 
 	while (ed_mono_ns() < end) {
 		for (int k = 0; k < NREC; k += 1024) {
 			for (uint32_t r = 0; r < 1024; r++)
-				if (ed_decode_record(d, (const uint8_t *)recs[k + r], lens[k + r], c, r, why,
-						     sizeof why)) {
+				if (ed_decode_record(d, (const uint8_t *)recs[k + r], lens[k + r],
+						     c, r, why, sizeof why)) {
 					fprintf(stderr, "decode: %s\n", why);
 					exit(1);
 				}
@@ -97,8 +97,8 @@ int main(int argc, char **argv)
 				 "{\"event_id\":%d,\"user\":{\"id\":%d,\"country\":\"DE\"},"
 				 "\"action\":\"click-%d\",\"price\":%d.%02d,"
 				 "\"ts\":\"2026-11-25T12:%02d:%02d.%03dZ\",\"session\":\"s%08x\"}",
-				 1000000 + k, k % 977, k % 13, k % 500, k % 100, (k / 60) % 60, k % 60,
-				 k % 1000, (unsigned)k * 2654435761u);
+				 1000000 + k, k % 977, k % 13, k % 500, k % 100, (k / 60) % 60,
+				 k % 60, k % 1000, (unsigned)k * 2654435761u);
 		lens[k] = (size_t)n;
 		total += (size_t)n;
 	}

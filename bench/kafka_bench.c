@@ -86,7 +86,7 @@ struct lat_result {
 	int64_t p50, p99, p999, max; /* ns; LAT_TIMEOUT if beyond the drain */
 };
 
-static const size_t sizes[2] = { 100, 1024 };
+static const size_t sizes[2] = {100, 1024};
 
 static void die(const char *fmt, const char *arg)
 {
@@ -124,7 +124,7 @@ static void fill_value(char *v, size_t n)
 
 static void sleep_until(int64_t t_ns)
 {
-	struct timespec ts = { (time_t)(t_ns / 1000000000), (long)(t_ns % 1000000000) };
+	struct timespec ts = {(time_t)(t_ns / 1000000000), (long)(t_ns % 1000000000)};
 
 	/* ed_mono_ns is CLOCK_MONOTONIC */
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
@@ -196,7 +196,7 @@ static rd_kafka_t *kproducer(const struct config *cfg, const char *acks, int lin
 /* Creates the topic (auto-creation) and connects before anything is timed. */
 static void kwarmup(rd_kafka_t *rk, rd_kafka_topic_t *rkt, struct kprod *kp)
 {
-	static const char one[1] = { 'w' };
+	static const char one[1] = {'w'};
 
 	if (rd_kafka_produce(rkt, 0, RD_KAFKA_MSG_F_COPY, (void *)one, 1, NULL, 0, NULL) != 0)
 		die("warm-up produce: %s", rd_kafka_err2str(rd_kafka_last_error()));
@@ -206,8 +206,7 @@ static void kwarmup(rd_kafka_t *rk, rd_kafka_topic_t *rkt, struct kprod *kp)
 	kp->delivered = 0;
 }
 
-static void kproduce_one(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *v, size_t n,
-			 void *opaque)
+static void kproduce_one(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *v, size_t n, void *opaque)
 {
 	while (rd_kafka_produce(rkt, 0, RD_KAFKA_MSG_F_COPY, (void *)v, n, NULL, 0, opaque) != 0) {
 		if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL)
@@ -219,8 +218,8 @@ static void kproduce_one(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const char *v, s
 static struct result kafka_produce(const struct config *cfg, const char *topic, const char *acks,
 				   size_t size, int64_t n)
 {
-	struct kprod kp = { 0 };
-	struct result r = { 0 };
+	struct kprod kp = {0};
+	struct result r = {0};
 	rd_kafka_t *rk = kproducer(cfg, acks, 5, &kp);
 	rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
 	char *v = xmalloc(size);
@@ -255,13 +254,12 @@ static struct result kafka_produce(const struct config *cfg, const char *topic, 
 
 /* Reads partition 0 of topic from the beginning until n records with a value
  * of size bytes went by (the 1-byte warm-up record is skipped). */
-static struct result kafka_consume(const struct config *cfg, const char *topic, size_t size,
-				   int64_t n)
+static struct result kafka_consume(const struct config *cfg, const char *topic, size_t size, int64_t n)
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	rd_kafka_message_t *msgs[1024];
 	const struct rd_kafka_metadata *md;
-	struct result r = { 0 };
+	struct result r = {0};
 	char err[256];
 	rd_kafka_topic_t *rkt;
 	rd_kafka_t *rk;
@@ -308,7 +306,7 @@ static struct result kafka_consume(const struct config *cfg, const char *topic, 
  * disk; a failure only warns. */
 static void kafka_delete_topic(const struct config *cfg, const char *topic)
 {
-	struct kprod kp = { 0 };
+	struct kprod kp = {0};
 	rd_kafka_t *rk = kproducer(cfg, "1", 0, &kp);
 	rd_kafka_DeleteTopic_t *dt = rd_kafka_DeleteTopic_new(topic);
 	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
@@ -361,11 +359,11 @@ static void lat_summarise(struct lat_result *lr, int64_t *lat, int64_t n)
 
 static struct lat_result kafka_latency(const struct config *cfg, int rate)
 {
-	struct lat_result lr = { .rate = rate };
+	struct lat_result lr = {.rate = rate};
 	int64_t n = (int64_t)(rate * cfg->lat_seconds);
 	int64_t *sched = xmalloc((size_t)n * sizeof(int64_t));
 	int64_t *lat = xmalloc((size_t)n * sizeof(int64_t));
-	struct kprod kp = { .lat = lat, .sched = sched };
+	struct kprod kp = {.lat = lat, .sched = sched};
 	rd_kafka_t *rk = kproducer(cfg, "all", cfg->lat_linger_ms, &kp);
 	rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, "latency", NULL);
 	char *v = xmalloc(cfg->lat_size);
@@ -534,9 +532,9 @@ struct rconn {
 	char *in;
 	size_t in_len, in_cap;
 	/* pipelined XADD: commands are copies of one template */
-	int64_t target;  /* commands this connection sends */
-	int64_t acked;   /* replies received */
-	int64_t errors;  /* error replies */
+	int64_t target;   /* commands this connection sends */
+	int64_t acked;    /* replies received */
+	int64_t errors;   /* error replies */
 	int64_t wr_bytes; /* command bytes written */
 };
 
@@ -544,7 +542,7 @@ static int rconnect(const char *hostport)
 {
 	char host[256];
 	const char *colon = strrchr(hostport, ':');
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai;
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
 	int fd, one = 1;
 
 	if (!colon || (size_t)(colon - hostport) >= sizeof(host))
@@ -605,7 +603,7 @@ static void rconn_consume(struct rconn *rc, size_t used)
 /* Counts the whole replies at the front of rc->in and drops them. */
 static int64_t rconn_replies(struct rconn *rc)
 {
-	struct rcur c = { rc->in, rc->in + rc->in_len, false, false };
+	struct rcur c = {rc->in, rc->in + rc->in_len, false, false};
 	const char *done = c.p;
 	int64_t n = 0;
 
@@ -647,7 +645,8 @@ static void rcommand(struct rconn *rc, int argc, const char **argv)
 static char *xadd_template(const char *key, const char *v, size_t size, int n, size_t *one)
 {
 	char head[256];
-	int hl = snprintf(head, sizeof(head), "*5\r\n$4\r\nXADD\r\n$%zu\r\n%s\r\n$1\r\n*\r\n$1\r\nv\r\n$%zu\r\n",
+	int hl = snprintf(head, sizeof(head),
+			  "*5\r\n$4\r\nXADD\r\n$%zu\r\n%s\r\n$1\r\n*\r\n$1\r\nv\r\n$%zu\r\n",
 			  strlen(key), key, size);
 	char *t;
 
@@ -666,10 +665,10 @@ static char *xadd_template(const char *key, const char *v, size_t size, int n, s
 static struct result redis_produce(const struct config *cfg, const char *addr, const char *key,
 				   size_t size, int64_t n)
 {
-	const char *del[] = { "DEL", key };
+	const char *del[] = {"DEL", key};
 	struct rconn rcs[MAX_CONNS];
 	struct pollfd pfd[MAX_CONNS];
-	struct result r = { 0 };
+	struct result r = {0};
 	int nc = cfg->redis_conns, w = cfg->redis_window;
 	char *v = xmalloc(size);
 	size_t one;
@@ -724,7 +723,8 @@ static struct result redis_produce(const struct config *cfg, const char *addr, c
 				left -= got;
 			}
 			if (pfd[i].revents & POLLOUT) {
-				int64_t allowed = rc->acked + w < rc->target ? rc->acked + w : rc->target;
+				int64_t allowed = rc->acked + w < rc->target ? rc->acked + w
+									     : rc->target;
 				size_t off = (size_t)(rc->wr_bytes % (int64_t)one);
 				int64_t want = allowed * (int64_t)one - rc->wr_bytes;
 				size_t room = one * (size_t)w - off;
@@ -758,7 +758,7 @@ static struct result redis_produce(const struct config *cfg, const char *addr, c
 static struct result redis_consume(const char *addr, const char *key, size_t size, int64_t n,
 				   int64_t count)
 {
-	struct result r = { 0 };
+	struct result r = {0};
 	struct rconn rc;
 	char last[64] = "0-0", cnt[24];
 	int64_t t0;
@@ -767,7 +767,7 @@ static struct result redis_consume(const char *addr, const char *key, size_t siz
 	snprintf(cnt, sizeof(cnt), "%" PRId64, count);
 	t0 = ed_mono_ns();
 	while (r.records < n) {
-		const char *argv[] = { "XREAD", "COUNT", cnt, "STREAMS", key, last };
+		const char *argv[] = {"XREAD", "COUNT", cnt, "STREAMS", key, last};
 		char req[512];
 		int len = 0;
 		struct rcur c;
@@ -776,12 +776,13 @@ static struct result redis_consume(const char *addr, const char *key, size_t siz
 		const char *id, *s;
 
 		for (int i = 0; i < 6; i++)
-			len += snprintf(req + len, sizeof(req) - (size_t)len, i ? "$%zu\r\n%s\r\n" : "*6\r\n$%zu\r\n%s\r\n",
+			len += snprintf(req + len, sizeof(req) - (size_t)len,
+					i ? "$%zu\r\n%s\r\n" : "*6\r\n$%zu\r\n%s\r\n",
 					strlen(argv[i]), argv[i]);
 		if (write(rc.fd, req, (size_t)len) != len)
 			die("cannot send %s", "XREAD");
 		for (;;) {
-			c = (struct rcur){ rc.in, rc.in + rc.in_len, false, false };
+			c = (struct rcur){rc.in, rc.in + rc.in_len, false, false};
 			recs = bytes = errs = 0;
 			next[0] = '\0';
 			nstreams = rc_head(&c, '*');
@@ -831,11 +832,11 @@ static struct result redis_consume(const char *addr, const char *key, size_t siz
 
 static struct lat_result redis_latency(const struct config *cfg, const char *addr, int rate)
 {
-	struct lat_result lr = { .rate = rate };
+	struct lat_result lr = {.rate = rate};
 	int64_t n = (int64_t)(rate * cfg->lat_seconds);
 	int64_t *sched = xmalloc((size_t)n * sizeof(int64_t));
 	int64_t *lat = xmalloc((size_t)n * sizeof(int64_t));
-	const char *del[] = { "DEL", "latency" };
+	const char *del[] = {"DEL", "latency"};
 	char *v = xmalloc(cfg->lat_size);
 	int w = 4096; /* template copies: at most this many due at once per write */
 	struct rconn rc;
@@ -855,7 +856,7 @@ static struct lat_result redis_latency(const struct config *cfg, const char *add
 	end = sched[n - 1] + (int64_t)(cfg->lat_drain * 1e9);
 	while (rc.acked < n) {
 		int64_t now = ed_mono_ns(), timeout_ns;
-		struct pollfd pfd = { rc.fd, POLLIN, 0 };
+		struct pollfd pfd = {rc.fd, POLLIN, 0};
 		struct timespec ts;
 
 		if (now >= end)
@@ -875,7 +876,8 @@ static struct lat_result redis_latency(const struct config *cfg, const char *add
 			size_t off = (size_t)(rc.wr_bytes % (int64_t)one);
 			int64_t want = sent * (int64_t)one - rc.wr_bytes;
 			size_t room = one * (size_t)w - off;
-			ssize_t put = write(rc.fd, tmpl + off, (size_t)want < room ? (size_t)want : room);
+			ssize_t put = write(rc.fd, tmpl + off,
+					    (size_t)want < room ? (size_t)want : room);
 
 			if (put < 0 && errno != EINTR && errno != EAGAIN)
 				die("write to redis: %s", strerror(errno));
@@ -908,7 +910,7 @@ static struct lat_result redis_latency(const struct config *cfg, const char *add
 
 static void redis_del(const char *addr, const char *key)
 {
-	const char *argv[] = { "DEL", key };
+	const char *argv[] = {"DEL", key};
 	struct rconn rc;
 
 	rconn_init(&rc, addr);
@@ -1021,11 +1023,13 @@ static void run_size(const struct config *cfg, int s, int rep, struct result ep[
 		fprintf(stderr, "run %d: produce %s %s\n", rep + 1, size_label(sizes[s]),
 			d ? "acks=all / appendfsync always" : "acks=1 / appendfsync no");
 		if (rep % 2 == 0) {
-			ep[d] = kafka_produce(cfg, topic[d], d ? "all" : "1", sizes[s], cfg->records[s]);
+			ep[d] = kafka_produce(cfg, topic[d], d ? "all" : "1", sizes[s],
+					      cfg->records[s]);
 			rp[d] = redis_produce(cfg, raddr, topic[d], sizes[s], cfg->records[s]);
 		} else {
 			rp[d] = redis_produce(cfg, raddr, topic[d], sizes[s], cfg->records[s]);
-			ep[d] = kafka_produce(cfg, topic[d], d ? "all" : "1", sizes[s], cfg->records[s]);
+			ep[d] = kafka_produce(cfg, topic[d], d ? "all" : "1", sizes[s],
+					      cfg->records[s]);
 		}
 	}
 	if (cfg->do_consume) {
@@ -1043,28 +1047,28 @@ static void run_size(const struct config *cfg, int s, int rep, struct result ep[
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "kafka", required_argument, NULL, 'k' },
-		{ "redis-durable", required_argument, NULL, 'D' },
-		{ "redis-nodurable", required_argument, NULL, 'N' },
-		{ "records-100", required_argument, NULL, '1' },
-		{ "records-1k", required_argument, NULL, '2' },
-		{ "reps", required_argument, NULL, 'R' },
-		{ "rates", required_argument, NULL, 'r' },
-		{ "lat-seconds", required_argument, NULL, 's' },
-		{ "lat-drain", required_argument, NULL, 'd' },
-		{ "lat-linger-ms", required_argument, NULL, 'l' },
-		{ "lat-dump", required_argument, NULL, 'Y' },
-		{ "redis-conns", required_argument, NULL, 'c' },
-		{ "redis-window", required_argument, NULL, 'w' },
-		{ "phase-cap", required_argument, NULL, 'p' },
-		{ "only", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"kafka", required_argument, NULL, 'k'},
+		{"redis-durable", required_argument, NULL, 'D'},
+		{"redis-nodurable", required_argument, NULL, 'N'},
+		{"records-100", required_argument, NULL, '1'},
+		{"records-1k", required_argument, NULL, '2'},
+		{"reps", required_argument, NULL, 'R'},
+		{"rates", required_argument, NULL, 'r'},
+		{"lat-seconds", required_argument, NULL, 's'},
+		{"lat-drain", required_argument, NULL, 'd'},
+		{"lat-linger-ms", required_argument, NULL, 'l'},
+		{"lat-dump", required_argument, NULL, 'Y'},
+		{"redis-conns", required_argument, NULL, 'c'},
+		{"redis-window", required_argument, NULL, 'w'},
+		{"phase-cap", required_argument, NULL, 'p'},
+		{"only", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	struct config cfg = {
-		.records = { 2000000, 500000 },
+		.records = {2000000, 500000},
 		.reps = 3,
-		.rates = { 1000, 10000, 50000 },
+		.rates = {1000, 10000, 50000},
 		.nrates = 3,
 		.lat_seconds = 3,
 		.lat_drain = 3,
@@ -1081,18 +1085,30 @@ int main(int argc, char **argv)
 		rcn[2][MAX_REPS];
 	struct result me[2][2], mr[2][2], mec[2], mrc[2];
 	struct lat_result el[MAX_RATES], rl[MAX_RATES];
-	double worst[2] = { 1e9, 1e9 };
+	double worst[2] = {1e9, 1e9};
 	int64_t t_start = ed_mono_ns();
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'k': cfg.kafka = optarg; break;
-		case 'D': cfg.redis_d = optarg; break;
-		case 'N': cfg.redis_n = optarg; break;
-		case '1': cfg.records[0] = atoll(optarg); break;
-		case '2': cfg.records[1] = atoll(optarg); break;
-		case 'R': cfg.reps = atoi(optarg); break;
+		case 'k':
+			cfg.kafka = optarg;
+			break;
+		case 'D':
+			cfg.redis_d = optarg;
+			break;
+		case 'N':
+			cfg.redis_n = optarg;
+			break;
+		case '1':
+			cfg.records[0] = atoll(optarg);
+			break;
+		case '2':
+			cfg.records[1] = atoll(optarg);
+			break;
+		case 'R':
+			cfg.reps = atoi(optarg);
+			break;
 		case 'r': {
 			char *p = optarg;
 
@@ -1104,20 +1120,38 @@ int main(int argc, char **argv)
 			}
 			break;
 		}
-		case 's': cfg.lat_seconds = atof(optarg); break;
-		case 'd': cfg.lat_drain = atof(optarg); break;
-		case 'l': cfg.lat_linger_ms = atoi(optarg); break;
-		case 'Y': cfg.lat_dump = optarg; break;
-		case 'c': cfg.redis_conns = atoi(optarg); break;
-		case 'w': cfg.redis_window = atoi(optarg); break;
-		case 'p': cfg.phase_cap = atof(optarg); break;
+		case 's':
+			cfg.lat_seconds = atof(optarg);
+			break;
+		case 'd':
+			cfg.lat_drain = atof(optarg);
+			break;
+		case 'l':
+			cfg.lat_linger_ms = atoi(optarg);
+			break;
+		case 'Y':
+			cfg.lat_dump = optarg;
+			break;
+		case 'c':
+			cfg.redis_conns = atoi(optarg);
+			break;
+		case 'w':
+			cfg.redis_window = atoi(optarg);
+			break;
+		case 'p':
+			cfg.phase_cap = atof(optarg);
+			break;
 		case 'o':
 			cfg.do_produce = strstr(optarg, "produce") != NULL;
 			cfg.do_consume = strstr(optarg, "consume") != NULL;
 			cfg.do_latency = strstr(optarg, "latency") != NULL;
 			break;
-		case 'h': usage(); return 0;
-		default: usage(); return 2;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			usage();
+			return 2;
 		}
 	}
 	if (!cfg.kafka || !cfg.redis_d || !cfg.redis_n || cfg.records[0] < 1 ||
@@ -1161,9 +1195,8 @@ int main(int argc, char **argv)
 	}
 
 	if (cfg.do_produce) {
-		printf("| %-38s | %-5s | %10s | %9s | %11s | %10s | %10s |\n", "throughput",
-		       "value", "eddy rec/s", "eddy MB/s", "redis rec/s", "redis MB/s",
-		       "eddy/redis");
+		printf("| %-38s | %-5s | %10s | %9s | %11s | %10s | %10s |\n", "throughput", "value",
+		       "eddy rec/s", "eddy MB/s", "redis rec/s", "redis MB/s", "eddy/redis");
 		printf("|----------------------------------------|-------|------------|-----------|"
 		       "-------------|------------|------------|\n");
 		for (int s = 0; s < 2; s++) {
@@ -1185,9 +1218,11 @@ int main(int argc, char **argv)
 		printf("\nrecords/s per run (eddy/redis):");
 		for (int s = 0; s < 2; s++)
 			for (int d = 0; d < 2; d++) {
-				printf("\n  %s %-8s", size_label(sizes[s]), d ? "durable" : "buffered");
+				printf("\n  %s %-8s", size_label(sizes[s]),
+				       d ? "durable" : "buffered");
 				for (int i = 0; i < cfg.reps; i++)
-					printf("  %.0f/%.0f", recps(&ep[s][d][i]), recps(&rp[s][d][i]));
+					printf("  %.0f/%.0f", recps(&ep[s][d][i]),
+					       recps(&rp[s][d][i]));
 			}
 		printf("\n\n");
 	}

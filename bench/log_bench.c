@@ -139,7 +139,7 @@ static bool phase_over(const struct config *cfg, int64_t t0, int64_t bytes)
 static struct result raw_write(const struct config *cfg, const char *path, const uint8_t *data,
 			       size_t len, int32_t count, bool durable)
 {
-	struct result r = { 0, 0, 0 };
+	struct result r = {0, 0, 0};
 	int64_t t0;
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
@@ -162,7 +162,7 @@ static struct result raw_write(const struct config *cfg, const char *path, const
 
 static struct result raw_read(const char *path, size_t chunk)
 {
-	struct result r = { 0, 0, 0 };
+	struct result r = {0, 0, 0};
 	uint8_t *buf = ed_malloc(chunk);
 	int64_t t0;
 	ssize_t n;
@@ -239,7 +239,7 @@ static struct result log_append(const struct config *cfg, struct ed_log *log, co
 	pthread_t th[64];
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	int64_t shared = 0, t0;
-	struct result r = { 0, 0, 0 };
+	struct result r = {0, 0, 0};
 	struct ed_topic *t;
 	char err[256] = "";
 	int rc;
@@ -260,9 +260,14 @@ static struct result log_append(const struct config *cfg, struct ed_log *log, co
 	settle();
 	t0 = ed_mono_ns();
 	for (int i = 0; i < nthreads; i++) {
-		ap[i] = (struct appender){ .cfg = cfg, .part = ed_topic_partition(t, 0),
-					   .len = len, .count = count, .durable = durable,
-					   .t0 = t0, .shared_bytes = &shared, .lock = &lock };
+		ap[i] = (struct appender){.cfg = cfg,
+					  .part = ed_topic_partition(t, 0),
+					  .len = len,
+					  .count = count,
+					  .durable = durable,
+					  .t0 = t0,
+					  .shared_bytes = &shared,
+					  .lock = &lock};
 		ap[i].batch = ed_malloc(len);
 		if (!ap[i].batch)
 			die("malloc", ED_ENOMEM);
@@ -285,7 +290,7 @@ static struct result log_append(const struct config *cfg, struct ed_log *log, co
  * with decode also walk every record (a local consumer). */
 static struct result log_read(struct ed_log *log, const char *topic, bool decode)
 {
-	struct result r = { 0, 0, 0 };
+	struct result r = {0, 0, 0};
 	struct ed_topic *t = ed_log_topic_get(log, topic);
 	struct ed_partition *part;
 	struct ed_buf buf;
@@ -405,8 +410,7 @@ static void run_size(const struct config *cfg, struct ed_log *log, const char *d
 	snprintf(rlabel, sizeof(rlabel), rs >= 1024 ? "%zu KiB" : "%zu B",
 		 rs >= 1024 ? rs / 1024 : rs);
 	build_batch(bb, rs, cfg->batch_bytes, &batch, &len, &count);
-	snprintf(note, notelen, "%s records: %d per batch, %zu bytes per batch", rlabel, count,
-		 len);
+	snprintf(note, notelen, "%s records: %d per batch, %zu bytes per batch", rlabel, count, len);
 
 	for (int i = 0; i < cfg->reps; i++) {
 		snprintf(topic, sizeof(topic), "buffered-%zu-%d", rs, i);
@@ -455,18 +459,18 @@ static void run_size(const struct config *cfg, struct ed_log *log, const char *d
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "volume", required_argument, NULL, 'v' },
-		{ "reps", required_argument, NULL, 'r' },
-		{ "batch-bytes", required_argument, NULL, 'b' },
-		{ "appenders", required_argument, NULL, 'a' },
-		{ "keep", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"dir", required_argument, NULL, 'd'},
+		{"seconds", required_argument, NULL, 's'},
+		{"volume", required_argument, NULL, 'v'},
+		{"reps", required_argument, NULL, 'r'},
+		{"batch-bytes", required_argument, NULL, 'b'},
+		{"appenders", required_argument, NULL, 'a'},
+		{"keep", no_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
-	struct config cfg = { ".", 1.5, 128LL << 20, 65536, 4, 5, false };
-	static const size_t rec_sizes[] = { 100, 1024 };
+	struct config cfg = {".", 1.5, 128LL << 20, 65536, 4, 5, false};
+	static const size_t rec_sizes[] = {100, 1024};
 	char dir[4096], logdir[4200], rawpath[4200], err[512] = "";
 	char notes[2][128];
 	struct ed_batch_builder bb;
@@ -476,15 +480,33 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'd': cfg.parent = optarg; break;
-		case 's': cfg.seconds = atof(optarg); break;
-		case 'v': cfg.volume = atoll(optarg) << 20; break;
-		case 'r': cfg.reps = atoi(optarg); break;
-		case 'b': cfg.batch_bytes = (size_t)atoll(optarg); break;
-		case 'a': cfg.appenders = atoi(optarg); break;
-		case 'k': cfg.keep = true; break;
-		case 'h': usage(); return 0;
-		default: usage(); return 2;
+		case 'd':
+			cfg.parent = optarg;
+			break;
+		case 's':
+			cfg.seconds = atof(optarg);
+			break;
+		case 'v':
+			cfg.volume = atoll(optarg) << 20;
+			break;
+		case 'r':
+			cfg.reps = atoi(optarg);
+			break;
+		case 'b':
+			cfg.batch_bytes = (size_t)atoll(optarg);
+			break;
+		case 'a':
+			cfg.appenders = atoi(optarg);
+			break;
+		case 'k':
+			cfg.keep = true;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			usage();
+			return 2;
 		}
 	}
 	if (cfg.seconds <= 0 || cfg.volume <= 0 || cfg.batch_bytes < 256 ||
@@ -521,6 +543,7 @@ int main(int argc, char **argv)
 		printf("%s\n", notes[i]);
 	printf("raw = the same disk without eddy: write(2) of the batch size (buffered, or\n"
 	       "followed by fdatasync per write), read(2) of 1 MiB; ratio = log / raw.\n"
-	       "total time %.0f s\n", (double)(ed_mono_ns() - t0) / 1e9);
+	       "total time %.0f s\n",
+	       (double)(ed_mono_ns() - t0) / 1e9);
 	return 0;
 }

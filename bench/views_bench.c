@@ -71,8 +71,10 @@ static void produce(long first, long n)
 	ed_batch_builder_init(&bb, ED_CODEC_NONE);
 	char v[160];
 	for (long i = first; i < first + n; i++) {
-		int len = snprintf(v, sizeof(v), "{\"k\":\"key-%03ld\",\"v\":%ld,\"ts\":%ld,\"note\":\"some padding text\"}",
-				   i % 50, i % 1000, 1795608000000L + i);
+		int len = snprintf(
+			v, sizeof(v),
+			"{\"k\":\"key-%03ld\",\"v\":%ld,\"ts\":%ld,\"note\":\"some padding text\"}",
+			i % 50, i % 1000, 1795608000000L + i);
 		if (ed_batch_builder_add(&bb, 0, NULL, -1, v, len, NULL, 0) != 0)
 			die("batch", "add");
 		if (bb.count == 1000 || i == first + n - 1) {
@@ -81,7 +83,8 @@ static void produce(long first, long n)
 			struct ed_append_result res;
 			char err[128];
 			if (ed_batch_builder_finish(&bb, &b, &blen) != 0 ||
-			    ed_partition_append(ed_topic_partition(t, 0), b, blen, &res, err, sizeof(err)) != 0)
+			    ed_partition_append(ed_topic_partition(t, 0), b, blen, &res, err,
+						sizeof(err)) != 0)
 				die("append", err);
 			ed_batch_builder_reset(&bb);
 		}
@@ -94,7 +97,8 @@ static double cpu_s(void)
 {
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
 }
 
 static void create_views(int k)
@@ -113,7 +117,10 @@ int main(int argc, char **argv)
 {
 	int views = 1, mem_views = 0;
 	long records = 200000;
-	static const struct option lo[] = {{"views", 1, 0, 'v'}, {"mem-views", 1, 0, 'm'}, {"records", 1, 0, 'n'}, {0, 0, 0, 0}};
+	static const struct option lo[] = {{"views", 1, 0, 'v'},
+					   {"mem-views", 1, 0, 'm'},
+					   {"records", 1, 0, 'n'},
+					   {0, 0, 0, 0}};
 	int c;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (c == 'v')
@@ -156,8 +163,9 @@ int main(int argc, char **argv)
 		size_t m2 = ed_mem_in_use();
 		printf("mem_views=%d records=%ld rss_base_kb=%ld idle_kb_per_view=%.1f after_records_kb_per_view=%.1f "
 		       "total_after_mb=%.1f allocated_kb_per_view_idle=%.1f after_records=%.1f\n",
-		       mem_views, records, r0, (double)(r1 - r0) / mem_views, (double)(r2 - r0) / mem_views,
-		       (double)r2 / 1024, (double)(m1 - m0) / 1024 / mem_views, (double)(m2 - m0) / 1024 / mem_views);
+		       mem_views, records, r0, (double)(r1 - r0) / mem_views,
+		       (double)(r2 - r0) / mem_views, (double)r2 / 1024,
+		       (double)(m1 - m0) / 1024 / mem_views, (double)(m2 - m0) / 1024 / mem_views);
 	} else {
 		create_views(views);
 		ed_engine_wait_idle(eng, 10000);
@@ -167,8 +175,8 @@ int main(int argc, char **argv)
 		if (ed_engine_wait_idle(eng, 600000) != 0)
 			die("wait", "timeout");
 		double s = (double)(ed_mono_ns() / 1000 - t0) / 1e6, cs = cpu_s() - c0;
-		printf("views=%d records=%ld seconds=%.3f cpu_seconds=%.3f events_per_s=%.0f events_per_cpu_s=%.0f\n", views,
-		       records, s, cs, records / s, records / cs);
+		printf("views=%d records=%ld seconds=%.3f cpu_seconds=%.3f events_per_s=%.0f events_per_cpu_s=%.0f\n",
+		       views, records, s, cs, records / s, records / cs);
 	}
 	ed_session_free(ses);
 	ed_engine_close(eng);

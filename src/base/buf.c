@@ -8,7 +8,10 @@
 #include "base/mem.h"
 #include "base/varint.h"
 
-void ed_buf_init(struct ed_buf *b) { memset(b, 0, sizeof *b); }
+void ed_buf_init(struct ed_buf *b)
+{
+	memset(b, 0, sizeof *b);
+}
 
 void ed_buf_fini(struct ed_buf *b)
 {
@@ -59,7 +62,10 @@ uint8_t *ed_buf_skip(struct ed_buf *b, size_t n)
 	return p;
 }
 
-void ed_buf_put_u8(struct ed_buf *b, uint8_t v) { ed_buf_append(b, &v, 1); }
+void ed_buf_put_u8(struct ed_buf *b, uint8_t v)
+{
+	ed_buf_append(b, &v, 1);
+}
 
 void ed_buf_put_be16(struct ed_buf *b, uint16_t v)
 {

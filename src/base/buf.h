@@ -19,7 +19,11 @@ void ed_buf_init(struct ed_buf *b);
 void ed_buf_fini(struct ed_buf *b);
 /* Make room for n more bytes. Returns 0 or ED_ENOMEM (also sets b->err). */
 int ed_buf_reserve(struct ed_buf *b, size_t n);
-static inline void ed_buf_reset(struct ed_buf *b) { b->len = 0; b->err = 0; }
+static inline void ed_buf_reset(struct ed_buf *b)
+{
+	b->len = 0;
+	b->err = 0;
+}
 void ed_buf_append(struct ed_buf *b, const void *p, size_t n);
 void ed_buf_put_u8(struct ed_buf *b, uint8_t v);
 void ed_buf_put_be16(struct ed_buf *b, uint16_t v);
@@ -27,8 +31,7 @@ void ed_buf_put_be32(struct ed_buf *b, uint32_t v);
 void ed_buf_put_be64(struct ed_buf *b, uint64_t v);
 void ed_buf_put_uvarint(struct ed_buf *b, uint64_t v);
 void ed_buf_put_varint(struct ed_buf *b, int64_t v); /* zigzag */
-void ed_buf_printf(struct ed_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void ed_buf_printf(struct ed_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append n zero bytes and return a pointer to them (NULL on error). The pointer
  * is valid until the next write. Used to reserve a length field to patch later. */
 uint8_t *ed_buf_skip(struct ed_buf *b, size_t n);

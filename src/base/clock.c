@@ -10,7 +10,10 @@ int64_t ed_mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int64_t ed_mono_ms(void) { return ed_mono_ns() / 1000000; }
+int64_t ed_mono_ms(void)
+{
+	return ed_mono_ns() / 1000000;
+}
 
 int64_t ed_wall_ms(void)
 {

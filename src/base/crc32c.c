@@ -95,12 +95,12 @@ static void shift_init(void)
 
 static inline uint32_t shift_apply(uint32_t t[4][256], uint32_t reg)
 {
-	return t[0][reg & 0xff] ^ t[1][(reg >> 8) & 0xff] ^ t[2][(reg >> 16) & 0xff] ^ t[3][reg >> 24];
+	return t[0][reg & 0xff] ^ t[1][(reg >> 8) & 0xff] ^ t[2][(reg >> 16) & 0xff] ^
+	       t[3][reg >> 24];
 }
 
 __attribute__((target("sse4.2"))) static uint64_t crc_3way(uint64_t c0, const uint8_t **pp,
-							     size_t *np, size_t blk,
-							     uint32_t t[4][256])
+							   size_t *np, size_t blk, uint32_t t[4][256])
 {
 	const uint8_t *p = *pp;
 	size_t n = *np;
@@ -170,8 +170,17 @@ uint32_t ed_crc32c_hw(uint32_t crc, const void *p, size_t n)
 	return crc_hw(crc, p, n);
 }
 #else
-int ed_crc32c_hw_available(void) { return 0; }
-uint32_t ed_crc32c_hw(uint32_t crc, const void *p, size_t n) { return ed_crc32c_sw(crc, p, n); }
+int ed_crc32c_hw_available(void)
+{
+	return 0;
+}
+uint32_t ed_crc32c_hw(uint32_t crc, const void *p, size_t n)
+{
+	return ed_crc32c_sw(crc, p, n);
+}
 #endif
 
-uint32_t ed_crc32c(uint32_t crc, const void *p, size_t n) { return ed_crc32c_hw(crc, p, n); }
+uint32_t ed_crc32c(uint32_t crc, const void *p, size_t n)
+{
+	return ed_crc32c_hw(crc, p, n);
+}

@@ -20,7 +20,10 @@ static inline void ed_cur_init(struct ed_cur *c, const void *p, size_t n)
 	c->end = (const uint8_t *)p + n;
 	c->err = false;
 }
-static inline size_t ed_cur_left(const struct ed_cur *c) { return (size_t)(c->end - c->p); }
+static inline size_t ed_cur_left(const struct ed_cur *c)
+{
+	return (size_t)(c->end - c->p);
+}
 
 /* The readers are inline: decoders call them once per field on hot paths
  * (record walks, request decoding). */
@@ -35,7 +38,10 @@ static inline const uint8_t *ed_cur_bytes(struct ed_cur *c, size_t n)
 	return p;
 }
 
-static inline void ed_cur_skip(struct ed_cur *c, size_t n) { (void)ed_cur_bytes(c, n); }
+static inline void ed_cur_skip(struct ed_cur *c, size_t n)
+{
+	(void)ed_cur_bytes(c, n);
+}
 
 static inline uint8_t ed_cur_u8(struct ed_cur *c)
 {
@@ -43,7 +49,10 @@ static inline uint8_t ed_cur_u8(struct ed_cur *c)
 	return p ? p[0] : 0;
 }
 
-static inline int8_t ed_cur_i8(struct ed_cur *c) { return (int8_t)ed_cur_u8(c); }
+static inline int8_t ed_cur_i8(struct ed_cur *c)
+{
+	return (int8_t)ed_cur_u8(c);
+}
 
 static inline int16_t ed_cur_i16(struct ed_cur *c)
 {
@@ -57,7 +66,10 @@ static inline uint32_t ed_cur_u32(struct ed_cur *c)
 	return p ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3] : 0;
 }
 
-static inline int32_t ed_cur_i32(struct ed_cur *c) { return (int32_t)ed_cur_u32(c); }
+static inline int32_t ed_cur_i32(struct ed_cur *c)
+{
+	return (int32_t)ed_cur_u32(c);
+}
 
 static inline int64_t ed_cur_i64(struct ed_cur *c)
 {

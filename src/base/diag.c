@@ -24,7 +24,10 @@ int ed_diag_parse_level(const char *s)
 	return -1;
 }
 
-void ed_diag_set_level(enum ed_level lvl) { atomic_store(&level, (int)lvl); }
+void ed_diag_set_level(enum ed_level lvl)
+{
+	atomic_store(&level, (int)lvl);
+}
 
 enum ed_level ed_diag_level(void)
 {
@@ -48,9 +51,10 @@ void ed_diag(enum ed_level lvl, const char *module, const char *fmt, ...)
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s %s: ",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			 tm.tm_sec, ts.tv_nsec / 1000000, names[lvl], module);
+	int n = snprintf(line, sizeof line,
+			 "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s %s: ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 ts.tv_nsec / 1000000, names[lvl], module);
 	va_list ap;
 	va_start(ap, fmt);
 	int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);

@@ -13,7 +13,11 @@ int ed_diag_parse_level(const char *s);
 void ed_diag(enum ed_level lvl, const char *module, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-#define ed_debug(mod, ...) do { if (ed_diag_level() <= ED_DEBUG) ed_diag(ED_DEBUG, mod, __VA_ARGS__); } while (0)
+#define ed_debug(mod, ...)                                   \
+	do {                                                 \
+		if (ed_diag_level() <= ED_DEBUG)             \
+			ed_diag(ED_DEBUG, mod, __VA_ARGS__); \
+	} while (0)
 #define ed_info(mod, ...) ed_diag(ED_INFO, mod, __VA_ARGS__)
 #define ed_warn(mod, ...) ed_diag(ED_WARN, mod, __VA_ARGS__)
 #define ed_error(mod, ...) ed_diag(ED_ERROR, mod, __VA_ARGS__)

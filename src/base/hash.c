@@ -4,8 +4,14 @@
 
 #include "base/hash.h"
 
-uint64_t ed_hash64(const void *p, size_t n) { return XXH3_64bits(p, n); }
-uint64_t ed_hash64_seed(const void *p, size_t n, uint64_t seed) { return XXH3_64bits_withSeed(p, n, seed); }
+uint64_t ed_hash64(const void *p, size_t n)
+{
+	return XXH3_64bits(p, n);
+}
+uint64_t ed_hash64_seed(const void *p, size_t n, uint64_t seed)
+{
+	return XXH3_64bits_withSeed(p, n, seed);
+}
 
 uint32_t ed_murmur2(const void *buf, size_t n)
 {
@@ -24,9 +30,13 @@ uint32_t ed_murmur2(const void *buf, size_t n)
 		h ^= k;
 	}
 	switch (n & 3) {
-	case 3: h ^= (uint32_t)d[i + 2] << 16; /* fall through */
-	case 2: h ^= (uint32_t)d[i + 1] << 8;  /* fall through */
-	case 1: h ^= d[i]; h *= m;
+	case 3:
+		h ^= (uint32_t)d[i + 2] << 16; /* fall through */
+	case 2:
+		h ^= (uint32_t)d[i + 1] << 8; /* fall through */
+	case 1:
+		h ^= d[i];
+		h *= m;
 	}
 	h ^= h >> 13;
 	h *= m;

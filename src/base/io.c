@@ -19,7 +19,10 @@ static _Atomic uint64_t fail_countdown[ED_IO_NOPS];
 static _Atomic int fail_errno[ED_IO_NOPS];
 static _Atomic int64_t delay_usec[ED_IO_NOPS];
 
-void ed_io_delay(enum ed_io_op op, int64_t usec) { atomic_store(&delay_usec[op], usec); }
+void ed_io_delay(enum ed_io_op op, int64_t usec)
+{
+	atomic_store(&delay_usec[op], usec);
+}
 
 void ed_io_fail_at(enum ed_io_op op, uint64_t nth, int err)
 {

@@ -39,9 +39,18 @@ void ed_mem_fail_at(uint64_t nth, int sticky)
 	atomic_store(&fail_countdown, nth);
 }
 
-int ed_mem_fail_fired(void) { return atomic_load(&fail_fired); }
-size_t ed_mem_in_use(void) { return atomic_load(&mem_in_use); }
-size_t ed_mem_live_count(void) { return atomic_load(&mem_live); }
+int ed_mem_fail_fired(void)
+{
+	return atomic_load(&fail_fired);
+}
+size_t ed_mem_in_use(void)
+{
+	return atomic_load(&mem_in_use);
+}
+size_t ed_mem_live_count(void)
+{
+	return atomic_load(&mem_live);
+}
 
 void *ed_malloc(size_t n)
 {
@@ -111,4 +120,7 @@ char *ed_strndup(const char *s, size_t n)
 	return d;
 }
 
-char *ed_strdup(const char *s) { return ed_strndup(s, strlen(s)); }
+char *ed_strdup(const char *s)
+{
+	return ed_strndup(s, strlen(s));
+}

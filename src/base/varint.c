@@ -12,7 +12,10 @@ size_t ed_uvarint_put(uint8_t *out, uint64_t v)
 	return i;
 }
 
-size_t ed_varint_put(uint8_t *out, int64_t v) { return ed_uvarint_put(out, ed_zigzag_enc(v)); }
+size_t ed_varint_put(uint8_t *out, int64_t v)
+{
+	return ed_uvarint_put(out, ed_zigzag_enc(v));
+}
 
 size_t ed_uvarint_get(const uint8_t *p, size_t n, uint64_t *v)
 {

@@ -8,8 +8,14 @@
 
 #define ED_VARINT_MAX 10
 
-static inline uint64_t ed_zigzag_enc(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
-static inline int64_t ed_zigzag_dec(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+static inline uint64_t ed_zigzag_enc(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+static inline int64_t ed_zigzag_dec(uint64_t v)
+{
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
 
 /* Write v to out (room for ED_VARINT_MAX bytes); return bytes written. */
 size_t ed_uvarint_put(uint8_t *out, uint64_t v);
@@ -19,6 +25,9 @@ size_t ed_varint_put(uint8_t *out, int64_t v);
 size_t ed_uvarint_get(const uint8_t *p, size_t n, uint64_t *v);
 size_t ed_varint_get(const uint8_t *p, size_t n, int64_t *v);
 size_t ed_uvarint_len(uint64_t v);
-static inline size_t ed_varint_len(int64_t v) { return ed_uvarint_len(ed_zigzag_enc(v)); }
+static inline size_t ed_varint_len(int64_t v)
+{
+	return ed_uvarint_len(ed_zigzag_enc(v));
+}
 
 #endif

@@ -53,7 +53,8 @@ int ed_cli_target_opt(struct ed_cli_target *t, const char *cmd, int opt, const c
 		return 1;
 	case ED_OPT_TIMEOUT:
 		if (!ed_cli_parse_i64(arg, 1, 3600000, &t->timeout_ms)) {
-			ed_cli_error(cmd, "--timeout-ms wants milliseconds from 1 to 3600000, got '%s'",
+			ed_cli_error(cmd,
+				     "--timeout-ms wants milliseconds from 1 to 3600000, got '%s'",
 				     arg);
 			return -1;
 		}
@@ -165,10 +166,17 @@ bool ed_cli_parse_size(const char *s, int64_t min, int64_t max, int64_t *out)
 		return false;
 	if (*end) {
 		switch (tolower((unsigned char)*end)) {
-		case 'k': mult = 1024; break;
-		case 'm': mult = 1024 * 1024; break;
-		case 'g': mult = 1024 * 1024 * 1024; break;
-		default: return false;
+		case 'k':
+			mult = 1024;
+			break;
+		case 'm':
+			mult = 1024 * 1024;
+			break;
+		case 'g':
+			mult = 1024 * 1024 * 1024;
+			break;
+		default:
+			return false;
 		}
 		end++;
 		if (*end == 'b' || *end == 'B')

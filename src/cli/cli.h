@@ -34,22 +34,24 @@ enum {
 	ED_OPT_FIRST_COMMAND_OPT = 1100, /* commands number their own flags from here */
 };
 
+/* clang-format off */
 #define ED_CLI_TARGET_OPTIONS                                                  \
 	{ "data-dir", required_argument, NULL, ED_OPT_DATA_DIR },              \
 	{ "server", required_argument, NULL, ED_OPT_SERVER },                 \
 	{ "log-level", required_argument, NULL, ED_OPT_LOG_LEVEL },           \
 	{ "timeout-ms", required_argument, NULL, ED_OPT_TIMEOUT },            \
 	{ "help", no_argument, NULL, 'h' }
+/* clang-format on */
 
 /* Help text of the shared flags, to append to each command's usage. */
-#define ED_CLI_TARGET_HELP                                                           \
-	"  --data-dir DIR      data directory (default: $EDDY_DATA_DIR, else ./data)\n" \
-	"  --server HOST:PORT  talk to a running eddy server (or any Kafka broker)\n"  \
+#define ED_CLI_TARGET_HELP                                                               \
+	"  --data-dir DIR      data directory (default: $EDDY_DATA_DIR, else ./data)\n"  \
+	"  --server HOST:PORT  talk to a running eddy server (or any Kafka broker)\n"    \
 	"                      over the Kafka protocol instead (default: $EDDY_SERVER\n" \
-	"                      when set and --data-dir is not given)\n"                \
-	"  --timeout-ms MS     with --server: how long to wait for the server to\n"   \
-	"                      answer or acknowledge before failing (default 30000)\n" \
-	"  --log-level LEVEL   debug|info|warn|error|silent (default: warn)\n"         \
+	"                      when set and --data-dir is not given)\n"                  \
+	"  --timeout-ms MS     with --server: how long to wait for the server to\n"      \
+	"                      answer or acknowledge before failing (default 30000)\n"   \
+	"  --log-level LEVEL   debug|info|warn|error|silent (default: warn)\n"           \
 	"  -h, --help          show this help\n"
 
 /* Where a command operates. Exactly one of data_dir / server is used:
@@ -79,8 +81,7 @@ void ed_cli_target_close(struct ed_cli_target *t);
 /* "eddy CMD: message" on stderr. */
 void ed_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Usage error: the message plus a hint to run --help; returns ED_EXIT_USAGE. */
-int ed_cli_usage_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int ed_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* After getopt_long printed why it rejected a flag: the hint; ED_EXIT_USAGE. */
 int ed_cli_bad_flag(const char *cmd);
 /* Strict decimal integer in [min, max]; false on anything else. */

@@ -18,8 +18,8 @@ struct ed_produce_args {
 	int key_sep;       /* -1: no keys */
 	int64_t partition; /* -1: by key / round robin */
 	int64_t batch_records;
-	int codec;         /* ED_CODEC_* */
-	int acks;          /* ED_ACKS_* */
+	int codec; /* ED_CODEC_* */
+	int acks;  /* ED_ACKS_* */
 	int64_t linger_ms;
 	bool report_acks;
 	bool quiet;
@@ -35,7 +35,7 @@ struct ed_cli_lines {
 	const char *limit_name; /* what the limit is, for the error message */
 	const char *topic;      /* for the error message */
 	bool eof;
-	int64_t lineno;         /* lines handed out */
+	int64_t lineno; /* lines handed out */
 	/* Called before each read(2) of fd; non-zero stops the reader. */
 	int (*before_read)(void *ctx, int fd);
 	void *ctx;

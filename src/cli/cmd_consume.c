@@ -86,8 +86,8 @@ struct consumer {
 
 static void print_record(struct consumer *c, int32_t p, const struct ed_record *rec)
 {
-	ed_cli_print_record(c->args, c->out, p, rec->offset, rec->timestamp, rec->key,
-			    rec->key_len, rec->value, rec->value_len);
+	ed_cli_print_record(c->args, c->out, p, rec->offset, rec->timestamp, rec->key, rec->key_len,
+			    rec->value, rec->value_len);
 	c->printed++;
 }
 
@@ -165,8 +165,9 @@ static int consume_partition(struct consumer *c, struct ed_partition *part, int3
 			}
 			rc = ed_record_iter_init(&it, b, (size_t)bi.size, 0);
 			if (rc != 0) {
-				ed_cli_error(CMD, "cannot read the records of %s partition %d at "
-						  "offset %lld: %s",
+				ed_cli_error(CMD,
+					     "cannot read the records of %s partition %d at "
+					     "offset %lld: %s",
 					     c->args->topic, p, (long long)bi.base_offset,
 					     ed_err_str(rc));
 				return -1;
@@ -179,8 +180,9 @@ static int consume_partition(struct consumer *c, struct ed_partition *part, int3
 			}
 			ed_record_iter_fini(&it);
 			if (rc < 0) {
-				ed_cli_error(CMD, "malformed record in %s partition %d batch at "
-						  "offset %lld: %s",
+				ed_cli_error(CMD,
+					     "malformed record in %s partition %d batch at "
+					     "offset %lld: %s",
 					     c->args->topic, p, (long long)bi.base_offset,
 					     ed_err_str(rc));
 				return -1;
@@ -189,8 +191,9 @@ static int consume_partition(struct consumer *c, struct ed_partition *part, int3
 				off = ed_batch_last_offset(&bi) + 1;
 		}
 		if (off == before && !done(c)) {
-			ed_cli_error(CMD, "%s partition %d: no records at offset %lld below the "
-					  "end of the log (%lld)",
+			ed_cli_error(CMD,
+				     "%s partition %d: no records at offset %lld below the "
+				     "end of the log (%lld)",
 				     c->args->topic, p, (long long)off,
 				     (long long)ed_partition_hwm(part));
 			return -1;
@@ -228,7 +231,8 @@ static int run(struct ed_consume_args *a)
 	last = n - 1;
 	if (a->partition >= 0) {
 		if (a->partition >= n) {
-			ed_cli_error(CMD, "--partition %lld is out of range: topic %s has %d partition%s",
+			ed_cli_error(CMD,
+				     "--partition %lld is out of range: topic %s has %d partition%s",
 				     (long long)a->partition, a->topic, n, n == 1 ? "" : "s");
 			status = ED_EXIT_FAIL;
 			goto out;
@@ -256,21 +260,21 @@ out:
 int ed_cmd_consume(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "partition", required_argument, NULL, OPT_PARTITION },
-		{ "from-beginning", no_argument, NULL, OPT_FROM_BEGINNING },
-		{ "from-end", no_argument, NULL, OPT_FROM_END },
-		{ "offset", required_argument, NULL, OPT_OFFSET },
-		{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
-		{ "max", required_argument, NULL, OPT_MAX },
-		{ "print-key", no_argument, NULL, OPT_PRINT_KEY },
-		{ "print-offset", no_argument, NULL, OPT_PRINT_OFFSET },
-		{ "print-timestamp", no_argument, NULL, OPT_PRINT_TIMESTAMP },
-		{ "separator", required_argument, NULL, OPT_SEPARATOR },
-		{ "group", required_argument, NULL, OPT_GROUP },
-		{ "follow", no_argument, NULL, OPT_FOLLOW },
-		{ "exit-at-end", no_argument, NULL, OPT_EXIT_AT_END },
+		{"partition", required_argument, NULL, OPT_PARTITION},
+		{"from-beginning", no_argument, NULL, OPT_FROM_BEGINNING},
+		{"from-end", no_argument, NULL, OPT_FROM_END},
+		{"offset", required_argument, NULL, OPT_OFFSET},
+		{"timestamp", required_argument, NULL, OPT_TIMESTAMP},
+		{"max", required_argument, NULL, OPT_MAX},
+		{"print-key", no_argument, NULL, OPT_PRINT_KEY},
+		{"print-offset", no_argument, NULL, OPT_PRINT_OFFSET},
+		{"print-timestamp", no_argument, NULL, OPT_PRINT_TIMESTAMP},
+		{"separator", required_argument, NULL, OPT_SEPARATOR},
+		{"group", required_argument, NULL, OPT_GROUP},
+		{"follow", no_argument, NULL, OPT_FOLLOW},
+		{"exit-at-end", no_argument, NULL, OPT_EXIT_AT_END},
 		ED_CLI_TARGET_OPTIONS,
-		{ NULL, 0, NULL, 0 },
+		{NULL, 0, NULL, 0},
 	};
 	struct ed_consume_args a;
 	int starts = 0;
@@ -305,7 +309,8 @@ int ed_cmd_consume(int argc, char **argv)
 			break;
 		case OPT_OFFSET:
 			if (!ed_cli_parse_i64(optarg, 0, INT64_MAX, &a.start_value))
-				return ed_cli_usage_error(CMD, "--offset wants an offset >= 0, got '%s'",
+				return ed_cli_usage_error(CMD,
+							  "--offset wants an offset >= 0, got '%s'",
 							  optarg);
 			a.start = ED_START_OFFSET;
 			starts++;
@@ -313,7 +318,8 @@ int ed_cmd_consume(int argc, char **argv)
 		case OPT_TIMESTAMP:
 			if (!ed_cli_parse_i64(optarg, 0, INT64_MAX, &a.start_value))
 				return ed_cli_usage_error(
-					CMD, "--timestamp wants milliseconds since the epoch, got '%s'",
+					CMD,
+					"--timestamp wants milliseconds since the epoch, got '%s'",
 					optarg);
 			a.start = ED_START_TIMESTAMP;
 			starts++;
@@ -338,8 +344,9 @@ int ed_cmd_consume(int argc, char **argv)
 			else if (strlen(optarg) == 1)
 				a.separator = (unsigned char)optarg[0];
 			else
-				return ed_cli_usage_error(
-					CMD, "--separator wants one character, got '%s'", optarg);
+				return ed_cli_usage_error(CMD,
+							  "--separator wants one character, got '%s'",
+							  optarg);
 			break;
 		case OPT_GROUP:
 			if (!*optarg)

@@ -86,8 +86,8 @@ static void usage(FILE *out)
 
 /* Per partition: what the writer's open batch and appends mean for acks. */
 struct pstate {
-	bool unsynced;   /* appended since the last sync */
-	size_t pending;  /* record bytes in the open batch */
+	bool unsynced;  /* appended since the last sync */
+	size_t pending; /* record bytes in the open batch */
 };
 
 struct producer {
@@ -99,15 +99,15 @@ struct producer {
 	size_t max_batch;     /* max.message.bytes of the topic */
 	size_t pending_bytes; /* record bytes in open batches (headers not counted) */
 	size_t unsynced_bytes;
-	int64_t lines;        /* read and added to a batch */
-	int64_t appended;     /* lines whose batch was appended */
-	int64_t acked;        /* lines acknowledged */
-	int64_t reported;     /* last count printed by --report-acks */
+	int64_t lines;            /* read and added to a batch */
+	int64_t appended;         /* lines whose batch was appended */
+	int64_t acked;            /* lines acknowledged */
+	int64_t reported;         /* last count printed by --report-acks */
 	int64_t first_unacked_ms; /* when the oldest unacknowledged line was read */
 	int64_t batches;
-	int64_t bytes;        /* batch bytes appended */
-	bool failed;          /* storage or memory error: nothing more is appended */
-	bool bad_input;       /* stopped at a bad line: what came before is produced */
+	int64_t bytes;  /* batch bytes appended */
+	bool failed;    /* storage or memory error: nothing more is appended */
+	bool bad_input; /* stopped at a bad line: what came before is produced */
 };
 
 static int zz_len(int64_t v)
@@ -278,7 +278,7 @@ static int add_line(struct producer *pr, const char *line, size_t len)
 static int before_read(void *ctx, int fd)
 {
 	struct producer *pr = ctx;
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	int64_t wait;
 
 	if (pr->lines == pr->acked)
@@ -325,8 +325,8 @@ static int run(struct ed_produce_args *a)
 		pr.w.cb = on_append;
 		pr.w.cb_arg = &pr;
 	}
-	if (!pr.parts || !pr.w.parts || ed_cli_lines_init(&lr, STDIN_FILENO, pr.max_batch, "max.message.bytes",
-					   a->topic) != 0) {
+	if (!pr.parts || !pr.w.parts ||
+	    ed_cli_lines_init(&lr, STDIN_FILENO, pr.max_batch, "max.message.bytes", a->topic) != 0) {
 		ed_cli_error(CMD, "out of memory");
 		goto out;
 	}
@@ -355,16 +355,16 @@ out:
 int ed_cmd_produce(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "key-separator", required_argument, NULL, OPT_KEY_SEP },
-		{ "partition", required_argument, NULL, OPT_PARTITION },
-		{ "batch-records", required_argument, NULL, OPT_BATCH_RECORDS },
-		{ "compression", required_argument, NULL, OPT_COMPRESSION },
-		{ "acks", required_argument, NULL, OPT_ACKS },
-		{ "report-acks", no_argument, NULL, OPT_REPORT_ACKS },
-		{ "linger-ms", required_argument, NULL, OPT_LINGER },
-		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{"key-separator", required_argument, NULL, OPT_KEY_SEP},
+		{"partition", required_argument, NULL, OPT_PARTITION},
+		{"batch-records", required_argument, NULL, OPT_BATCH_RECORDS},
+		{"compression", required_argument, NULL, OPT_COMPRESSION},
+		{"acks", required_argument, NULL, OPT_ACKS},
+		{"report-acks", no_argument, NULL, OPT_REPORT_ACKS},
+		{"linger-ms", required_argument, NULL, OPT_LINGER},
+		{"quiet", no_argument, NULL, OPT_QUIET},
 		ED_CLI_TARGET_OPTIONS,
-		{ NULL, 0, NULL, 0 },
+		{NULL, 0, NULL, 0},
 	};
 	struct ed_produce_args a;
 	int opt, rc, status;
@@ -406,7 +406,8 @@ int ed_cmd_produce(int argc, char **argv)
 		case OPT_BATCH_RECORDS:
 			if (!ed_cli_parse_i64(optarg, 1, 1000000, &a.batch_records))
 				return ed_cli_usage_error(
-					CMD, "--batch-records wants a number from 1 to 1000000, got '%s'",
+					CMD,
+					"--batch-records wants a number from 1 to 1000000, got '%s'",
 					optarg);
 			break;
 		case OPT_COMPRESSION:
@@ -430,7 +431,8 @@ int ed_cmd_produce(int argc, char **argv)
 		case OPT_LINGER:
 			if (!ed_cli_parse_i64(optarg, 0, 3600000, &a.linger_ms))
 				return ed_cli_usage_error(
-					CMD, "--linger-ms wants milliseconds from 0 to 3600000, got '%s'",
+					CMD,
+					"--linger-ms wants milliseconds from 0 to 3600000, got '%s'",
 					optarg);
 			break;
 		case OPT_REPORT_ACKS:

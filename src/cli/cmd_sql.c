@@ -284,7 +284,8 @@ static bool starts_with_word(const char *s, const char *word)
 	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
 		s++;
 	size_t n = strlen(word);
-	return strncasecmp(s, word, n) == 0 && (s[n] == 0 || s[n] == ' ' || s[n] == '\t' || s[n] == '\n');
+	return strncasecmp(s, word, n) == 0 &&
+	       (s[n] == 0 || s[n] == ' ' || s[n] == '\t' || s[n] == '\n');
 }
 
 /* Run one query string. 0, ED_EINVAL (SQL error, printed) or ED_EIO. */
@@ -347,8 +348,8 @@ static int repl(struct ed_pg_client *c, bool tty)
 		using_history();
 		read_history(hist);
 		const char *v = ed_pg_client_param(c, "server_version");
-		printf("eddy sql %s (server %s). Statements end with ';'; \\q quits.\n", ED_CLI_VERSION,
-		       v ? v : "?");
+		printf("eddy sql %s (server %s). Statements end with ';'; \\q quits.\n",
+		       ED_CLI_VERSION, v ? v : "?");
 	}
 	struct ed_buf stmt;
 	ed_buf_init(&stmt);
@@ -429,7 +430,9 @@ int ed_cmd_sql(int argc, char **argv)
 	int ch;
 	while ((ch = getopt_long(argc, argv, "e:f:h", opts, NULL)) != -1) {
 		switch (ch) {
-		case OPT_HOST: cfg.host = optarg; break;
+		case OPT_HOST:
+			cfg.host = optarg;
+			break;
 		case OPT_PORT:
 			cfg.port = atoi(optarg);
 			if (cfg.port <= 0 || cfg.port > 65535) {
@@ -437,9 +440,15 @@ int ed_cmd_sql(int argc, char **argv)
 				return ED_EXIT_USAGE;
 			}
 			break;
-		case OPT_USER: cfg.user = optarg; break;
-		case OPT_DATABASE: cfg.database = optarg; break;
-		case OPT_PASSWORD: cfg.password = optarg; break;
+		case OPT_USER:
+			cfg.user = optarg;
+			break;
+		case OPT_DATABASE:
+			cfg.database = optarg;
+			break;
+		case OPT_PASSWORD:
+			cfg.password = optarg;
+			break;
 		case 'e':
 			if (ncmds == (int)(sizeof(cmds) / sizeof(cmds[0]))) {
 				fprintf(stderr, "eddy sql: too many -e\n");
@@ -447,9 +456,15 @@ int ed_cmd_sql(int argc, char **argv)
 			}
 			cmds[ncmds++] = optarg;
 			break;
-		case 'f': file = optarg; break;
-		case 'h': usage(stdout); return ED_EXIT_OK;
-		default: usage(stderr); return ED_EXIT_USAGE;
+		case 'f':
+			file = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return ED_EXIT_OK;
+		default:
+			usage(stderr);
+			return ED_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {

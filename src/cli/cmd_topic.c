@@ -97,8 +97,7 @@ static int topic_create(struct ed_topic_args *a, const char *name)
 		return ED_EXIT_FAIL;
 	}
 	if (rc != 0) {
-		ed_cli_error(CMD, "cannot create topic '%s': %s", name,
-			     *err ? err : ed_err_str(rc));
+		ed_cli_error(CMD, "cannot create topic '%s': %s", name, *err ? err : ed_err_str(rc));
 		return ED_EXIT_FAIL;
 	}
 	printf("created topic %s with %d partition%s\n", name, cfg.partitions,
@@ -160,9 +159,8 @@ static int topic_describe(struct ed_topic_args *a, const char *name)
 		size = ed_partition_size(part);
 		total += size;
 		printf("%-9d %14lld %14lld %14lld %8d  %s\n", i,
-		       (long long)ed_partition_start_offset(part),
-		       (long long)ed_partition_hwm(part), (long long)size,
-		       ed_partition_segment_count(part),
+		       (long long)ed_partition_start_offset(part), (long long)ed_partition_hwm(part),
+		       (long long)size, ed_partition_segment_count(part),
 		       ed_partition_failed(part) ? "FAILED (read-only)" : "ok");
 	}
 	printf("total_size_bytes: %lld\n", (long long)total);
@@ -241,12 +239,12 @@ static int topic_delete(struct ed_topic_args *a, const char *name)
 int ed_cmd_topic(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "partitions", required_argument, NULL, OPT_PARTITIONS },
-		{ "config", required_argument, NULL, OPT_CONFIG },
-		{ "if-not-exists", no_argument, NULL, OPT_IF_NOT_EXISTS },
-		{ "if-exists", no_argument, NULL, OPT_IF_EXISTS },
+		{"partitions", required_argument, NULL, OPT_PARTITIONS},
+		{"config", required_argument, NULL, OPT_CONFIG},
+		{"if-not-exists", no_argument, NULL, OPT_IF_NOT_EXISTS},
+		{"if-exists", no_argument, NULL, OPT_IF_EXISTS},
 		ED_CLI_TARGET_OPTIONS,
-		{ NULL, 0, NULL, 0 },
+		{NULL, 0, NULL, 0},
 	};
 	struct ed_topic_args a;
 	const char *sub, *name = NULL;
@@ -271,7 +269,8 @@ int ed_cmd_topic(int argc, char **argv)
 		case OPT_PARTITIONS:
 			if (!ed_cli_parse_i64(optarg, 1, 1000000, &a.partitions)) {
 				status = ed_cli_usage_error(
-					CMD, "--partitions wants a number from 1 to 1000000, got '%s'",
+					CMD,
+					"--partitions wants a number from 1 to 1000000, got '%s'",
 					optarg);
 				goto out;
 			}
@@ -314,9 +313,9 @@ int ed_cmd_topic(int argc, char **argv)
 		status = ed_cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
-	if ((a.partitions || a.nconfigs) && strcmp(sub, "create") != 0 &&
-	    strcmp(sub, "alter") != 0) {
-		status = ed_cli_usage_error(CMD, "--partitions and --config apply to create and alter only");
+	if ((a.partitions || a.nconfigs) && strcmp(sub, "create") != 0 && strcmp(sub, "alter") != 0) {
+		status = ed_cli_usage_error(CMD,
+					    "--partitions and --config apply to create and alter only");
 		goto out;
 	}
 	remote = ed_cli_target_remote(&a.target);

@@ -16,21 +16,22 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "server", ed_server_main, "run the broker (Kafka protocol) on a data directory" },
-	{ "topic", ed_cmd_topic, "create, list, describe, alter and delete topics" },
-	{ "produce", ed_cmd_produce, "append lines from stdin to a topic" },
-	{ "consume", ed_cmd_consume, "print the records of a topic" },
-	{ "sql", ed_cmd_sql, "run SQL against a server's PostgreSQL-protocol port" },
+	{"server", ed_server_main, "run the broker (Kafka protocol) on a data directory"},
+	{"topic", ed_cmd_topic, "create, list, describe, alter and delete topics"},
+	{"produce", ed_cmd_produce, "append lines from stdin to a topic"},
+	{"consume", ed_cmd_consume, "print the records of a topic"},
+	{"sql", ed_cmd_sql, "run SQL against a server's PostgreSQL-protocol port"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *out)
 {
-	fprintf(out, "eddy %s: a Kafka-compatible durable log and streaming SQL engine\n\n"
-		     "usage: eddy [--help | --version]\n"
-		     "       eddy COMMAND [FLAGS] [ARGS]\n\n"
-		     "commands:\n",
+	fprintf(out,
+		"eddy %s: a Kafka-compatible durable log and streaming SQL engine\n\n"
+		"usage: eddy [--help | --version]\n"
+		"       eddy COMMAND [FLAGS] [ARGS]\n\n"
+		"commands:\n",
 		ED_CLI_VERSION);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
@@ -74,7 +75,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "eddy: unknown command '%s' (see 'eddy --help')\n", argv[2]);
 			return ED_EXIT_USAGE;
 		}
-		char *help_argv[] = { (char *)cmd->name, (char *)"--help", NULL };
+		char *help_argv[] = {(char *)cmd->name, (char *)"--help", NULL};
 		return cmd->run(2, help_argv);
 	}
 	cmd = find_command(argv[1]);

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 #include "base/mem.h"
 #include "cli/cli_int.h"
 #include "log/writer.h"
@@ -136,7 +135,7 @@ void ed_cli_produce_summary(const struct ed_produce_args *a, const char *via, in
 	fprintf(stderr, " to %s%s%s, %lld acknowledged (acks=%s%s)", a->topic, via ? " via " : "",
 		via ? via : "", (long long)acked, acks,
 		a->acks != ED_ACKS_ALL ? ""
-		: via		       ? ", idempotent"
+		: via                  ? ", idempotent"
 				       : ", fsynced");
 	if (failed > 0)
 		fprintf(stderr, ", %lld FAILED", (long long)failed);

@@ -15,11 +15,11 @@
  * (errors are recorded from rd_kafka_poll, on the command's thread). */
 struct ed_cli_rk {
 	rd_kafka_t *rk;
-	const char *cmd;       /* for messages: "topic", "produce", "consume" */
-	const char *server;    /* HOST:PORT */
+	const char *cmd;    /* for messages: "topic", "produce", "consume" */
+	const char *server; /* HOST:PORT */
 	int64_t timeout_ms;
-	bool all_down;         /* every broker connection failed since the last check */
-	char last_err[512];    /* last client error reported (transport, resolve...) */
+	bool all_down;      /* every broker connection failed since the last check */
+	char last_err[512]; /* last client error reported (transport, resolve...) */
 };
 
 /* A configuration with the settings every command uses; NULL after

@@ -36,8 +36,8 @@ struct rconsumer {
 	struct ed_cli_rk c; /* first: the handle's opaque points here */
 	const struct ed_consume_args *args;
 	int32_t nparts;
-	bool *at_end;      /* per partition: end-of-partition seen since assigned */
-	bool *assigned;    /* per partition: in the current assignment */
+	bool *at_end;   /* per partition: end-of-partition seen since assigned */
+	bool *assigned; /* per partition: in the current assignment */
 	int64_t printed;
 	bool failed;
 };
@@ -162,8 +162,8 @@ static int assign_partitions(struct rconsumer *rc)
 		rc->assigned[p] = true;
 	}
 	if (a->start == ED_START_TIMESTAMP) {
-		rd_kafka_resp_err_t err =
-			rd_kafka_offsets_for_times(rc->c.rk, list, (int)rc->c.timeout_ms);
+		rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rc->c.rk, list,
+								     (int)rc->c.timeout_ms);
 
 		if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 			ed_cli_error(CMD, "cannot look up timestamp %lld in %s: %s",
@@ -174,7 +174,8 @@ static int assign_partitions(struct rconsumer *rc)
 			rd_kafka_topic_partition_t *tp = &list->elems[i];
 
 			if (tp->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-				ed_cli_error(CMD, "cannot look up timestamp %lld in %s partition %d: %s",
+				ed_cli_error(CMD,
+					     "cannot look up timestamp %lld in %s partition %d: %s",
 					     (long long)a->start_value, a->topic, tp->partition,
 					     rd_kafka_err2str(tp->err));
 				goto out;
@@ -215,9 +216,8 @@ static bool handle(struct rconsumer *rc, rd_kafka_message_t *m)
 	}
 	if (max_reached(rc))
 		return false;
-	ed_cli_print_record(a, stdout, m->partition, m->offset,
-			    rd_kafka_message_timestamp(m, NULL), m->key, (int32_t)m->key_len,
-			    m->payload, (int32_t)m->len);
+	ed_cli_print_record(a, stdout, m->partition, m->offset, rd_kafka_message_timestamp(m, NULL),
+			    m->key, (int32_t)m->key_len, m->payload, (int32_t)m->len);
 	rc->printed++;
 	if (a->group)
 		rd_kafka_offset_store(m->rkt, m->partition, m->offset);

@@ -67,7 +67,7 @@ static void report(struct rproducer *pr)
 static int before_read(void *ctx, int fd)
 {
 	struct rproducer *pr = ctx;
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	char errstr[256];
 
 	for (;;) {
@@ -96,9 +96,8 @@ static int produce_line(struct rproducer *pr, const char *line, size_t len, int6
 	else
 		part = ed_cli_key_partition(key, klen, pr->nparts, &pr->rr);
 	for (;;) {
-		if (rd_kafka_produce(pr->rkt, part, RD_KAFKA_MSG_F_COPY, (void *)value,
-				     (size_t)vlen, key, klen > 0 ? (size_t)klen : 0,
-				     (void *)(intptr_t)lineno) == 0)
+		if (rd_kafka_produce(pr->rkt, part, RD_KAFKA_MSG_F_COPY, (void *)value, (size_t)vlen,
+				     key, klen > 0 ? (size_t)klen : 0, (void *)(intptr_t)lineno) == 0)
 			break;
 		err = rd_kafka_last_error();
 		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {

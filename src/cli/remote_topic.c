@@ -65,7 +65,7 @@ static rd_kafka_event_t *admin_wait(struct ed_cli_rk *c, rd_kafka_queue_t *q, co
 
 int ed_cli_remote_topic_create(struct ed_topic_args *a, const char *name)
 {
-	struct ed_cli_rk c = { 0 };
+	struct ed_cli_rk c = {0};
 	rd_kafka_NewTopic_t *nt = NULL;
 	rd_kafka_AdminOptions_t *opts = NULL;
 	rd_kafka_queue_t *q = NULL;
@@ -157,7 +157,7 @@ static int cmp_names(const void *x, const void *y)
 
 int ed_cli_remote_topic_list(struct ed_topic_args *a)
 {
-	struct ed_cli_rk c = { 0 };
+	struct ed_cli_rk c = {0};
 	const struct rd_kafka_metadata *md = NULL;
 	const char **names = NULL;
 	int n = 0, status = ED_EXIT_FAIL;
@@ -209,7 +209,7 @@ static int describe_configs(struct ed_cli_rk *c, const char *name)
 	if (!ev)
 		goto out;
 	res = rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev),
-							 &nres);
+							&nres);
 	if (nres != 1) {
 		ed_cli_error(CMD, "DescribeConfigs: the server answered for %zu resources, not 1",
 			     nres);
@@ -245,7 +245,7 @@ out:
 
 int ed_cli_remote_topic_describe(struct ed_topic_args *a, const char *name)
 {
-	struct ed_cli_rk c = { 0 };
+	struct ed_cli_rk c = {0};
 	const struct rd_kafka_metadata *md = NULL;
 	const struct rd_kafka_metadata_topic *mt;
 	int status = ED_EXIT_FAIL;
@@ -271,8 +271,7 @@ int ed_cli_remote_topic_describe(struct ed_topic_args *a, const char *name)
 			if (mt->partitions[i].id == p)
 				mp = &mt->partitions[i];
 		}
-		err = rd_kafka_query_watermark_offsets(c.rk, name, p, &lo, &hi,
-						       (int)c.timeout_ms);
+		err = rd_kafka_query_watermark_offsets(c.rk, name, p, &lo, &hi, (int)c.timeout_ms);
 		if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 			ed_cli_error(CMD, "offsets of %s partition %d: %s", name, p,
 				     rd_kafka_err2str(err));
@@ -291,7 +290,7 @@ out:
 
 int ed_cli_remote_topic_delete(struct ed_topic_args *a, const char *name)
 {
-	struct ed_cli_rk c = { 0 };
+	struct ed_cli_rk c = {0};
 	rd_kafka_DeleteTopic_t *dt = NULL;
 	rd_kafka_AdminOptions_t *opts = NULL;
 	rd_kafka_queue_t *q = NULL;

@@ -31,7 +31,8 @@ static int exists_check(struct exec *x, const struct ed_sql_name *name, bool if_
 {
 	*skip = false;
 	if (name->n != 1)
-		return xfail(x, name->loc, ED_SQLSTATE_NOT_SUPPORTED, "schema-qualified names are not supported");
+		return xfail(x, name->loc, ED_SQLSTATE_NOT_SUPPORTED,
+			     "schema-qualified names are not supported");
 	struct ed_catalog_obj *o = ed_catalog_find(&x->s->eng->cat, name->parts[0]);
 	if (!o)
 		return 0;
@@ -39,7 +40,8 @@ static int exists_check(struct exec *x, const struct ed_sql_name *name, bool if_
 		*skip = true;
 		return 0;
 	}
-	return xfail(x, name->loc, "42P07", "%s \"%s\" already exists", ed_obj_kind_name(o->kind), o->name);
+	return xfail(x, name->loc, "42P07", "%s \"%s\" already exists", ed_obj_kind_name(o->kind),
+		     o->name);
 }
 
 int create_source(struct exec *x, const struct ed_sql_stmt *st)
@@ -65,7 +67,8 @@ int create_source(struct exec *x, const struct ed_sql_stmt *st)
 		rc = xfail(x, st->loc, "22023", "topic: %s", terr);
 		goto fail;
 	}
-	o->name = ed_arena_strndup(&o->arena, st->u.source.name.parts[0], strlen(st->u.source.name.parts[0]));
+	o->name = ed_arena_strndup(&o->arena, st->u.source.name.parts[0],
+				   strlen(st->u.source.name.parts[0]));
 	o->sql = canonical(o, st);
 	o->append_only = true;
 	o->rt = srt;
@@ -109,8 +112,8 @@ int create_pipeline(struct exec *x, const struct ed_sql_stmt *st)
 	struct ed_pipe *p = NULL;
 	if (!o)
 		return xfail(x, UINT32_MAX, ED_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-	if (!is_view && (rc = ed_bind_sink_options(&o->arena, st->u.sink.options, st->u.sink.noptions, x->text,
-						   x->len, &o->sink, x->err)))
+	if (!is_view && (rc = ed_bind_sink_options(&o->arena, st->u.sink.options, st->u.sink.noptions,
+						   x->text, x->len, &o->sink, x->err)))
 		goto fail;
 	if (sel) {
 		struct ed_query *q = ed_arena_alloc(&o->arena, sizeof(*q));
@@ -128,13 +131,16 @@ int create_pipeline(struct exec *x, const struct ed_sql_stmt *st)
 		o->append_only = q->append_only;
 	} else {
 		const struct ed_sql_name *from = &st->u.sink.from;
-		struct ed_catalog_obj *in = from->n == 1 ? ed_catalog_find(&eng->cat, from->parts[0]) : NULL;
+		struct ed_catalog_obj *in = from->n == 1 ? ed_catalog_find(&eng->cat, from->parts[0])
+							 : NULL;
 		if (!in) {
-			rc = xfail(x, from->loc, "42P01", "relation \"%s\" does not exist", from->parts[from->n - 1]);
+			rc = xfail(x, from->loc, "42P01", "relation \"%s\" does not exist",
+				   from->parts[from->n - 1]);
 			goto fail;
 		}
 		if (in->kind != ED_OBJ_VIEW) {
-			rc = xfail(x, from->loc, "42809", "CREATE SINK ... FROM reads a materialized view; \"%s\" is a %s (use AS SELECT * FROM %s)",
+			rc = xfail(x, from->loc, "42809",
+				   "CREATE SINK ... FROM reads a materialized view; \"%s\" is a %s (use AS SELECT * FROM %s)",
 				   in->name, ed_obj_kind_name(in->kind), in->name);
 			goto fail;
 		}
@@ -161,7 +167,8 @@ int create_pipeline(struct exec *x, const struct ed_sql_stmt *st)
 	}
 	char perr[256] = "";
 	if ((rc = pipe_build(eng, o, &p, perr, sizeof(perr)))) {
-		rc = xfail(x, st->loc, rc == ED_ENOMEM ? ED_SQLSTATE_OUT_OF_MEMORY : "58030", "%s", perr);
+		rc = xfail(x, st->loc, rc == ED_ENOMEM ? ED_SQLSTATE_OUT_OF_MEMORY : "58030", "%s",
+			   perr);
 		goto fail;
 	}
 	o->rt = p;
@@ -187,27 +194,32 @@ fail:
 int drop_object(struct exec *x, const struct ed_sql_stmt *st)
 {
 	struct ed_engine *eng = x->s->eng;
-	static const char *const tags[] = {"", "DROP SOURCE", "DROP MATERIALIZED VIEW", "DROP SINK", "DROP TOPIC"};
+	static const char *const tags[] = {"", "DROP SOURCE", "DROP MATERIALIZED VIEW", "DROP SINK",
+					   "DROP TOPIC"};
 	enum ed_sql_object_kind kind = st->u.drop.object;
 	const struct ed_sql_name *name = &st->u.drop.name;
 	snprintf(x->res->tag, sizeof(x->res->tag), "%s", tags[kind]);
 	if (kind == ED_SQL_OBJ_TOPIC)
-		return xfail(x, st->loc, ED_SQLSTATE_NOT_SUPPORTED, "DROP TOPIC is done through the Kafka API or the CLI");
+		return xfail(x, st->loc, ED_SQLSTATE_NOT_SUPPORTED,
+			     "DROP TOPIC is done through the Kafka API or the CLI");
 	struct ed_catalog_obj *o = name->n == 1 ? ed_catalog_find(&eng->cat, name->parts[0]) : NULL;
-	enum ed_obj_kind want = kind == ED_SQL_OBJ_SOURCE ? ED_OBJ_SOURCE : kind == ED_SQL_OBJ_VIEW ? ED_OBJ_VIEW : ED_OBJ_SINK;
+	enum ed_obj_kind want = kind == ED_SQL_OBJ_SOURCE ? ED_OBJ_SOURCE
+				: kind == ED_SQL_OBJ_VIEW ? ED_OBJ_VIEW
+							  : ED_OBJ_SINK;
 	if (!o || o->kind != want) {
 		if (!o && st->u.drop.if_exists)
 			return 0;
 		if (o)
-			return xfail(x, name->loc, "42809", "\"%s\" is a %s, not a %s", o->name, ed_obj_kind_name(o->kind),
-				     ed_obj_kind_name(want));
-		return xfail(x, name->loc, "42704", "%s \"%s\" does not exist", ed_obj_kind_name(want),
-			     name->parts[name->n - 1]);
+			return xfail(x, name->loc, "42809", "\"%s\" is a %s, not a %s", o->name,
+				     ed_obj_kind_name(o->kind), ed_obj_kind_name(want));
+		return xfail(x, name->loc, "42704", "%s \"%s\" does not exist",
+			     ed_obj_kind_name(want), name->parts[name->n - 1]);
 	}
 	struct ed_catalog_obj *dep = ed_catalog_dependent(&eng->cat, o);
 	if (dep)
-		return xfail(x, name->loc, "2BP01", "cannot drop %s \"%s\": %s \"%s\" depends on it", ed_obj_kind_name(o->kind),
-			     o->name, ed_obj_kind_name(dep->kind), dep->name);
+		return xfail(x, name->loc, "2BP01", "cannot drop %s \"%s\": %s \"%s\" depends on it",
+			     ed_obj_kind_name(o->kind), o->name, ed_obj_kind_name(dep->kind),
+			     dep->name);
 	ed_catalog_remove(&eng->cat, o);
 	int rc = save_catalog(x);
 	if (rc) {

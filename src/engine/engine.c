@@ -155,18 +155,25 @@ void ed_engine_metrics(struct ed_engine *eng, ed_metric_fn fn, void *arg)
 	for (struct ed_catalog_obj *o = eng->cat.head; o; o = o->next) {
 		if (o->kind == ED_OBJ_SOURCE) {
 			struct ed_source_rt *s = o->rt;
-			fn(arg, "eddy_source_records_total", o->name, (double)atomic_load(&s->records));
-			fn(arg, "eddy_source_records_decoded_total", o->name, (double)atomic_load(&s->decoded));
-			fn(arg, "eddy_source_late_records_total", o->name, (double)atomic_load(&s->late));
-			fn(arg, "eddy_source_bad_records_total", o->name, (double)atomic_load(&s->bad));
-			fn(arg, "eddy_source_late_routed_total", o->name, (double)atomic_load(&s->late_routed));
-			fn(arg, "eddy_source_dead_lettered_total", o->name, (double)atomic_load(&s->dead_lettered));
+			fn(arg, "eddy_source_records_total", o->name,
+			   (double)atomic_load(&s->records));
+			fn(arg, "eddy_source_records_decoded_total", o->name,
+			   (double)atomic_load(&s->decoded));
+			fn(arg, "eddy_source_late_records_total", o->name,
+			   (double)atomic_load(&s->late));
+			fn(arg, "eddy_source_bad_records_total", o->name,
+			   (double)atomic_load(&s->bad));
+			fn(arg, "eddy_source_late_routed_total", o->name,
+			   (double)atomic_load(&s->late_routed));
+			fn(arg, "eddy_source_dead_lettered_total", o->name,
+			   (double)atomic_load(&s->dead_lettered));
 			int64_t wm = atomic_load(&s->watermark_us);
 			if (wm != INT64_MIN)
 				fn(arg, "eddy_source_watermark_ms", o->name, (double)(wm / 1000));
 			int64_t mx = atomic_load(&s->max_event_us);
 			if (mx != INT64_MIN)
-				fn(arg, "eddy_source_max_event_time_ms", o->name, (double)(mx / 1000));
+				fn(arg, "eddy_source_max_event_time_ms", o->name,
+				   (double)(mx / 1000));
 		} else {
 			struct ed_pipe *p = o->rt;
 			const char *kind = o->kind == ED_OBJ_VIEW ? "view" : "sink";
@@ -184,12 +191,17 @@ void ed_engine_metrics(struct ed_engine *eng, ed_metric_fn fn, void *arg)
 				fn(arg, name, o->name, (double)atomic_load(&p->stats.state_bytes));
 			}
 			if (p->view) {
-				fn(arg, "eddy_view_rows", o->name, (double)atomic_load(&p->view->rows));
-				fn(arg, "eddy_view_state_bytes", o->name, (double)atomic_load(&p->view->bytes));
+				fn(arg, "eddy_view_rows", o->name,
+				   (double)atomic_load(&p->view->rows));
+				fn(arg, "eddy_view_state_bytes", o->name,
+				   (double)atomic_load(&p->view->bytes));
 			}
 		}
 	}
 	pthread_mutex_unlock(&eng->mu);
 }
 
-struct ed_stmt_pool *ed_engine_stmt_pool(struct ed_engine *eng) { return eng->stmts; }
+struct ed_stmt_pool *ed_engine_stmt_pool(struct ed_engine *eng)
+{
+	return eng->stmts;
+}

@@ -40,23 +40,23 @@ struct ed_engine;
 struct ed_session;
 
 struct ed_engine_options {
-	int workers;              /* pipeline worker threads (default 2) */
-	int64_t idle_timeout_ms;  /* default source partition idle timeout (default 5000) */
-	size_t read_bytes;        /* bytes read per partition per step (default 1 MiB) */
+	int workers;             /* pipeline worker threads (default 2) */
+	int64_t idle_timeout_ms; /* default source partition idle timeout (default 5000) */
+	size_t read_bytes;       /* bytes read per partition per step (default 1 MiB) */
 	/* Clock for idle detection, in ms (default: monotonic). Tests inject a
 	 * manual clock to make idle partitions deterministic. */
 	int64_t (*clock_ms)(void *arg);
 	void *clock_arg;
-	bool no_catalog;          /* do not load or persist <data>/catalog (tests) */
-	int stmt_threads;         /* statement threads for ed_engine_submit (default 2) */
+	bool no_catalog;  /* do not load or persist <data>/catalog (tests) */
+	int stmt_threads; /* statement threads for ed_engine_submit (default 2) */
 };
 void ed_engine_options_defaults(struct ed_engine_options *opts);
 
 /* Open the engine over an open log (borrowed; it must outlive the engine).
  * Loads the catalog and starts every pipeline. 0, or ED_ENOMEM, ED_EIO,
  * ED_ECORRUPT (a catalog file that does not parse; err names it). */
-int ed_engine_open(struct ed_log *log, const struct ed_engine_options *opts,
-		   struct ed_engine **out, char *err, size_t errlen);
+int ed_engine_open(struct ed_log *log, const struct ed_engine_options *opts, struct ed_engine **out,
+		   char *err, size_t errlen);
 /* Stop the workers and free everything. NULL is fine. Sessions must have
  * been freed. */
 void ed_engine_close(struct ed_engine *eng);
@@ -69,8 +69,8 @@ int ed_engine_wait_idle(struct ed_engine *eng, int64_t timeout_ms);
 /* One statement's result. Everything it points to lives in its arena and is
  * valid only during the result callback. */
 struct ed_result {
-	char tag[64];          /* CommandComplete tag: "SELECT 3", "CREATE SOURCE", ... */
-	uint32_t ncols;        /* 0 for statements without rows */
+	char tag[64];   /* CommandComplete tag: "SELECT 3", "CREATE SOURCE", ... */
+	uint32_t ncols; /* 0 for statements without rows */
 	const char **names;
 	struct ed_type *types;
 	uint32_t nrows;

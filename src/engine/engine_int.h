@@ -55,13 +55,13 @@
 #include "base/mem.h"
 #include "engine/engine.h"
 #include "exec/decode.h"
-#include "log/wake.h"
-#include "log/writer.h"
 #include "exec/expr.h"
 #include "exec/op.h"
 #include "exec/row.h"
 #include "log/batch.h"
 #include "log/log.h"
+#include "log/wake.h"
+#include "log/writer.h"
 #include "plan/catalog.h"
 #include "plan/plan.h"
 #include "state/kv.h"
@@ -95,7 +95,7 @@ struct ed_worker {
 struct ed_source_rt {
 	_Atomic int64_t records, late, bad;
 	_Atomic int64_t late_routed, dead_lettered; /* written to the side topics */
-	_Atomic int64_t decoded;      /* records decoded, by the reader and by late joiners catching up */
+	_Atomic int64_t decoded; /* records decoded, by the reader and by late joiners catching up */
 	_Atomic int64_t watermark_us;
 	_Atomic int64_t max_event_us; /* largest event time accepted */
 	struct ed_source_reader *reader;
@@ -179,7 +179,7 @@ struct ed_source_reader {
 	struct ed_batch_builder side;
 	struct ed_pipe **consumers; /* attached pipelines */
 	size_t nconsumers, ccap;
-	size_t nusers;              /* pipelines attached or catching up; 0: the reader pauses */
+	size_t nusers; /* pipelines attached or catching up; 0: the reader pauses */
 	char last_error[300];
 };
 
@@ -231,7 +231,6 @@ struct exec {
 	struct ed_result *res;
 };
 
-
 /* Functions shared between the engine's files, by the file defining them. */
 /* session.c */
 int xfail(struct exec *x, uint32_t loc, const char *state, const char *fmt, ...)
@@ -241,7 +240,8 @@ int64_t now_ms(struct ed_engine *eng);
 int64_t proc_time_us(struct ed_engine *eng);
 /* source.c */
 void source_rt_free(struct ed_source_rt *s);
-struct ed_topic *topic_open(struct ed_engine *eng, const char *name, int32_t partitions, char *err, size_t errlen);
+struct ed_topic *topic_open(struct ed_engine *eng, const char *name, int32_t partitions, char *err,
+			    size_t errlen);
 int append_batch(struct ed_topic *t, int32_t part, struct ed_batch_builder *bb);
 void cursor_free(struct ed_src_cursor *c);
 int cursor_new(struct ed_engine *eng, struct ed_catalog_obj *src, struct ed_topic *topic,
@@ -257,8 +257,8 @@ void worker_help_pending(struct ed_worker *w);
 void worker_help_exit(struct ed_worker *w);
 bool pipe_step(struct ed_pipe *p);
 /* view.c */
-int store_apply(struct ed_kv *kv, struct ed_buf *kb, struct ed_buf *vb, uint32_t nkey, const uint32_t *key,
-		const struct ed_chunk *in, _Atomic int64_t *rows);
+int store_apply(struct ed_kv *kv, struct ed_buf *kb, struct ed_buf *vb, uint32_t nkey,
+		const uint32_t *key, const struct ed_chunk *in, _Atomic int64_t *rows);
 int view_push(struct ed_operator *op, const struct ed_chunk *in);
 int view_watermark(struct ed_operator *op, int64_t wm);
 void view_free(struct ed_operator *op);
@@ -272,7 +272,8 @@ struct ed_operator *pipe_first(struct ed_pipe *p);
 void pipe_feed(struct ed_pipe *p, const struct ed_chunk *c);
 int pipe_watermark(struct ed_pipe *p, int64_t wm);
 void pipe_free(struct ed_pipe *p);
-int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct ed_pipe **out, char *err, size_t errlen);
+int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct ed_pipe **out, char *err,
+	       size_t errlen);
 int pipe_start(struct ed_engine *eng, struct ed_pipe *p);
 void pipe_stop(struct ed_pipe *p);
 /* worker.c */

@@ -9,11 +9,15 @@
 
 void pipe_fail(struct ed_pipe *p, int rc)
 {
-	snprintf(p->stats.last_error, sizeof(p->stats.last_error), "pipeline error: %s", ed_err_str(rc));
+	snprintf(p->stats.last_error, sizeof(p->stats.last_error), "pipeline error: %s",
+		 ed_err_str(rc));
 	ed_warn("engine", "%s %s: %s", ed_obj_kind_name(p->obj->kind), p->obj->name, ed_err_str(rc));
 }
 
-struct ed_operator *pipe_first(struct ed_pipe *p) { return p->head ? p->head : p->term; }
+struct ed_operator *pipe_first(struct ed_pipe *p)
+{
+	return p->head ? p->head : p->term;
+}
 
 /* Changes from the upstream view (same worker thread). */
 void pipe_feed(struct ed_pipe *p, const struct ed_chunk *c)
@@ -58,7 +62,7 @@ void pipe_free(struct ed_pipe *p)
 
 /* Build the pipeline of a view or sink object (not yet running). */
 int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct ed_pipe **out, char *err,
-		      size_t errlen)
+	       size_t errlen)
 {
 	struct ed_pipe *p = ed_calloc(1, sizeof(*p));
 	if (!p)
@@ -78,7 +82,8 @@ int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct ed_pipe
 			rc = ED_ENOMEM;
 			goto fail;
 		}
-		v->op = (struct ed_operator){"materialize", view_push, view_watermark, view_free, NULL, &p->stats};
+		v->op = (struct ed_operator){"materialize", view_push, view_watermark,
+					     view_free,     NULL,      &p->stats};
 		pthread_rwlock_init(&v->lock, NULL);
 		ed_kv_init(&v->kv);
 		ed_buf_init(&v->kb);
@@ -93,7 +98,8 @@ int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct ed_pipe
 			rc = ED_ENOMEM;
 			goto fail;
 		}
-		s->op = (struct ed_operator){"sink", sink_push, noop_watermark, sink_free, NULL, &p->stats};
+		s->op = (struct ed_operator){"sink",    sink_push, noop_watermark,
+					     sink_free, NULL,      &p->stats};
 		ed_buf_init(&s->line);
 		ed_buf_init(&s->key);
 		s->schema = out_schema;
@@ -122,11 +128,13 @@ int pipe_build(struct ed_engine *eng, struct ed_catalog_obj *obj, struct ed_pipe
 		}
 		if ((rc = cursor_new(eng, in, topic, &p->cur)))
 			goto fail;
-		if (sd->late_topic && !(p->late_topic = topic_open(eng, sd->late_topic, 1, err, errlen))) {
+		if (sd->late_topic &&
+		    !(p->late_topic = topic_open(eng, sd->late_topic, 1, err, errlen))) {
 			rc = ED_EINVAL;
 			goto fail;
 		}
-		if (sd->dlq_topic && !(p->dlq_topic = topic_open(eng, sd->dlq_topic, 1, err, errlen))) {
+		if (sd->dlq_topic &&
+		    !(p->dlq_topic = topic_open(eng, sd->dlq_topic, 1, err, errlen))) {
 			rc = ED_EINVAL;
 			goto fail;
 		}
@@ -198,7 +206,8 @@ int pipe_start(struct ed_engine *eng, struct ed_pipe *p)
 				int64_t cnt = *(int64_t *)ed_kv_value(e);
 				for (int64_t k = 0; k < cnt; k++) {
 					uint32_t r = p->chunk.rows;
-					ed_row_decode(ed_kv_value(e) + 8, e->vlen - 8, &p->chunk, r, 0, p->chunk.ncols, NULL);
+					ed_row_decode(ed_kv_value(e) + 8, e->vlen - 8, &p->chunk, r,
+						      0, p->chunk.ncols, NULL);
 					p->chunk.ops[r] = ED_OP_INSERT;
 					if (++p->chunk.rows == p->chunk.cap)
 						flush_chunk(p);
@@ -229,7 +238,8 @@ void pipe_stop(struct ed_pipe *p)
 	pthread_mutex_lock(&w->mu);
 	for (size_t i = 0; i < w->npipes; i++)
 		if (w->pipes[i] == p) {
-			memmove(&w->pipes[i], &w->pipes[i + 1], (w->npipes - i - 1) * sizeof(*w->pipes));
+			memmove(&w->pipes[i], &w->pipes[i + 1],
+				(w->npipes - i - 1) * sizeof(*w->pipes));
 			w->npipes--;
 			break;
 		}
@@ -239,7 +249,8 @@ void pipe_stop(struct ed_pipe *p)
 		struct ed_view_rt *u = p->upstream;
 		for (size_t i = 0; i < u->nconsumers; i++)
 			if (u->consumers[i] == p) {
-				memmove(&u->consumers[i], &u->consumers[i + 1], (u->nconsumers - i - 1) * sizeof(*u->consumers));
+				memmove(&u->consumers[i], &u->consumers[i + 1],
+					(u->nconsumers - i - 1) * sizeof(*u->consumers));
 				u->nconsumers--;
 				break;
 			}

@@ -24,7 +24,9 @@ static int row_cmp(const void *a, const void *b)
 		const struct ed_value *u = &x[q->out.n + k], *v = &y[q->out.n + k];
 		int c;
 		if (u->null || v->null)
-			c = u->null == v->null ? 0 : (u->null ? 1 : -1) * (q->nulls_first[k] != q->desc[k] ? -1 : 1);
+			c = u->null == v->null ? 0
+					       : (u->null ? 1 : -1) *
+							 (q->nulls_first[k] != q->desc[k] ? -1 : 1);
 		else
 			c = ed_value_cmp(u, v);
 		if (q->desc[k])
@@ -35,8 +37,9 @@ static int row_cmp(const void *a, const void *b)
 	return 0;
 }
 
-static int pull_batch(struct exec *x, const struct ed_pull *q, struct ed_chunk *in, struct ed_chunk *out,
-		      struct ed_value **rows, uint32_t *nrows, uint32_t *cap, uint32_t width)
+static int pull_batch(struct exec *x, const struct ed_pull *q, struct ed_chunk *in,
+		      struct ed_chunk *out, struct ed_value **rows, uint32_t *nrows, uint32_t *cap,
+		      uint32_t width)
 {
 	uint8_t sel[ED_CHUNK_MAX_ROWS];
 	struct ed_expr_error xe = {.row = -1};
@@ -47,18 +50,23 @@ static int pull_batch(struct exec *x, const struct ed_pull *q, struct ed_chunk *
 	for (uint32_t k = 0; k < q->out.n + q->norder; k++) {
 		struct ed_expr *e = k < q->out.n ? q->proj[k] : q->order[k - q->out.n];
 		if (ed_expr_eval(e, in, sel, &out->cols[k], &out->arena, &xe) != 0)
-			return xfail(x, UINT32_MAX, xe.sqlstate[0] ? xe.sqlstate : "XX000", "%s", xe.message);
+			return xfail(x, UINT32_MAX, xe.sqlstate[0] ? xe.sqlstate : "XX000", "%s",
+				     xe.message);
 	}
 	for (uint32_t i = 0; i < in->rows; i++) {
 		if (!sel[i])
 			continue;
 		if (*nrows == MAX_PULL_ROWS)
-			return xfail(x, UINT32_MAX, "54000", "a pull query may return at most %u rows (add a WHERE or LIMIT)", MAX_PULL_ROWS);
+			return xfail(x, UINT32_MAX, "54000",
+				     "a pull query may return at most %u rows (add a WHERE or LIMIT)",
+				     MAX_PULL_ROWS);
 		if (*nrows == *cap) {
 			uint32_t nc = *cap ? *cap * 2 : 64;
-			struct ed_value *n = ed_arena_alloc(&x->res->arena, (size_t)nc * width * sizeof(*n));
+			struct ed_value *n = ed_arena_alloc(&x->res->arena,
+							    (size_t)nc * width * sizeof(*n));
 			if (!n)
-				return xfail(x, UINT32_MAX, ED_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+				return xfail(x, UINT32_MAX, ED_SQLSTATE_OUT_OF_MEMORY,
+					     "out of memory");
 			if (*nrows)
 				memcpy(n, *rows, (size_t)*nrows * width * sizeof(*n));
 			*rows = n;
@@ -68,9 +76,11 @@ static int pull_batch(struct exec *x, const struct ed_pull *q, struct ed_chunk *
 		for (uint32_t k = 0; k < width; k++) {
 			ed_row_get(&out->cols[k], i, &row[k]);
 			if (!row[k].null && row[k].type.id == ED_TYPE_TEXT) {
-				char *c = ed_arena_memdup(&x->res->arena, row[k].v.s.ptr, row[k].v.s.len ? row[k].v.s.len : 1);
+				char *c = ed_arena_memdup(&x->res->arena, row[k].v.s.ptr,
+							  row[k].v.s.len ? row[k].v.s.len : 1);
 				if (!c)
-					return xfail(x, UINT32_MAX, ED_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+					return xfail(x, UINT32_MAX, ED_SQLSTATE_OUT_OF_MEMORY,
+						     "out of memory");
 				row[k].v.s.ptr = c;
 			}
 		}
@@ -82,7 +92,8 @@ static int pull_batch(struct exec *x, const struct ed_pull *q, struct ed_chunk *
 
 /* Every row of a store (with its multiplicity) through pull_batch. */
 static int pull_scan(struct exec *x, const struct ed_pull *q, struct ed_kv *kv, struct ed_chunk *in,
-		     struct ed_chunk *out, struct ed_value **rows, uint32_t *nrows, uint32_t *cap, uint32_t width)
+		     struct ed_chunk *out, struct ed_value **rows, uint32_t *nrows, uint32_t *cap,
+		     uint32_t width)
 {
 	size_t pos = 0;
 	struct ed_kv_entry *e;
@@ -162,8 +173,9 @@ static int pull_empty_aggregate(struct exec *x, const struct ed_query *aq, struc
  * operators run once over the view's rows (read under its lock) into a
  * private store, whose rows then go through ORDER BY / LIMIT. A row the
  * aggregation rejects (overflow) fails the query. */
-static int pull_grouped(struct exec *x, const struct ed_pull *q, struct ed_view_rt *v, struct ed_chunk *in,
-			struct ed_chunk *out, struct ed_value **rows, uint32_t *nrows, uint32_t *cap, uint32_t width)
+static int pull_grouped(struct exec *x, const struct ed_pull *q, struct ed_view_rt *v,
+			struct ed_chunk *in, struct ed_chunk *out, struct ed_value **rows,
+			uint32_t *nrows, uint32_t *cap, uint32_t width)
 {
 	const struct ed_query *aq = q->agg;
 	struct ed_pipe_stats stats;
@@ -181,7 +193,8 @@ static int pull_grouped(struct exec *x, const struct ed_pull *q, struct ed_view_
 	char err[256] = "";
 	int rc = ed_plan_build(aq, &stats, &head, &tail, err, sizeof(err));
 	if (rc) {
-		rc = xfail(x, UINT32_MAX, rc == ED_ENOMEM ? ED_SQLSTATE_OUT_OF_MEMORY : "XX000", "%s", err);
+		rc = xfail(x, UINT32_MAX, rc == ED_ENOMEM ? ED_SQLSTATE_OUT_OF_MEMORY : "XX000",
+			   "%s", err);
 		goto out;
 	}
 	if (tail)
@@ -199,7 +212,8 @@ static int pull_grouped(struct exec *x, const struct ed_pull *q, struct ed_view_
 		int64_t cnt = *(int64_t *)ed_kv_value(e);
 		for (int64_t k = 0; k < cnt && rc == 0; k++) {
 			uint32_t i = vin.rows++;
-			ed_row_decode(ed_kv_value(e) + 8, e->vlen - 8, &vin, i, 0, vin.ncols, &vin.arena);
+			ed_row_decode(ed_kv_value(e) + 8, e->vlen - 8, &vin, i, 0, vin.ncols,
+				      &vin.arena);
 			vin.ops[i] = ED_OP_INSERT;
 			if (vin.rows == vin.cap) {
 				rc = ed_op_push(first, &vin);
@@ -211,8 +225,8 @@ static int pull_grouped(struct exec *x, const struct ed_pull *q, struct ed_view_
 		rc = ed_op_push(first, &vin);
 	pthread_rwlock_unlock(&v->lock);
 	if (rc) {
-		rc = xfail(x, UINT32_MAX, rc == ED_ENOMEM ? ED_SQLSTATE_OUT_OF_MEMORY : "XX000", "aggregation: %s",
-			   ed_err_str(rc));
+		rc = xfail(x, UINT32_MAX, rc == ED_ENOMEM ? ED_SQLSTATE_OUT_OF_MEMORY : "XX000",
+			   "aggregation: %s", ed_err_str(rc));
 		goto out;
 	}
 	if (atomic_load(&stats.bad_rows)) {
@@ -281,7 +295,8 @@ int pull_query(struct exec *x, const struct ed_sql_select *sel)
 	if (!q.view) {
 		rc = pull_batch(x, &q, &in, &out, &rows, &nrows, &cap, width);
 	} else if (q.agg) {
-		rc = pull_grouped(x, &q, ((struct ed_pipe *)q.view->rt)->view, &in, &out, &rows, &nrows, &cap, width);
+		rc = pull_grouped(x, &q, ((struct ed_pipe *)q.view->rt)->view, &in, &out, &rows,
+				  &nrows, &cap, width);
 	} else {
 		struct ed_pipe *p = q.view->rt;
 		struct ed_view_rt *v = p->view;
@@ -290,9 +305,12 @@ int pull_query(struct exec *x, const struct ed_sql_select *sel)
 			struct ed_buf kb;
 			ed_buf_init(&kb);
 			ed_row_encode_values(&kb, q.lookup, q.view->nkey);
-			struct ed_kv_entry *e = kb.err ? NULL : ed_kv_find(&v->kv, kb.data, (uint32_t)kb.len, ed_kv_hash(kb.data, kb.len));
+			struct ed_kv_entry *e = kb.err ? NULL
+						       : ed_kv_find(&v->kv, kb.data, (uint32_t)kb.len,
+								    ed_kv_hash(kb.data, kb.len));
 			if (e) {
-				ed_row_decode(ed_kv_value(e) + 8, e->vlen - 8, &in, 0, 0, in.ncols, &in.arena);
+				ed_row_decode(ed_kv_value(e) + 8, e->vlen - 8, &in, 0, 0, in.ncols,
+					      &in.arena);
 				in.ops[0] = ED_OP_INSERT;
 				in.rows = 1;
 				rc = pull_batch(x, &q, &in, &out, &rows, &nrows, &cap, width);
@@ -311,13 +329,17 @@ int pull_query(struct exec *x, const struct ed_sql_select *sel)
 		qsort(rows, nrows, width * sizeof(struct ed_value), row_cmp);
 	}
 	uint32_t first = q.offset < (int64_t)nrows ? (uint32_t)q.offset : nrows;
-	uint32_t last = q.limit >= 0 && (int64_t)first + q.limit < (int64_t)nrows ? first + (uint32_t)q.limit : nrows;
+	uint32_t last = q.limit >= 0 && (int64_t)first + q.limit < (int64_t)nrows
+				? first + (uint32_t)q.limit
+				: nrows;
 	r->nrows = last - first;
-	r->rows = ed_arena_alloc(&r->arena, ((size_t)r->nrows * q.out.n + 1) * sizeof(struct ed_value));
+	r->rows = ed_arena_alloc(&r->arena,
+				 ((size_t)r->nrows * q.out.n + 1) * sizeof(struct ed_value));
 	if (!r->rows)
 		goto oom;
 	for (uint32_t i = 0; i < r->nrows; i++)
-		memcpy(&r->rows[(size_t)i * q.out.n], &rows[(size_t)(first + i) * width], q.out.n * sizeof(struct ed_value));
+		memcpy(&r->rows[(size_t)i * q.out.n], &rows[(size_t)(first + i) * width],
+		       q.out.n * sizeof(struct ed_value));
 	snprintf(r->tag, sizeof(r->tag), "SELECT %u", r->nrows);
 	goto done;
 oom:

@@ -32,7 +32,8 @@ struct ed_value *res_row(struct ed_result *r, uint32_t *cap)
 {
 	if (r->nrows == *cap) {
 		uint32_t nc = *cap ? *cap * 2 : 16;
-		struct ed_value *n = ed_arena_alloc(&r->arena, (size_t)nc * r->ncols * sizeof(*n) + 1);
+		struct ed_value *n = ed_arena_alloc(&r->arena,
+						    (size_t)nc * r->ncols * sizeof(*n) + 1);
 		if (!n)
 			return NULL;
 		if (r->nrows)
@@ -76,21 +77,38 @@ int xfail(struct exec *x, uint32_t loc, const char *state, const char *fmt, ...)
 static int exec_stmt(struct exec *x, const struct ed_sql_stmt *st)
 {
 	switch (st->kind) {
-	case ED_SQL_S_CREATE_SOURCE: return create_source(x, st);
+	case ED_SQL_S_CREATE_SOURCE:
+		return create_source(x, st);
 	case ED_SQL_S_CREATE_VIEW:
-	case ED_SQL_S_CREATE_SINK: return create_pipeline(x, st);
-	case ED_SQL_S_DROP: return drop_object(x, st);
-	case ED_SQL_S_SHOW_OBJECTS: return show_objects(x, st);
-	case ED_SQL_S_DESCRIBE: return describe(x, st);
-	case ED_SQL_S_EXPLAIN: return explain(x, st);
-	case ED_SQL_S_SELECT: return pull_query(x, st->u.select);
-	case ED_SQL_S_SHOW_VAR: return show_var(x, st);
-	case ED_SQL_S_SET: snprintf(x->res->tag, sizeof(x->res->tag), "SET"); return 0;
-	case ED_SQL_S_BEGIN: snprintf(x->res->tag, sizeof(x->res->tag), "BEGIN"); return 0;
-	case ED_SQL_S_COMMIT: snprintf(x->res->tag, sizeof(x->res->tag), "COMMIT"); return 0;
-	case ED_SQL_S_ROLLBACK: snprintf(x->res->tag, sizeof(x->res->tag), "ROLLBACK"); return 0;
+	case ED_SQL_S_CREATE_SINK:
+		return create_pipeline(x, st);
+	case ED_SQL_S_DROP:
+		return drop_object(x, st);
+	case ED_SQL_S_SHOW_OBJECTS:
+		return show_objects(x, st);
+	case ED_SQL_S_DESCRIBE:
+		return describe(x, st);
+	case ED_SQL_S_EXPLAIN:
+		return explain(x, st);
+	case ED_SQL_S_SELECT:
+		return pull_query(x, st->u.select);
+	case ED_SQL_S_SHOW_VAR:
+		return show_var(x, st);
+	case ED_SQL_S_SET:
+		snprintf(x->res->tag, sizeof(x->res->tag), "SET");
+		return 0;
+	case ED_SQL_S_BEGIN:
+		snprintf(x->res->tag, sizeof(x->res->tag), "BEGIN");
+		return 0;
+	case ED_SQL_S_COMMIT:
+		snprintf(x->res->tag, sizeof(x->res->tag), "COMMIT");
+		return 0;
+	case ED_SQL_S_ROLLBACK:
+		snprintf(x->res->tag, sizeof(x->res->tag), "ROLLBACK");
+		return 0;
 	case ED_SQL_S_SUBSCRIBE:
-		return xfail(x, st->loc, ED_SQLSTATE_NOT_SUPPORTED, "SUBSCRIBE is served by the PostgreSQL front end (ed_engine_subscribe)");
+		return xfail(x, st->loc, ED_SQLSTATE_NOT_SUPPORTED,
+			     "SUBSCRIBE is served by the PostgreSQL front end (ed_engine_subscribe)");
 	}
 	return xfail(x, st->loc, ED_SQLSTATE_NOT_SUPPORTED, "statement not supported");
 }
@@ -113,8 +131,8 @@ void ed_session_free(struct ed_session *s)
 	ed_free(s);
 }
 
-int ed_session_execute(struct ed_session *s, const char *text, size_t len, ed_result_fn fn, void *arg,
-		       struct ed_sql_error *err)
+int ed_session_execute(struct ed_session *s, const char *text, size_t len, ed_result_fn fn,
+		       void *arg, struct ed_sql_error *err)
 {
 	struct ed_sql_stmt_list list;
 	memset(err, 0, sizeof(*err));

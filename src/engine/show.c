@@ -12,7 +12,8 @@ int show_objects(struct exec *x, const struct ed_sql_stmt *st)
 	enum ed_sql_object_kind k = st->u.show_objects.object;
 	if (k == ED_SQL_OBJ_TOPIC) {
 		static const char *const names[] = {"name", "partitions"};
-		static const struct ed_type types[] = {{ED_TYPE_TEXT, 0, 0, -1}, {ED_TYPE_INT64, 0, 0, -1}};
+		static const struct ed_type types[] = {{ED_TYPE_TEXT, 0, 0, -1},
+						       {ED_TYPE_INT64, 0, 0, -1}};
 		char **tn;
 		size_t n;
 		if (res_cols(r, 2, names, types) || ed_log_topic_names(eng->log, &tn, &n))
@@ -29,9 +30,15 @@ int show_objects(struct exec *x, const struct ed_sql_stmt *st)
 		}
 		ed_log_names_free(tn, n);
 	} else if (k == ED_SQL_OBJ_SOURCE) {
-		static const char *const names[] = {"name", "topic", "format", "records", "late_records", "bad_records", "watermark"};
-		static const struct ed_type types[] = {{ED_TYPE_TEXT, 0, 0, -1}, {ED_TYPE_TEXT, 0, 0, -1}, {ED_TYPE_TEXT, 0, 0, -1},
-						       {ED_TYPE_INT64, 0, 0, -1}, {ED_TYPE_INT64, 0, 0, -1}, {ED_TYPE_INT64, 0, 0, -1},
+		static const char *const names[] = {"name",     "topic",        "format",
+						    "records",  "late_records", "bad_records",
+						    "watermark"};
+		static const struct ed_type types[] = {{ED_TYPE_TEXT, 0, 0, -1},
+						       {ED_TYPE_TEXT, 0, 0, -1},
+						       {ED_TYPE_TEXT, 0, 0, -1},
+						       {ED_TYPE_INT64, 0, 0, -1},
+						       {ED_TYPE_INT64, 0, 0, -1},
+						       {ED_TYPE_INT64, 0, 0, -1},
 						       {ED_TYPE_TIMESTAMP, 0, 0, -1}};
 		if (res_cols(r, 7, names, types))
 			return xfail(x, UINT32_MAX, ED_SQLSTATE_OUT_OF_MEMORY, "out of memory");
@@ -55,9 +62,13 @@ int show_objects(struct exec *x, const struct ed_sql_stmt *st)
 		}
 	} else {
 		enum ed_obj_kind want = k == ED_SQL_OBJ_VIEW ? ED_OBJ_VIEW : ED_OBJ_SINK;
-		static const char *const names[] = {"name", "input", "rows_out", "bad_rows", "last_error"};
-		static const struct ed_type types[] = {{ED_TYPE_TEXT, 0, 0, -1}, {ED_TYPE_TEXT, 0, 0, -1}, {ED_TYPE_INT64, 0, 0, -1},
-						       {ED_TYPE_INT64, 0, 0, -1}, {ED_TYPE_TEXT, 0, 0, -1}};
+		static const char *const names[] = {"name", "input", "rows_out", "bad_rows",
+						    "last_error"};
+		static const struct ed_type types[] = {{ED_TYPE_TEXT, 0, 0, -1},
+						       {ED_TYPE_TEXT, 0, 0, -1},
+						       {ED_TYPE_INT64, 0, 0, -1},
+						       {ED_TYPE_INT64, 0, 0, -1},
+						       {ED_TYPE_TEXT, 0, 0, -1}};
 		if (res_cols(r, 5, names, types))
 			return xfail(x, UINT32_MAX, ED_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 		for (struct ed_catalog_obj *o = eng->cat.head; o; o = o->next) {
@@ -84,9 +95,12 @@ int describe(struct exec *x, const struct ed_sql_stmt *st)
 	const struct ed_sql_name *name = &st->u.name;
 	struct ed_catalog_obj *o = name->n == 1 ? ed_catalog_find(&eng->cat, name->parts[0]) : NULL;
 	if (!o)
-		return xfail(x, name->loc, "42P01", "relation \"%s\" does not exist", name->parts[name->n - 1]);
+		return xfail(x, name->loc, "42P01", "relation \"%s\" does not exist",
+			     name->parts[name->n - 1]);
 	static const char *const names[] = {"column", "type", "key"};
-	static const struct ed_type types[] = {{ED_TYPE_TEXT, 0, 0, -1}, {ED_TYPE_TEXT, 0, 0, -1}, {ED_TYPE_BOOL, 0, 0, -1}};
+	static const struct ed_type types[] = {{ED_TYPE_TEXT, 0, 0, -1},
+					       {ED_TYPE_TEXT, 0, 0, -1},
+					       {ED_TYPE_BOOL, 0, 0, -1}};
 	struct ed_result *r = x->res;
 	uint32_t cap = 0;
 	if (res_cols(r, 3, names, types))
@@ -111,8 +125,8 @@ int describe(struct exec *x, const struct ed_sql_stmt *st)
 /* EXPLAIN of a continuous query: the operator graph of the pipelines
  * already running over the same input plus q's, printed from q's terminal
  * (named name) down, so the shared input node shows what else it feeds. */
-static int explain_query(struct exec *x, const struct ed_query *q, enum ed_node_kind kind, const char *term,
-			 const char *name, struct ed_buf *b)
+static int explain_query(struct exec *x, const struct ed_query *q, enum ed_node_kind kind,
+			 const char *term, const char *name, struct ed_buf *b)
 {
 	struct ed_plan_graph g;
 	struct ed_plan_node *t;
@@ -121,7 +135,8 @@ static int explain_query(struct exec *x, const struct ed_query *q, enum ed_node_
 	for (struct ed_catalog_obj *o = x->s->eng->cat.head; o && rc == 0 && name; o = o->next) {
 		if (o->kind == ED_OBJ_SOURCE || !o->query || o->input != q->input)
 			continue;
-		if ((rc = ed_plan_add_query(&g, o->query, o->kind == ED_OBJ_VIEW ? ED_NODE_MATERIALIZE : ED_NODE_SINK,
+		if ((rc = ed_plan_add_query(&g, o->query,
+					    o->kind == ED_OBJ_VIEW ? ED_NODE_MATERIALIZE : ED_NODE_SINK,
 					    o->name, &t)) == 0)
 			t->name = o->name;
 	}
@@ -141,7 +156,8 @@ int explain(struct exec *x, const struct ed_sql_stmt *st)
 	struct ed_query q;
 	int rc = 0;
 	char term[300];
-	if (in->kind == ED_SQL_S_CREATE_VIEW || (in->kind == ED_SQL_S_CREATE_SINK && in->u.sink.query)) {
+	if (in->kind == ED_SQL_S_CREATE_VIEW ||
+	    (in->kind == ED_SQL_S_CREATE_SINK && in->u.sink.query)) {
 		bool v = in->kind == ED_SQL_S_CREATE_VIEW;
 		const struct ed_sql_select *sel = v ? in->u.view.query : in->u.sink.query;
 		if ((rc = ed_bind_query(&x->s->arena, &eng->cat, sel, x->text, x->len, &q, x->err)))
@@ -152,21 +168,26 @@ int explain(struct exec *x, const struct ed_sql_stmt *st)
 				 q.nkey ? "keyed by the group key" : "multiset of rows");
 		else
 			snprintf(term, sizeof(term), "Sink %s (json)", name);
-		if ((rc = explain_query(x, &q, v ? ED_NODE_MATERIALIZE : ED_NODE_SINK, term, name, &b)))
+		if ((rc = explain_query(x, &q, v ? ED_NODE_MATERIALIZE : ED_NODE_SINK, term, name,
+					&b)))
 			goto out;
 	} else if (in->kind == ED_SQL_S_SELECT) {
 		struct ed_pull pq;
-		if ((rc = ed_bind_pull(&x->s->arena, &eng->cat, in->u.select, x->text, x->len, &pq, x->err)))
+		if ((rc = ed_bind_pull(&x->s->arena, &eng->cat, in->u.select, x->text, x->len, &pq,
+				       x->err)))
 			goto out;
 		if (pq.agg) {
-			if ((rc = explain_query(x, pq.agg, ED_NODE_RESULT, "Pull query (aggregated once over the view's rows)",
+			if ((rc = explain_query(x, pq.agg, ED_NODE_RESULT,
+						"Pull query (aggregated once over the view's rows)",
 						NULL, &b)))
 				goto out;
 		} else
-			ed_buf_printf(&b, "Pull query\n  -> %s %s\n", pq.lookup ? "Index lookup on the key of" : "Scan of",
+			ed_buf_printf(&b, "Pull query\n  -> %s %s\n",
+				      pq.lookup ? "Index lookup on the key of" : "Scan of",
 				      pq.view ? pq.view->name : "(no table)");
 	} else {
-		rc = xfail(x, in->loc, ED_SQLSTATE_NOT_SUPPORTED, "EXPLAIN shows CREATE MATERIALIZED VIEW, CREATE SINK AS and SELECT");
+		rc = xfail(x, in->loc, ED_SQLSTATE_NOT_SUPPORTED,
+			   "EXPLAIN shows CREATE MATERIALIZED VIEW, CREATE SINK AS and SELECT");
 		goto out;
 	}
 	static const char *const names[] = {"QUERY PLAN"};
@@ -197,16 +218,22 @@ int show_var(struct exec *x, const struct ed_sql_stmt *st)
 {
 	const char *name = st->u.name.parts[0];
 	static const char *const vars[][2] = {
-		{"server_version", "16.0 (eddy)"}, {"server_encoding", "UTF8"}, {"client_encoding", "UTF8"},
-		{"timezone", "UTC"}, {"datestyle", "ISO, MDY"}, {"transaction_isolation", "read committed"},
-		{"standard_conforming_strings", "on"}, {"integer_datetimes", "on"},
+		{"server_version", "16.0 (eddy)"},
+		{"server_encoding", "UTF8"},
+		{"client_encoding", "UTF8"},
+		{"timezone", "UTC"},
+		{"datestyle", "ISO, MDY"},
+		{"transaction_isolation", "read committed"},
+		{"standard_conforming_strings", "on"},
+		{"integer_datetimes", "on"},
 	};
 	const char *val = NULL;
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		if (strcmp(vars[i][0], name) == 0)
 			val = vars[i][1];
 	if (!val)
-		return xfail(x, st->u.name.loc, "42704", "unrecognized configuration parameter \"%s\"", name);
+		return xfail(x, st->u.name.loc, "42704",
+			     "unrecognized configuration parameter \"%s\"", name);
 	const char *names[] = {name};
 	uint32_t cap = 0;
 	if (res_cols(x->res, 1, names, NULL))

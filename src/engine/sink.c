@@ -9,10 +9,14 @@
 static const char *op_name(uint8_t op)
 {
 	switch (op) {
-	case ED_OP_DELETE: return "delete";
-	case ED_OP_UPDATE_BEFORE: return "update_before";
-	case ED_OP_UPDATE_AFTER: return "update_after";
-	default: return "insert";
+	case ED_OP_DELETE:
+		return "delete";
+	case ED_OP_UPDATE_BEFORE:
+		return "update_before";
+	case ED_OP_UPDATE_AFTER:
+		return "update_after";
+	default:
+		return "insert";
 	}
 }
 
@@ -31,7 +35,8 @@ int sink_push(struct ed_operator *op, const struct ed_chunk *in)
 			ed_row_get(&in->cols[c], i, &v);
 			if (c)
 				ed_buf_put_u8(&s->line, ',');
-			ed_json_put_string(&s->line, s->schema->names[c], strlen(s->schema->names[c]));
+			ed_json_put_string(&s->line, s->schema->names[c],
+					   strlen(s->schema->names[c]));
 			ed_buf_put_u8(&s->line, ':');
 			ed_json_put_value(&s->line, &v);
 		}
@@ -46,7 +51,8 @@ int sink_push(struct ed_operator *op, const struct ed_chunk *in)
 				ed_row_get(&in->cols[c], i, &v);
 				if (k)
 					ed_buf_put_u8(&s->key, ',');
-				ed_json_put_string(&s->key, s->schema->names[c], strlen(s->schema->names[c]));
+				ed_json_put_string(&s->key, s->schema->names[c],
+						   strlen(s->schema->names[c]));
 				ed_buf_put_u8(&s->key, ':');
 				ed_json_put_value(&s->key, &v);
 			}
@@ -56,15 +62,17 @@ int sink_push(struct ed_operator *op, const struct ed_chunk *in)
 			rc = ED_ENOMEM;
 			break;
 		}
-		rc = ed_log_writer_add(&s->w, -1, ts, s->nkey ? s->key.data : NULL, s->nkey ? (int32_t)s->key.len : -1,
-				       s->line.data, (int32_t)s->line.len, NULL, 0, NULL, err, sizeof(err));
+		rc = ed_log_writer_add(&s->w, -1, ts, s->nkey ? s->key.data : NULL,
+				       s->nkey ? (int32_t)s->key.len : -1, s->line.data,
+				       (int32_t)s->line.len, NULL, 0, NULL, err, sizeof(err));
 	}
 	int frc = ed_log_writer_flush(&s->w, err, sizeof(err));
 	if (rc == 0)
 		rc = frc;
 	atomic_fetch_add(&op->stats->rows_out, in->rows);
 	if (rc)
-		snprintf(op->stats->last_error, sizeof(op->stats->last_error), "sink append: %s", ed_err_str(rc));
+		snprintf(op->stats->last_error, sizeof(op->stats->last_error), "sink append: %s",
+			 ed_err_str(rc));
 	return 0; /* a failing sink partition is reported, the pipeline goes on */
 }
 

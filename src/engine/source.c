@@ -38,7 +38,8 @@ void source_rt_free(struct ed_source_rt *s)
 		pthread_mutex_lock(&w->mu);
 		for (size_t i = 0; i < w->nreaders; i++)
 			if (w->readers[i] == r) {
-				memmove(&w->readers[i], &w->readers[i + 1], (w->nreaders - i - 1) * sizeof(*w->readers));
+				memmove(&w->readers[i], &w->readers[i + 1],
+					(w->nreaders - i - 1) * sizeof(*w->readers));
 				w->nreaders--;
 				break;
 			}
@@ -57,7 +58,7 @@ static void source_wm_raise(struct ed_source_rt *s, int64_t wm)
 }
 
 struct ed_topic *topic_open(struct ed_engine *eng, const char *name, int32_t partitions, char *err,
-				   size_t errlen)
+			    size_t errlen)
 {
 	struct ed_topic *t = ed_log_topic_get(eng->log, name);
 	if (t)
@@ -124,7 +125,8 @@ int cursor_new(struct ed_engine *eng, struct ed_catalog_obj *src, struct ed_topi
 	int rc = ED_ENOMEM;
 	/* A column name that is no JSON path fails each record, with the reason. */
 	if (ed_decoder_init(&c->dec, sd->format == ED_FORMAT_CSV ? ED_RECORD_CSV : ED_RECORD_JSON,
-			    (const char *const *)src->schema.names, src->schema.n, sd->csv_delim) == ED_ENOMEM)
+			    (const char *const *)src->schema.names, src->schema.n,
+			    sd->csv_delim) == ED_ENOMEM)
 		goto fail;
 	c->nparts = ed_topic_partition_count(topic);
 	if (!(c->parts = ed_calloc((size_t)c->nparts + 1, sizeof(*c->parts))))
@@ -132,7 +134,9 @@ int cursor_new(struct ed_engine *eng, struct ed_catalog_obj *src, struct ed_topi
 	int64_t now = now_ms(eng);
 	for (int32_t i = 0; i < c->nparts; i++) {
 		struct ed_partition *part = ed_topic_partition(topic, i);
-		c->parts[i].next = sd->startup == ED_STARTUP_LATEST ? ed_partition_hwm(part) : ed_partition_start_offset(part);
+		c->parts[i].next = sd->startup == ED_STARTUP_LATEST
+					   ? ed_partition_hwm(part)
+					   : ed_partition_start_offset(part);
 		c->parts[i].last_active_ms = now;
 	}
 	for (uint32_t k = 0; sd->format == ED_FORMAT_CSV && sd->csv_header && k < src->schema.n; k++) {
@@ -211,8 +215,10 @@ static void side_output(struct ed_source_reader *r, struct ed_topic *t, const st
 {
 	if (!t)
 		return;
-	struct ed_header h = {(const uint8_t *)"eddy.reason", 11, (const uint8_t *)reason, (int32_t)strlen(reason)};
-	if (ed_batch_builder_add(&r->side, rec->timestamp, rec->key, rec->key_len, rec->value, rec->value_len, &h, 1) == 0) {
+	struct ed_header h = {(const uint8_t *)"eddy.reason", 11, (const uint8_t *)reason,
+			      (int32_t)strlen(reason)};
+	if (ed_batch_builder_add(&r->side, rec->timestamp, rec->key, rec->key_len, rec->value,
+				 rec->value_len, &h, 1) == 0) {
 		if (append_batch(t, 0, &r->side) == 0)
 			atomic_fetch_add(routed, 1);
 	} else
@@ -223,14 +229,14 @@ static void side_output(struct ed_source_reader *r, struct ed_topic *t, const st
 static void note_undecodable(struct read_to *t, const struct ed_record *rec, const char *why)
 {
 	if (t->p) {
-		snprintf(t->p->stats.last_error, sizeof(t->p->stats.last_error), "offset %lld: %.200s",
-			 (long long)rec->offset, why);
+		snprintf(t->p->stats.last_error, sizeof(t->p->stats.last_error),
+			 "offset %lld: %.200s", (long long)rec->offset, why);
 		return;
 	}
 	for (size_t i = 0; i < t->r->nconsumers; i++) {
 		struct ed_pipe *p = t->r->consumers[i];
-		snprintf(p->stats.last_error, sizeof(p->stats.last_error), "offset %lld: %.200s", (long long)rec->offset,
-			 why);
+		snprintf(p->stats.last_error, sizeof(p->stats.last_error), "offset %lld: %.200s",
+			 (long long)rec->offset, why);
 	}
 }
 
@@ -264,7 +270,9 @@ static void help_run(const struct ed_help *h)
 {
 	for (size_t i = h->from; i < h->to; i++) {
 		struct ed_pipe *p = h->r->consumers[i];
-		int rc = h->chunk ? ed_op_push(pipe_first(p), h->chunk) : is_proctime(p) ? 0 : pipe_watermark(p, h->wm);
+		int rc = h->chunk         ? ed_op_push(pipe_first(p), h->chunk)
+			 : is_proctime(p) ? 0
+					  : pipe_watermark(p, h->wm);
 		if (rc)
 			pipe_fail(p, rc);
 	}
@@ -310,7 +318,9 @@ static void fan_out(struct ed_source_reader *r, const struct ed_chunk *chunk, in
 	size_t n = r->nconsumers;
 	struct ed_engine *eng = r->eng;
 	struct ed_worker *w = r->worker;
-	struct ed_worker *hw = eng->nworkers > 1 && n >= 2 ? &eng->workers[((w - eng->workers) + 1) % eng->nworkers] : NULL;
+	struct ed_worker *hw = eng->nworkers > 1 && n >= 2
+				       ? &eng->workers[((w - eng->workers) + 1) % eng->nworkers]
+				       : NULL;
 	struct ed_help h = {r, n / 2, n, chunk, wm, w, false};
 	bool posted = false;
 	if (hw) {
@@ -385,8 +395,8 @@ static int take_record(struct read_to *t, struct ed_src_cursor *c, struct part_s
 	if (t->r)
 		atomic_fetch_add(&srt->records, 1);
 	count(t, &t->rows_in, own ? &own->rows_in : NULL);
-	if (ed_decode_record(&c->dec, rec->value, rec->value_len < 0 ? 0 : (size_t)rec->value_len, &c->chunk, r,
-			     why, sizeof(why)) != 0) {
+	if (ed_decode_record(&c->dec, rec->value, rec->value_len < 0 ? 0 : (size_t)rec->value_len,
+			     &c->chunk, r, why, sizeof(why)) != 0) {
 		count(t, &t->bad, own ? &own->bad_records : NULL);
 		note_undecodable(t, rec, why);
 		if (t->r) {
@@ -401,7 +411,8 @@ static int take_record(struct read_to *t, struct ed_src_cursor *c, struct part_s
 			count(t, &t->bad, own ? &own->bad_records : NULL);
 			if (t->r) {
 				atomic_fetch_add(&srt->bad, 1);
-				side_output(t->r, t->r->dlq_topic, rec, "event time is NULL", &srt->dead_lettered);
+				side_output(t->r, t->r->dlq_topic, rec, "event time is NULL",
+					    &srt->dead_lettered);
 			}
 			return 0;
 		}
@@ -413,7 +424,8 @@ static int take_record(struct read_to *t, struct ed_src_cursor *c, struct part_s
 			count(t, &t->late, own ? &own->late : NULL);
 			if (t->r) {
 				atomic_fetch_add(&srt->late, 1);
-				snprintf(why, sizeof(why), "late event: event time %lld us is behind the watermark %lld us",
+				snprintf(why, sizeof(why),
+					 "late event: event time %lld us is behind the watermark %lld us",
 					 (long long)ts, (long long)limit);
 				side_output(t->r, t->r->late_topic, rec, why, &srt->late_routed);
 			}
@@ -437,8 +449,8 @@ static int take_record(struct read_to *t, struct ed_src_cursor *c, struct part_s
 
 /* Read what is new in every partition of c (up to t->limit's offsets) and
  * deliver it; *progress is set if anything was read. */
-static int cursor_read(struct ed_engine *eng, struct read_to *t, struct ed_src_cursor *c, int64_t now,
-		       bool *progress)
+static int cursor_read(struct ed_engine *eng, struct read_to *t, struct ed_src_cursor *c,
+		       int64_t now, bool *progress)
 {
 	int64_t cur_wm = combined_wm(c, now);
 	int rc = 0;
@@ -483,7 +495,10 @@ static int cursor_read(struct ed_engine *eng, struct read_to *t, struct ed_src_c
 	return rc;
 }
 
-static bool is_proctime(const struct ed_pipe *p) { return p->obj->query && p->obj->query->win_proctime; }
+static bool is_proctime(const struct ed_pipe *p)
+{
+	return p->obj->query && p->obj->query->win_proctime;
+}
 
 /* ---- the reader --------------------------------------------------------------------------- */
 
@@ -571,7 +586,8 @@ void reader_leave(struct ed_source_reader *r, struct ed_pipe *p)
 {
 	for (size_t i = 0; i < r->nconsumers; i++)
 		if (r->consumers[i] == p) {
-			memmove(&r->consumers[i], &r->consumers[i + 1], (r->nconsumers - i - 1) * sizeof(*r->consumers));
+			memmove(&r->consumers[i], &r->consumers[i + 1],
+				(r->nconsumers - i - 1) * sizeof(*r->consumers));
 			r->nconsumers--;
 			break;
 		}

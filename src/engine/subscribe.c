@@ -2,7 +2,8 @@
  * terminal calls with each change chunk, on the view's worker thread. */
 #include "engine/engine_int.h"
 
-int ed_engine_subscribe(struct ed_engine *eng, const char *view, ed_change_fn fn, void *arg, uint64_t *id)
+int ed_engine_subscribe(struct ed_engine *eng, const char *view, ed_change_fn fn, void *arg,
+			uint64_t *id)
 {
 	pthread_mutex_lock(&eng->mu);
 	struct ed_catalog_obj *o = ed_catalog_find(&eng->cat, view);

@@ -8,8 +8,8 @@
 /* Apply a chunk of changes to a row store: kv maps the key columns (all
  * columns when nkey == 0, a multiset) to [int64 count][row]. *rows follows
  * the number of entries. 0 or ED_ENOMEM. */
-int store_apply(struct ed_kv *kv, struct ed_buf *kb, struct ed_buf *vb, uint32_t nkey, const uint32_t *key,
-		       const struct ed_chunk *in, _Atomic int64_t *rows)
+int store_apply(struct ed_kv *kv, struct ed_buf *kb, struct ed_buf *vb, uint32_t nkey,
+		const uint32_t *key, const struct ed_chunk *in, _Atomic int64_t *rows)
 {
 	int rc = 0;
 	for (uint32_t i = 0; i < in->rows && rc == 0; i++) {

@@ -58,7 +58,10 @@ struct mset {
 	struct mentry *e;
 };
 
-static uint64_t fix_hash(uint64_t h) { return h ? h : 1; }
+static uint64_t fix_hash(uint64_t h)
+{
+	return h ? h : 1;
+}
 
 static struct ed_vector entry_vec(const struct ed_type *t, struct mentry *m)
 {
@@ -228,7 +231,10 @@ static __int128 get128(const uint8_t *p)
 	return v;
 }
 
-static void put128(uint8_t *p, __int128 v) { memcpy(p, &v, sizeof v); }
+static void put128(uint8_t *p, __int128 v)
+{
+	memcpy(p, &v, sizeof v);
+}
 
 static enum agg_kind kind_of(const struct ed_agg *agg)
 {
@@ -236,7 +242,8 @@ static enum agg_kind kind_of(const struct ed_agg *agg)
 	const char *n = agg->name;
 	if (strcmp(n, "count") == 0)
 		return agg->arg_type.id == ED_TYPE_NULL ? K_COUNT_STAR
-		       : agg->distinct ? K_COUNT_DISTINCT : K_COUNT;
+		       : agg->distinct                  ? K_COUNT_DISTINCT
+							: K_COUNT;
 	if (strcmp(n, "sum") == 0)
 		return K_SUM;
 	if (strcmp(n, "avg") == 0)
@@ -257,7 +264,10 @@ static bool uses_set(enum agg_kind k)
 	return k == K_MIN || k == K_MAX || k == K_COUNT_DISTINCT || k == K_FIRST || k == K_LAST;
 }
 
-static void agg_init(const struct ed_agg *agg, void *state) { memset(state, 0, agg->state_size); }
+static void agg_init(const struct ed_agg *agg, void *state)
+{
+	memset(state, 0, agg->state_size);
+}
 
 static void agg_fini(const struct ed_agg *agg, void *state)
 {
@@ -350,7 +360,8 @@ static int agg_update(const struct ed_agg *agg, void **states, const struct ed_v
 			struct st_var *s = states[i];
 			if (ed_type_is_integer(t) || t == ED_TYPE_DECIMAL) {
 				/* Exact sums of x and x^2 (decimals unscaled). */
-				__int128 x = t == ED_TYPE_DECIMAL ? ED_VEC(arg, ed_dec)[i] : int_at(arg, i);
+				__int128 x = t == ED_TYPE_DECIMAL ? ED_VEC(arg, ed_dec)[i]
+								  : int_at(arg, i);
 				__int128 xx, sx, sxx;
 				if (__builtin_mul_overflow(x, x, &xx) ||
 				    __builtin_add_overflow(get128(s->sx), r ? -x : x, &sx) ||
@@ -384,7 +395,8 @@ static int agg_update(const struct ed_agg *agg, void **states, const struct ed_v
 			if (!r) {
 				s->seq++;
 				if (mset_add(s->m, arg, i, 1, s->seq, s->seq))
-					return ed_expr_fail(err, (int32_t)i, "53200", "out of memory");
+					return ed_expr_fail(err, (int32_t)i, "53200",
+							    "out of memory");
 			} else if (mset_remove(s->m, arg, i) < 0) {
 				return ed_expr_fail(err, (int32_t)i, "XX000",
 						    "%s: retraction of a value never added",
@@ -458,7 +470,8 @@ static int agg_result(const struct ed_agg *agg, const void *state, struct ed_vec
 		} else if (t == ED_TYPE_DECIMAL) {
 			__int128 a = get128(s->acc);
 			if (!ed_dec_fits(a, 38))
-				return ed_expr_fail(err, (int32_t)i, "22003", "numeric field overflow");
+				return ed_expr_fail(err, (int32_t)i, "22003",
+						    "numeric field overflow");
 			ED_VEC(out, ed_dec)[i] = a;
 		} else {
 			__int128 a = get128(s->acc);
@@ -490,7 +503,8 @@ static int agg_result(const struct ed_agg *agg, const void *state, struct ed_vec
 		}
 		if (ed_type_is_integer(t) || t == ED_TYPE_DECIMAL) {
 			/* n*sxx - sx^2 in long double: sx^2 may exceed 128 bits. */
-			long double sx = (long double)get128(s->sx), sxx = (long double)get128(s->sxx);
+			long double sx = (long double)get128(s->sx),
+				    sxx = (long double)get128(s->sxx);
 			long double n = (long double)h->n;
 			long double num = n * sxx - sx * sx;
 			if (num < 0)
@@ -667,9 +681,10 @@ corrupt:
 
 /* ---- resolution ---------------------------------------------------------------- */
 
-static const char *const agg_names[] = {"count", "sum", "avg", "min", "max", "stddev",
-					 "stddev_samp", "stddev_pop", "variance", "var_samp",
-					 "var_pop", "first_value", "last_value"};
+static const char *const agg_names[] = {"count",     "sum",      "avg",         "min",
+					"max",       "stddev",   "stddev_samp", "stddev_pop",
+					"variance",  "var_samp", "var_pop",     "first_value",
+					"last_value"};
 
 bool ed_agg_is_aggregate(const char *name)
 {
@@ -729,7 +744,8 @@ int ed_agg_resolve(const char *name, const struct ed_type *arg, bool distinct, s
 	case K_COUNT:
 	case K_COUNT_DISTINCT:
 		rt = ed_type_make(ED_TYPE_INT64);
-		out->state_size = k == K_COUNT_DISTINCT ? sizeof(struct st_set) : sizeof(struct st_head);
+		out->state_size = k == K_COUNT_DISTINCT ? sizeof(struct st_set)
+							: sizeof(struct st_head);
 		break;
 	case K_SUM:
 	case K_AVG:

@@ -26,7 +26,7 @@
 
 struct ed_agg {
 	const char *name;
-	struct ed_type arg_type;    /* ED_TYPE_NULL for COUNT(*) */
+	struct ed_type arg_type; /* ED_TYPE_NULL for COUNT(*) */
 	struct ed_type result_type;
 	size_t state_size;
 	bool distinct;

@@ -126,7 +126,10 @@ static void scratch_thread_exit(void *arg)
 	scratch.nlent = scratch.lent_cap = 0;
 }
 
-static void scratch_key_init(void) { pthread_key_create(&scratch_key, scratch_thread_exit); }
+static void scratch_key_init(void)
+{
+	pthread_key_create(&scratch_key, scratch_thread_exit);
+}
 
 void ed_scratch_mark(struct ed_scratch_mark *m)
 {
@@ -192,7 +195,8 @@ take:;
 	return p;
 }
 
-int ed_chunk_init_scratch(struct ed_chunk *c, const struct ed_type *types, uint32_t ncols, uint32_t cap)
+int ed_chunk_init_scratch(struct ed_chunk *c, const struct ed_type *types, uint32_t ncols,
+			  uint32_t cap)
 {
 	memset(c, 0, sizeof *c);
 	ed_arena_init(&c->arena, CHUNK_ARENA_BLOCK);
@@ -284,8 +288,7 @@ void ed_vector_get(const struct ed_vector *v, uint32_t i, struct ed_value *out)
 	}
 }
 
-int ed_vector_set(struct ed_vector *v, uint32_t i, const struct ed_value *val,
-		  struct ed_arena *arena)
+int ed_vector_set(struct ed_vector *v, uint32_t i, const struct ed_value *val, struct ed_arena *arena)
 {
 	if (val->null || val->type.id == ED_TYPE_NULL) {
 		v->nulls[i] = 1;

@@ -70,7 +70,8 @@ struct ed_scratch_mark {
 	size_t used;
 	size_t nlent; /* chunks borrowed before the mark */
 };
-int ed_chunk_init_scratch(struct ed_chunk *c, const struct ed_type *types, uint32_t ncols, uint32_t cap);
+int ed_chunk_init_scratch(struct ed_chunk *c, const struct ed_type *types, uint32_t ncols,
+			  uint32_t cap);
 void ed_scratch_mark(struct ed_scratch_mark *m);
 void *ed_scratch_alloc(size_t n);
 int ed_chunk_borrow(struct ed_chunk *c);

@@ -110,7 +110,8 @@ static int store(const struct ed_csv_decoder *d, struct ed_chunk *c, uint32_t ro
 		int rc = ed_ts_parse(s, n, v->type.id == ED_TYPE_TIMESTAMPTZ, &us, NULL);
 		if (rc)
 			return ed_expr_fail(err, (int32_t)off, rc == ED_ERANGE ? "22008" : "22007",
-					    "field %s: bad timestamp \"%.*s\"", field_label(d, k, fl, sizeof fl),
+					    "field %s: bad timestamp \"%.*s\"",
+					    field_label(d, k, fl, sizeof fl),
 					    (int)(n > 40 ? 40 : n), s);
 		ED_VEC(v, int64_t)[row] = us;
 		v->nulls[row] = 0;
@@ -154,7 +155,8 @@ int ed_csv_decode(const struct ed_csv_decoder *d, const char *p, size_t n, struc
 	for (;;) {
 		if (k >= d->nfields) {
 			rc = ed_expr_fail(err, (int32_t)(s - p), "22P02",
-					  "extra data after the last expected field (%u)", d->nfields);
+					  "extra data after the last expected field (%u)",
+					  d->nfields);
 			goto fail;
 		}
 		size_t off = (size_t)(s - p);
@@ -187,7 +189,8 @@ int ed_csv_decode(const struct ed_csv_decoder *d, const char *p, size_t n, struc
 				bool text = d->columns[k] != ED_CSV_SKIP &&
 					    c->cols[d->columns[k]].type.id == ED_TYPE_TEXT;
 				char *o = text ? ed_arena_alloc(&c->arena, blen ? blen : 1)
-					       : blen <= sizeof small ? small : NULL;
+					  : blen <= sizeof small ? small
+								 : NULL;
 				if (!o) {
 					rc = ed_expr_fail(err, (int32_t)off, text ? "53200" : "22P02",
 							  "field %u: %s", k + 1,
@@ -229,7 +232,8 @@ int ed_csv_decode(const struct ed_csv_decoder *d, const char *p, size_t n, struc
 		s++; /* delimiter */
 	}
 	if (k != d->nfields) {
-		rc = ed_expr_fail(err, (int32_t)n, "22P02", "expected %u fields, got %u", d->nfields, k);
+		rc = ed_expr_fail(err, (int32_t)n, "22P02", "expected %u fields, got %u",
+				  d->nfields, k);
 		goto fail;
 	}
 	return 0;

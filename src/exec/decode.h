@@ -23,7 +23,7 @@ enum ed_record_format { ED_RECORD_JSON = 1, ED_RECORD_CSV };
 
 struct ed_decoder {
 	enum ed_record_format format;
-	int init_rc;                 /* a failed init: every record fails */
+	int init_rc; /* a failed init: every record fails */
 	struct ed_expr_error init_err;
 	struct ed_json_decoder json;
 	struct ed_csv_decoder csv;

@@ -34,7 +34,10 @@ static inline int64_t ed_floordiv(int64_t a, int64_t b)
 		q--;
 	return q;
 }
-static inline int64_t ed_floormod(int64_t a, int64_t b) { return a - ed_floordiv(a, b) * b; }
+static inline int64_t ed_floormod(int64_t a, int64_t b)
+{
+	return a - ed_floordiv(a, b) * b;
+}
 
 /* Timestamp bounds we accept (years 1..294276 in PostgreSQL; we take 0001..
  * 9999 when parsing, any int64 when computing). */
@@ -113,16 +116,16 @@ typedef int (*ed_special)(const struct ed_expr *e, struct ed_eval *cx, const uin
 struct ed_expr {
 	enum ed_expr_kind kind;
 	struct ed_type type;
-	bool is_const;    /* no column, parameter or volatile call below */
-	bool is_volatile; /* now() below */
-	uint32_t index;   /* COLUMN: column; PARAM: 1-based number */
+	bool is_const;       /* no column, parameter or volatile call below */
+	bool is_volatile;    /* now() below */
+	uint32_t index;      /* COLUMN: column; PARAM: 1-based number */
 	struct ed_value val; /* CONST (text in the construction arena), PARAM */
 
 	const struct ed_fn *fn; /* CALL */
 	const char *name;       /* CALL: display name */
 	struct ed_expr **args;
 	uint32_t nargs;
-	int32_t iarg; /* kernel parameter: comparison op, field id, cast flags */
+	int32_t iarg;    /* kernel parameter: comparison op, field id, cast flags */
 	const void *aux; /* kernel data (compiled LIKE pattern, constant list) */
 
 	/* Scratch for this node's result when it is an argument, allocated on
@@ -196,8 +199,8 @@ extern const struct ed_fn_table ed_fn_math;   /* func_math.c */
 extern const struct ed_fn_table ed_fn_time;   /* func_time.c */
 
 /* Errors. */
-int ed_expr_fail(struct ed_expr_error *err, int32_t row, const char *sqlstate, const char *fmt,
-		 ...) __attribute__((format(printf, 4, 5)));
+int ed_expr_fail(struct ed_expr_error *err, int32_t row, const char *sqlstate, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Evaluate argument e of a node for the rows of sel, returning a vector that
  * holds them (the input column itself, a broadcast constant, or e's scratch
@@ -214,8 +217,8 @@ uint8_t *ed_expr_sel2(struct ed_expr *e);
 bool ed_cast_exists(const struct ed_type *from, const struct ed_type *to, bool explicit_cast);
 /* Implicit-cast cost (0 same type, larger worse) or -1 when not implicit. */
 int ed_cast_cost(enum ed_type_id from, enum ed_type_id to);
-int ed_cast_kernel(const struct ed_expr *e, struct ed_eval *cx,
-		   const struct ed_vector *const *args, struct ed_vector *out);
+int ed_cast_kernel(const struct ed_expr *e, struct ed_eval *cx, const struct ed_vector *const *args,
+		   struct ed_vector *out);
 /* Wraps x in a cast node to t (no node when the types are equal). */
 struct ed_expr *ed_expr_coerce(struct ed_arena *a, struct ed_expr *x, struct ed_type t,
 			       struct ed_expr_error *err);

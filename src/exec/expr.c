@@ -29,8 +29,7 @@
 #include "exec/exec_int.h"
 #include "exec/expr.h"
 
-int ed_expr_fail(struct ed_expr_error *err, int32_t row, const char *sqlstate, const char *fmt,
-		 ...)
+int ed_expr_fail(struct ed_expr_error *err, int32_t row, const char *sqlstate, const char *fmt, ...)
 {
 	if (err) {
 		va_list ap;
@@ -117,9 +116,15 @@ struct ed_expr *ed_expr_param(struct ed_arena *a, uint32_t n, struct ed_type typ
 	return e;
 }
 
-struct ed_type ed_expr_type(const struct ed_expr *e) { return e->type; }
+struct ed_type ed_expr_type(const struct ed_expr *e)
+{
+	return e->type;
+}
 
-bool ed_expr_is_const(const struct ed_expr *e) { return e->is_const; }
+bool ed_expr_is_const(const struct ed_expr *e)
+{
+	return e->is_const;
+}
 
 /* ---- evaluation ------------------------------------------------------------ */
 
@@ -148,7 +153,10 @@ static int ensure_res(struct ed_expr *e, uint32_t rows, struct ed_eval *cx)
 	return 0;
 }
 
-uint8_t *ed_expr_sel2(struct ed_expr *e) { return e->sel2; }
+uint8_t *ed_expr_sel2(struct ed_expr *e)
+{
+	return e->sel2;
+}
 
 static void broadcast(struct ed_expr *e)
 {
@@ -195,8 +203,7 @@ const struct ed_vector *ed_expr_eval_arg(struct ed_expr *e, struct ed_eval *cx, 
 	return NULL;
 }
 
-int ed_expr_eval_into(struct ed_expr *e, struct ed_eval *cx, const uint8_t *sel,
-		      struct ed_vector *out)
+int ed_expr_eval_into(struct ed_expr *e, struct ed_eval *cx, const uint8_t *sel, struct ed_vector *out)
 {
 	uint32_t n = cx->rows;
 	int rc = 0;
@@ -247,7 +254,6 @@ int ed_expr_eval_into(struct ed_expr *e, struct ed_eval *cx, const uint8_t *sel,
 	return rc;
 }
 
-
 int ed_expr_eval(struct ed_expr *e, const struct ed_chunk *in, const uint8_t *sel,
 		 struct ed_vector *out, struct ed_arena *text_arena, struct ed_expr_error *err)
 {
@@ -294,7 +300,8 @@ int ed_expr_filter(struct ed_expr *e, const struct ed_chunk *in, uint8_t *sel,
 		err->sqlstate[0] = 0;
 	}
 	if (e->type.id != ED_TYPE_BOOL && e->type.id != ED_TYPE_NULL)
-		return ed_expr_fail(err, -1, "42804", "argument of WHERE must be type boolean, not %s",
+		return ed_expr_fail(err, -1, "42804",
+				    "argument of WHERE must be type boolean, not %s",
 				    ed_type_name(e->type.id));
 	if (in->rows > ED_CHUNK_MAX_ROWS)
 		return ed_expr_fail(err, -1, "54000", "chunk of %u rows exceeds %u", in->rows,
@@ -318,7 +325,7 @@ int ed_expr_filter(struct ed_expr *e, const struct ed_chunk *in, uint8_t *sel,
 /* ---- construction ------------------------------------------------------------ */
 
 static const struct ed_fn_table *const fn_tables[] = {&ed_fn_ops, &ed_fn_string, &ed_fn_math,
-						       &ed_fn_time};
+						      &ed_fn_time};
 
 /* A quoted literal not yet committed to a type (PostgreSQL's unknown). */
 static bool is_unknown(const struct ed_expr *e)
@@ -382,8 +389,8 @@ static struct ed_expr *maybe_fold(struct ed_arena *a, struct ed_expr *e, bool st
 static struct ed_expr *make_call(struct ed_arena *a, const struct ed_fn *fn, const char *name,
 				 struct ed_expr **args, uint32_t nargs, struct ed_expr_error *err)
 {
-	struct ed_expr *e = node_new(a, ED_EK_CALL, ed_type_make(fn->ret == ED_ARG_ANY ?
-									 ED_TYPE_NULL : fn->ret));
+	struct ed_expr *e = node_new(a, ED_EK_CALL,
+				     ed_type_make(fn->ret == ED_ARG_ANY ? ED_TYPE_NULL : fn->ret));
 	if (!e)
 		goto nomem;
 	e->fn = fn;
@@ -463,7 +470,8 @@ static struct ed_expr *resolve(struct ed_arena *a, const char *name, struct ed_e
 				continue;
 			int cost = 0;
 			for (uint32_t k = 0; k < nargs && cost >= 0; k++) {
-				enum ed_type_id pt = fn->args[k < fn->nargs ? k : (uint32_t)fn->nargs - 1];
+				enum ed_type_id pt =
+					fn->args[k < fn->nargs ? k : (uint32_t)fn->nargs - 1];
 				int c = arg_cost(args[k], pt);
 				cost = c < 0 ? -1 : cost + c;
 			}
@@ -478,7 +486,8 @@ static struct ed_expr *resolve(struct ed_arena *a, const char *name, struct ed_e
 		type_list(args, nargs, tl, sizeof tl);
 		if (name_known || !strchr("+-*/%<>=|", name[0]))
 			ed_expr_fail(err, -1, "42883", "%s %s(%s) does not exist",
-				     strchr("+-*/%<>=|", name[0]) ? "operator" : "function", name, tl);
+				     strchr("+-*/%<>=|", name[0]) ? "operator" : "function", name,
+				     tl);
 		else
 			ed_expr_fail(err, -1, "42883", "operator does not exist: %s (%s)", name, tl);
 		return NULL;
@@ -494,7 +503,8 @@ static struct ed_expr *resolve(struct ed_arena *a, const char *name, struct ed_e
 	}
 	for (uint32_t k = 0; k < nargs; k++) {
 		enum ed_type_id pt = best->args[k < best->nargs ? k : (uint32_t)best->nargs - 1];
-		ca[k] = pt == ED_ARG_ANY ? args[k] : ed_expr_coerce(a, args[k], param_type(args[k], pt), err);
+		ca[k] = pt == ED_ARG_ANY ? args[k]
+					 : ed_expr_coerce(a, args[k], param_type(args[k], pt), err);
 		if (!ca[k])
 			return NULL;
 	}
@@ -506,10 +516,18 @@ static struct ed_expr *resolve(struct ed_arena *a, const char *name, struct ed_e
 static const char *canonical_name(const char *name)
 {
 	static const char *const alias[][2] = {
-		{"!=", "<>"}, {"position", "strpos"}, {"substr", "substring"},
-		{"char_length", "length"}, {"character_length", "length"},
-		{"ceiling", "ceil"}, {"pow", "power"}, {"mod", "%"}, {"current_timestamp", "now"},
-		{"date_part", "date_part"}, {"trim", "btrim"}, {"log10", "log"},
+		{"!=", "<>"},
+		{"position", "strpos"},
+		{"substr", "substring"},
+		{"char_length", "length"},
+		{"character_length", "length"},
+		{"ceiling", "ceil"},
+		{"pow", "power"},
+		{"mod", "%"},
+		{"current_timestamp", "now"},
+		{"date_part", "date_part"},
+		{"trim", "btrim"},
+		{"log10", "log"},
 		{"is_not_distinct_from", "is_not_distinct_from"},
 	};
 	for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
@@ -551,7 +569,8 @@ bool ed_expr_common_type(struct ed_expr **xs, uint32_t n, struct ed_type *out,
 				}
 				continue;
 			}
-			int up = ed_cast_cost(t.id, x->type.id), down = ed_cast_cost(x->type.id, t.id);
+			int up = ed_cast_cost(t.id, x->type.id),
+			    down = ed_cast_cost(x->type.id, t.id);
 			if (up >= 0 && (down < 0 || up <= down)) {
 				struct ed_type nt = param_type(x, x->type.id);
 				if (nt.id == ED_TYPE_DECIMAL && t.id == ED_TYPE_DECIMAL)
@@ -563,8 +582,8 @@ bool ed_expr_common_type(struct ed_expr **xs, uint32_t n, struct ed_type *out,
 				char t1[64], t2[64];
 				ed_type_format(&t, t1, sizeof t1);
 				ed_type_format(&x->type, t2, sizeof t2);
-				ed_expr_fail(err, -1, "42804", "%s types %s and %s cannot be matched",
-					     what, t1, t2);
+				ed_expr_fail(err, -1, "42804",
+					     "%s types %s and %s cannot be matched", what, t1, t2);
 				return false;
 			}
 		}
@@ -584,10 +603,8 @@ bool ed_expr_common_type(struct ed_expr **xs, uint32_t n, struct ed_type *out,
 	return true;
 }
 
-
 static struct ed_expr *special_call(struct ed_arena *a, const struct ed_fn *fn, const char *name,
-				    struct ed_expr **args, uint32_t nargs,
-				    struct ed_expr_error *err)
+				    struct ed_expr **args, uint32_t nargs, struct ed_expr_error *err)
 {
 	struct ed_expr *ca[64];
 	struct ed_expr **c = ca;
@@ -626,7 +643,8 @@ static struct ed_expr *special_call(struct ed_arena *a, const struct ed_fn *fn, 
 		if (pt == ED_TYPE_NULL)
 			c[k] = args[k];
 		else if (pt == ED_ARG_ANY)
-			c[k] = common.id == ED_TYPE_NULL ? args[k] : ed_expr_coerce(a, args[k], common, err);
+			c[k] = common.id == ED_TYPE_NULL ? args[k]
+							 : ed_expr_coerce(a, args[k], common, err);
 		else if (arg_cost(args[k], pt) < 0) {
 			char tl[200];
 			ed_expr_fail(err, -1, "42804", "argument of %s must be type %s, not type %s",
@@ -707,7 +725,8 @@ struct ed_expr *ed_expr_case(struct ed_arena *a, struct ed_expr *operand, struct
 		if (!cond)
 			return NULL;
 		args[2 * k] = cond;
-		args[2 * k + 1] = t.id == ED_TYPE_NULL ? thens[k] : ed_expr_coerce(a, thens[k], t, err);
+		args[2 * k + 1] = t.id == ED_TYPE_NULL ? thens[k]
+						       : ed_expr_coerce(a, thens[k], t, err);
 		if (!args[2 * k + 1])
 			return NULL;
 	}
@@ -726,8 +745,8 @@ struct ed_expr *ed_expr_case(struct ed_arena *a, struct ed_expr *operand, struct
 }
 
 /* The entry used for casts (expr_cast.c sets its kernel). */
-static const struct ed_fn cast_fn = {"cast", 1, 0, {ED_ARG_ANY}, ED_ARG_ANY, ed_cast_kernel,
-				     NULL, NULL};
+static const struct ed_fn cast_fn = {"cast",         1,    0,   {ED_ARG_ANY}, ED_ARG_ANY,
+				     ed_cast_kernel, NULL, NULL};
 
 struct ed_expr *ed_expr_cast(struct ed_arena *a, struct ed_expr *x, struct ed_type t,
 			     struct ed_expr_error *err)
@@ -960,9 +979,22 @@ static void format_value(const struct ed_value *v, struct ed_buf *out)
 static const char *infix_op(const char *name)
 {
 	static const char *const ops[][2] = {
-		{"+", "+"}, {"-", "-"}, {"*", "*"}, {"/", "/"}, {"%", "%"}, {"||", "||"},
-		{"=", "="}, {"<>", "<>"}, {"<", "<"}, {"<=", "<="}, {">", ">"}, {">=", ">="},
-		{"and", "AND"}, {"or", "OR"}, {"like", "LIKE"}, {"ilike", "ILIKE"},
+		{"+", "+"},
+		{"-", "-"},
+		{"*", "*"},
+		{"/", "/"},
+		{"%", "%"},
+		{"||", "||"},
+		{"=", "="},
+		{"<>", "<>"},
+		{"<", "<"},
+		{"<=", "<="},
+		{">", ">"},
+		{">=", ">="},
+		{"and", "AND"},
+		{"or", "OR"},
+		{"like", "LIKE"},
+		{"ilike", "ILIKE"},
 		{"is_distinct_from", "IS DISTINCT FROM"},
 		{"is_not_distinct_from", "IS NOT DISTINCT FROM"},
 	};
@@ -975,10 +1007,10 @@ static const char *infix_op(const char *name)
 static const char *postfix_op(const char *name)
 {
 	static const char *const ops[][2] = {
-		{"is_null", "IS NULL"}, {"is_not_null", "IS NOT NULL"}, {"is_true", "IS TRUE"},
-		{"is_false", "IS FALSE"}, {"is_not_true", "IS NOT TRUE"},
-		{"is_not_false", "IS NOT FALSE"}, {"is_unknown", "IS UNKNOWN"},
-		{"is_not_unknown", "IS NOT UNKNOWN"},
+		{"is_null", "IS NULL"},         {"is_not_null", "IS NOT NULL"},
+		{"is_true", "IS TRUE"},         {"is_false", "IS FALSE"},
+		{"is_not_true", "IS NOT TRUE"}, {"is_not_false", "IS NOT FALSE"},
+		{"is_unknown", "IS UNKNOWN"},   {"is_not_unknown", "IS NOT UNKNOWN"},
 	};
 	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
 		if (strcmp(name, ops[i][0]) == 0)

@@ -29,14 +29,23 @@ int ed_cast_cost(enum ed_type_id from, enum ed_type_id to)
 		return 0;
 	switch (from) {
 	case ED_TYPE_INT16:
-		return to == ED_TYPE_INT32 ? 1 : to == ED_TYPE_INT64 ? 2 : to == ED_TYPE_DECIMAL ? 3
-		       : to == ED_TYPE_FLOAT64 ? 3 : to == ED_TYPE_FLOAT32 ? 5 : -1;
+		return to == ED_TYPE_INT32     ? 1
+		       : to == ED_TYPE_INT64   ? 2
+		       : to == ED_TYPE_DECIMAL ? 3
+		       : to == ED_TYPE_FLOAT64 ? 3
+		       : to == ED_TYPE_FLOAT32 ? 5
+					       : -1;
 	case ED_TYPE_INT32:
-		return to == ED_TYPE_INT64 ? 1 : to == ED_TYPE_DECIMAL ? 3 : to == ED_TYPE_FLOAT64 ? 3
-		       : to == ED_TYPE_FLOAT32 ? 5 : -1;
+		return to == ED_TYPE_INT64     ? 1
+		       : to == ED_TYPE_DECIMAL ? 3
+		       : to == ED_TYPE_FLOAT64 ? 3
+		       : to == ED_TYPE_FLOAT32 ? 5
+					       : -1;
 	case ED_TYPE_INT64:
-		return to == ED_TYPE_DECIMAL ? 3 : to == ED_TYPE_FLOAT64 ? 3
-		       : to == ED_TYPE_FLOAT32 ? 5 : -1;
+		return to == ED_TYPE_DECIMAL   ? 3
+		       : to == ED_TYPE_FLOAT64 ? 3
+		       : to == ED_TYPE_FLOAT32 ? 5
+					       : -1;
 	case ED_TYPE_DECIMAL:
 		return to == ED_TYPE_FLOAT64 ? 4 : to == ED_TYPE_FLOAT32 ? 6 : -1;
 	case ED_TYPE_FLOAT32:
@@ -59,7 +68,8 @@ bool ed_cast_exists(const struct ed_type *from, const struct ed_type *to, bool e
 		return false;
 	if (ed_type_is_numeric(f) && ed_type_is_numeric(t))
 		return true;
-	if ((f == ED_TYPE_BOOL && ed_type_is_integer(t)) || (t == ED_TYPE_BOOL && ed_type_is_integer(f)))
+	if ((f == ED_TYPE_BOOL && ed_type_is_integer(t)) ||
+	    (t == ED_TYPE_BOOL && ed_type_is_integer(f)))
 		return true;
 	if (f == ED_TYPE_TIMESTAMPTZ && t == ED_TYPE_TIMESTAMP)
 		return true;
@@ -269,8 +279,9 @@ static struct num read_num(const struct ed_vector *v, uint32_t i)
 
 static double dec_to_double_fast(ed_dec d, int scale)
 {
-	static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-				     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+	static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+				     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+				     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 	ed_dec lim = (ed_dec)1 << 53;
 	if (d < lim && d > -lim && scale >= 0 && scale <= 22)
 		return (double)(int64_t)d / p10[scale];
@@ -290,7 +301,8 @@ static int write_num(struct ed_eval *cx, uint32_t i, struct num n, struct ed_vec
 	case ED_TYPE_INT64: {
 		int64_t v;
 		if (n.kind == 1) {
-			if (isnan(n.f) || !(n.f > -9.2233720368547758e18 && n.f < 9.2233720368547758e18))
+			if (isnan(n.f) ||
+			    !(n.f > -9.2233720368547758e18 && n.f < 9.2233720368547758e18))
 				return range_fail(cx, i, t);
 			v = (int64_t)rint(n.f);
 		} else if (n.kind == 2) {
@@ -317,7 +329,9 @@ static int write_num(struct ed_eval *cx, uint32_t i, struct num n, struct ed_vec
 	}
 	case ED_TYPE_FLOAT32:
 	case ED_TYPE_FLOAT64: {
-		double f = n.kind == 0 ? (double)n.i : n.kind == 1 ? n.f : dec_to_double_fast(n.d, n.scale);
+		double f = n.kind == 0   ? (double)n.i
+			   : n.kind == 1 ? n.f
+					 : dec_to_double_fast(n.d, n.scale);
 		if (t == ED_TYPE_FLOAT32) {
 			float g = (float)f;
 			if (isinf(g) && !isinf(f))
@@ -435,7 +449,8 @@ static int parse_text(struct ed_eval *cx, uint32_t i, struct ed_str s, struct ed
 		double f;
 		if (word_eq(p, n, "nan"))
 			f = NAN;
-		else if (word_eq(p, n, "infinity") || word_eq(p, n, "+infinity") || word_eq(p, n, "inf"))
+		else if (word_eq(p, n, "infinity") || word_eq(p, n, "+infinity") ||
+			 word_eq(p, n, "inf"))
 			f = INFINITY;
 		else if (word_eq(p, n, "-infinity") || word_eq(p, n, "-inf"))
 			f = -INFINITY;
@@ -509,8 +524,8 @@ static uint32_t utf8_prefix(const char *s, uint32_t len, uint32_t n)
 	return i;
 }
 
-int ed_cast_kernel(const struct ed_expr *e, struct ed_eval *cx,
-		   const struct ed_vector *const *args, struct ed_vector *out)
+int ed_cast_kernel(const struct ed_expr *e, struct ed_eval *cx, const struct ed_vector *const *args,
+		   struct ed_vector *out)
 {
 	const struct ed_vector *in = args[0];
 	const uint8_t *act = cx->act;
@@ -563,7 +578,8 @@ int ed_cast_kernel(const struct ed_expr *e, struct ed_eval *cx,
 				return rc;
 		return 0;
 	}
-	if ((ed_type_is_numeric(f) || f == ED_TYPE_BOOL) && (ed_type_is_numeric(t) || t == ED_TYPE_BOOL)) {
+	if ((ed_type_is_numeric(f) || f == ED_TYPE_BOOL) &&
+	    (ed_type_is_numeric(t) || t == ED_TYPE_BOOL)) {
 		/* Fast paths for the common widenings. */
 		if (f == ED_TYPE_INT32 && t == ED_TYPE_INT64) {
 			for (uint32_t i = 0; i < n; i++)

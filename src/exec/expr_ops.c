@@ -43,23 +43,23 @@ static int div_zero(struct ed_eval *cx, uint32_t i)
 
 /* ---- integer arithmetic ------------------------------------------------------- */
 
-#define INT_BIN(NAME, CT, TID, BUILTIN)                                                     \
-	static int NAME(const struct ed_expr *e, struct ed_eval *cx,                         \
-			const struct ed_vector *const *args, struct ed_vector *out)          \
-	{                                                                                    \
-		const CT *a = args[0]->data, *b = args[1]->data;                             \
-		CT *r = out->data;                                                           \
-		unsigned ovf = 0;                                                            \
-		(void)e;                                                                     \
-		for (uint32_t i = 0; i < N_; i++)                                            \
-			ovf |= (unsigned)BUILTIN(a[i], b[i], &r[i]) & ACT_[i];               \
-		if (ovf)                                                                     \
-			for (uint32_t i = 0; i < N_; i++) {                                  \
-				CT t;                                                        \
-				if (ACT_[i] && BUILTIN(a[i], b[i], &t))                      \
-					return overflow(cx, i, TID);                         \
-			}                                                                    \
-		return 0;                                                                    \
+#define INT_BIN(NAME, CT, TID, BUILTIN)                                             \
+	static int NAME(const struct ed_expr *e, struct ed_eval *cx,                \
+			const struct ed_vector *const *args, struct ed_vector *out) \
+	{                                                                           \
+		const CT *a = args[0]->data, *b = args[1]->data;                    \
+		CT *r = out->data;                                                  \
+		unsigned ovf = 0;                                                   \
+		(void)e;                                                            \
+		for (uint32_t i = 0; i < N_; i++)                                   \
+			ovf |= (unsigned)BUILTIN(a[i], b[i], &r[i]) & ACT_[i];      \
+		if (ovf)                                                            \
+			for (uint32_t i = 0; i < N_; i++) {                         \
+				CT t;                                               \
+				if (ACT_[i] && BUILTIN(a[i], b[i], &t))             \
+					return overflow(cx, i, TID);                \
+			}                                                           \
+		return 0;                                                           \
 	}
 
 INT_BIN(add_i16, int16_t, ED_TYPE_INT16, __builtin_add_overflow)
@@ -72,29 +72,29 @@ INT_BIN(mul_i16, int16_t, ED_TYPE_INT16, __builtin_mul_overflow)
 INT_BIN(mul_i32, int32_t, ED_TYPE_INT32, __builtin_mul_overflow)
 INT_BIN(mul_i64, int64_t, ED_TYPE_INT64, __builtin_mul_overflow)
 
-#define INT_DIV(NAME, CT, TID, MINV, MOD)                                                   \
-	static int NAME(const struct ed_expr *e, struct ed_eval *cx,                         \
-			const struct ed_vector *const *args, struct ed_vector *out)          \
-	{                                                                                    \
-		const CT *a = args[0]->data, *b = args[1]->data;                             \
-		CT *r = out->data;                                                           \
-		(void)e;                                                                     \
-		for (uint32_t i = 0; i < N_; i++) {                                          \
-			if (!ACT_[i])                                                        \
-				continue;                                                    \
-			if (b[i] == 0)                                                       \
-				return div_zero(cx, i);                                      \
-			if (b[i] == -1) {                                                    \
-				if (MOD) {                                                   \
-					r[i] = 0;                                            \
-					continue;                                            \
-				}                                                            \
-				if (a[i] == MINV)                                            \
-					return overflow(cx, i, TID);                         \
-			}                                                                    \
-			r[i] = (CT)(MOD ? a[i] % b[i] : a[i] / b[i]);                         \
-		}                                                                            \
-		return 0;                                                                    \
+#define INT_DIV(NAME, CT, TID, MINV, MOD)                                           \
+	static int NAME(const struct ed_expr *e, struct ed_eval *cx,                \
+			const struct ed_vector *const *args, struct ed_vector *out) \
+	{                                                                           \
+		const CT *a = args[0]->data, *b = args[1]->data;                    \
+		CT *r = out->data;                                                  \
+		(void)e;                                                            \
+		for (uint32_t i = 0; i < N_; i++) {                                 \
+			if (!ACT_[i])                                               \
+				continue;                                           \
+			if (b[i] == 0)                                              \
+				return div_zero(cx, i);                             \
+			if (b[i] == -1) {                                           \
+				if (MOD) {                                          \
+					r[i] = 0;                                   \
+					continue;                                   \
+				}                                                   \
+				if (a[i] == MINV)                                   \
+					return overflow(cx, i, TID);                \
+			}                                                           \
+			r[i] = (CT)(MOD ? a[i] % b[i] : a[i] / b[i]);               \
+		}                                                                   \
+		return 0;                                                           \
 	}
 
 INT_DIV(div_i16, int16_t, ED_TYPE_INT16, INT16_MIN, 0)
@@ -104,19 +104,19 @@ INT_DIV(mod_i16, int16_t, ED_TYPE_INT16, INT16_MIN, 1)
 INT_DIV(mod_i32, int32_t, ED_TYPE_INT32, INT32_MIN, 1)
 INT_DIV(mod_i64, int64_t, ED_TYPE_INT64, INT64_MIN, 1)
 
-#define INT_NEG(NAME, CT, TID, MINV)                                                        \
-	static int NAME(const struct ed_expr *e, struct ed_eval *cx,                         \
-			const struct ed_vector *const *args, struct ed_vector *out)          \
-	{                                                                                    \
-		const CT *a = args[0]->data;                                                 \
-		CT *r = out->data;                                                           \
-		(void)e;                                                                     \
-		for (uint32_t i = 0; i < N_; i++) {                                          \
-			if (ACT_[i] && a[i] == MINV)                                         \
-				return overflow(cx, i, TID);                                 \
-			r[i] = (CT)(a[i] == MINV ? 0 : -a[i]);                               \
-		}                                                                            \
-		return 0;                                                                    \
+#define INT_NEG(NAME, CT, TID, MINV)                                                \
+	static int NAME(const struct ed_expr *e, struct ed_eval *cx,                \
+			const struct ed_vector *const *args, struct ed_vector *out) \
+	{                                                                           \
+		const CT *a = args[0]->data;                                        \
+		CT *r = out->data;                                                  \
+		(void)e;                                                            \
+		for (uint32_t i = 0; i < N_; i++) {                                 \
+			if (ACT_[i] && a[i] == MINV)                                \
+				return overflow(cx, i, TID);                        \
+			r[i] = (CT)(a[i] == MINV ? 0 : -a[i]);                      \
+		}                                                                   \
+		return 0;                                                           \
 	}
 
 INT_NEG(neg_i16, int16_t, ED_TYPE_INT16, INT16_MIN)
@@ -125,26 +125,26 @@ INT_NEG(neg_i64, int64_t, ED_TYPE_INT64, INT64_MIN)
 
 /* ---- float arithmetic ---------------------------------------------------------- */
 
-#define FLT_BIN(NAME, CT, TID, OP, ISDIV)                                                   \
-	static int NAME(const struct ed_expr *e, struct ed_eval *cx,                         \
-			const struct ed_vector *const *args, struct ed_vector *out)          \
-	{                                                                                    \
-		const CT *a = args[0]->data, *b = args[1]->data;                             \
-		CT *r = out->data;                                                           \
-		(void)e;                                                                     \
-		if (ISDIV)                                                                   \
-			for (uint32_t i = 0; i < N_; i++)                                    \
-				if (ACT_[i] && b[i] == 0)                                    \
-					return div_zero(cx, i);                              \
-		for (uint32_t i = 0; i < N_; i++)                                            \
-			r[i] = a[i] OP b[i];                                                 \
-		for (uint32_t i = 0; i < N_; i++) {                                          \
-			if (!ACT_[i] || isfinite(r[i]))                                      \
-				continue;                                                    \
-			if (isinf(r[i]) && !isinf(a[i]) && !isinf(b[i]))                     \
-				return overflow(cx, i, TID);                                 \
-		}                                                                            \
-		return 0;                                                                    \
+#define FLT_BIN(NAME, CT, TID, OP, ISDIV)                                           \
+	static int NAME(const struct ed_expr *e, struct ed_eval *cx,                \
+			const struct ed_vector *const *args, struct ed_vector *out) \
+	{                                                                           \
+		const CT *a = args[0]->data, *b = args[1]->data;                    \
+		CT *r = out->data;                                                  \
+		(void)e;                                                            \
+		if (ISDIV)                                                          \
+			for (uint32_t i = 0; i < N_; i++)                           \
+				if (ACT_[i] && b[i] == 0)                           \
+					return div_zero(cx, i);                     \
+		for (uint32_t i = 0; i < N_; i++)                                   \
+			r[i] = a[i] OP b[i];                                        \
+		for (uint32_t i = 0; i < N_; i++) {                                 \
+			if (!ACT_[i] || isfinite(r[i]))                             \
+				continue;                                           \
+			if (isinf(r[i]) && !isinf(a[i]) && !isinf(b[i]))            \
+				return overflow(cx, i, TID);                        \
+		}                                                                   \
+		return 0;                                                           \
 	}
 
 FLT_BIN(add_f32, float, ED_TYPE_FLOAT32, +, 0)
@@ -156,8 +156,8 @@ FLT_BIN(mul_f64, double, ED_TYPE_FLOAT64, *, 0)
 FLT_BIN(div_f32, float, ED_TYPE_FLOAT32, /, 1)
 FLT_BIN(div_f64, double, ED_TYPE_FLOAT64, /, 1)
 
-static int neg_f32(const struct ed_expr *e, struct ed_eval *cx,
-		   const struct ed_vector *const *args, struct ed_vector *out)
+static int neg_f32(const struct ed_expr *e, struct ed_eval *cx, const struct ed_vector *const *args,
+		   struct ed_vector *out)
 {
 	(void)e;
 	for (uint32_t i = 0; i < N_; i++)
@@ -165,8 +165,8 @@ static int neg_f32(const struct ed_expr *e, struct ed_eval *cx,
 	return 0;
 }
 
-static int neg_f64(const struct ed_expr *e, struct ed_eval *cx,
-		   const struct ed_vector *const *args, struct ed_vector *out)
+static int neg_f64(const struct ed_expr *e, struct ed_eval *cx, const struct ed_vector *const *args,
+		   struct ed_vector *out)
 {
 	(void)e;
 	for (uint32_t i = 0; i < N_; i++)
@@ -176,10 +176,13 @@ static int neg_f64(const struct ed_expr *e, struct ed_eval *cx,
 
 /* ---- decimal arithmetic ------------------------------------------------------------ */
 
-static ed_dec dec_limit(void) { return ed_dec_pow10(38); }
+static ed_dec dec_limit(void)
+{
+	return ed_dec_pow10(38);
+}
 
-static int add_dec(const struct ed_expr *e, struct ed_eval *cx,
-		   const struct ed_vector *const *args, struct ed_vector *out)
+static int add_dec(const struct ed_expr *e, struct ed_eval *cx, const struct ed_vector *const *args,
+		   struct ed_vector *out)
 {
 	const ed_dec *a = args[0]->data, *b = args[1]->data;
 	ed_dec *r = out->data, lim = dec_limit();
@@ -193,8 +196,8 @@ static int add_dec(const struct ed_expr *e, struct ed_eval *cx,
 	return 0;
 }
 
-static int mul_dec(const struct ed_expr *e, struct ed_eval *cx,
-		   const struct ed_vector *const *args, struct ed_vector *out)
+static int mul_dec(const struct ed_expr *e, struct ed_eval *cx, const struct ed_vector *const *args,
+		   struct ed_vector *out)
 {
 	const ed_dec *a = args[0]->data, *b = args[1]->data;
 	ed_dec *r = out->data, lim = dec_limit();
@@ -248,8 +251,8 @@ bool ed_dec_div(ed_dec a, int sa, ed_dec b, int sb, int rs, ed_dec *out)
 	return true;
 }
 
-static int div_dec(const struct ed_expr *e, struct ed_eval *cx,
-		   const struct ed_vector *const *args, struct ed_vector *out)
+static int div_dec(const struct ed_expr *e, struct ed_eval *cx, const struct ed_vector *const *args,
+		   struct ed_vector *out)
 {
 	const ed_dec *a = args[0]->data, *b = args[1]->data;
 	ed_dec *r = out->data;
@@ -266,8 +269,8 @@ static int div_dec(const struct ed_expr *e, struct ed_eval *cx,
 	return 0;
 }
 
-static int mod_dec(const struct ed_expr *e, struct ed_eval *cx,
-		   const struct ed_vector *const *args, struct ed_vector *out)
+static int mod_dec(const struct ed_expr *e, struct ed_eval *cx, const struct ed_vector *const *args,
+		   struct ed_vector *out)
 {
 	const ed_dec *a = args[0]->data, *b = args[1]->data;
 	ed_dec *r = out->data;
@@ -282,8 +285,8 @@ static int mod_dec(const struct ed_expr *e, struct ed_eval *cx,
 	return 0;
 }
 
-static int neg_dec(const struct ed_expr *e, struct ed_eval *cx,
-		   const struct ed_vector *const *args, struct ed_vector *out)
+static int neg_dec(const struct ed_expr *e, struct ed_eval *cx, const struct ed_vector *const *args,
+		   struct ed_vector *out)
 {
 	(void)e;
 	for (uint32_t i = 0; i < N_; i++)
@@ -454,8 +457,8 @@ static bool iv_scale(const struct ed_interval *a, double f, bool div, struct ed_
 	return true;
 }
 
-static int iv_mul(const struct ed_expr *e, struct ed_eval *cx,
-		  const struct ed_vector *const *args, struct ed_vector *out)
+static int iv_mul(const struct ed_expr *e, struct ed_eval *cx, const struct ed_vector *const *args,
+		  struct ed_vector *out)
 {
 	/* iarg: 0 iv*f, 1 f*iv, 2 iv/f */
 	int vi = e->iarg == 1 ? 1 : 0;
@@ -481,8 +484,8 @@ static int prep_iv_mul(struct ed_expr *e, struct ed_arena *a, struct ed_expr_err
 	return 0;
 }
 
-static int iv_neg(const struct ed_expr *e, struct ed_eval *cx,
-		  const struct ed_vector *const *args, struct ed_vector *out)
+static int iv_neg(const struct ed_expr *e, struct ed_eval *cx, const struct ed_vector *const *args,
+		  struct ed_vector *out)
 {
 	const struct ed_interval *a = args[0]->data;
 	struct ed_interval *r = out->data;
@@ -501,31 +504,31 @@ static int iv_neg(const struct ed_expr *e, struct ed_eval *cx,
 
 /* ---- comparisons ---------------------------------------------------------------- */
 
-#define CMP_LOOP(EXPR)                                                                      \
-	for (uint32_t i = 0; i < N_; i++)                                                    \
+#define CMP_LOOP(EXPR)                    \
+	for (uint32_t i = 0; i < N_; i++) \
 		r[i] = (uint8_t)(EXPR);
 
-#define CMP_DIRECT(NAME, CT)                                                                \
-	static int NAME(const struct ed_expr *e, struct ed_eval *cx,                         \
-			const struct ed_vector *const *args, struct ed_vector *out)          \
-	{                                                                                    \
-		const CT *a = args[0]->data, *b = args[1]->data;                             \
-		uint8_t *r = out->data;                                                      \
-		switch (e->iarg) {                                                           \
-		case OP_EQ:                                                                  \
-			CMP_LOOP(a[i] == b[i]) break;                                        \
-		case OP_NE:                                                                  \
-			CMP_LOOP(a[i] != b[i]) break;                                        \
-		case OP_LT:                                                                  \
-			CMP_LOOP(a[i] < b[i]) break;                                         \
-		case OP_LE:                                                                  \
-			CMP_LOOP(a[i] <= b[i]) break;                                        \
-		case OP_GT:                                                                  \
-			CMP_LOOP(a[i] > b[i]) break;                                         \
-		default:                                                                     \
-			CMP_LOOP(a[i] >= b[i]) break;                                        \
-		}                                                                            \
-		return 0;                                                                    \
+#define CMP_DIRECT(NAME, CT)                                                        \
+	static int NAME(const struct ed_expr *e, struct ed_eval *cx,                \
+			const struct ed_vector *const *args, struct ed_vector *out) \
+	{                                                                           \
+		const CT *a = args[0]->data, *b = args[1]->data;                    \
+		uint8_t *r = out->data;                                             \
+		switch (e->iarg) {                                                  \
+		case OP_EQ:                                                         \
+			CMP_LOOP(a[i] == b[i]) break;                               \
+		case OP_NE:                                                         \
+			CMP_LOOP(a[i] != b[i]) break;                               \
+		case OP_LT:                                                         \
+			CMP_LOOP(a[i] < b[i]) break;                                \
+		case OP_LE:                                                         \
+			CMP_LOOP(a[i] <= b[i]) break;                               \
+		case OP_GT:                                                         \
+			CMP_LOOP(a[i] > b[i]) break;                                \
+		default:                                                            \
+			CMP_LOOP(a[i] >= b[i]) break;                               \
+		}                                                                   \
+		return 0;                                                           \
 	}
 
 CMP_DIRECT(cmp_u8, uint8_t)
@@ -752,7 +755,10 @@ static int prep_bool(struct ed_expr *e, struct ed_arena *a, struct ed_expr_error
 	return 0;
 }
 
-static size_t vwidth(const struct ed_vector *v) { return ed_type_width(v->type.id); }
+static size_t vwidth(const struct ed_vector *v)
+{
+	return ed_type_width(v->type.id);
+}
 
 static void copy_row(struct ed_vector *dst, const struct ed_vector *src, uint32_t i)
 {
@@ -864,7 +870,10 @@ static inline uint32_t u8len(unsigned char c)
 	return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
 }
 
-static inline int fold_ci(int c, bool ci) { return ci && c < 128 ? tolower(c) : c; }
+static inline int fold_ci(int c, bool ci)
+{
+	return ci && c < 128 ? tolower(c) : c;
+}
 
 /* 1 match, 0 no match, -1 pattern ends with the escape character. Greedy
  * with backtracking to the last '%': O(len(s) * len(p)) at worst. */
@@ -1010,14 +1019,17 @@ static int prep_concat2(struct ed_expr *e, struct ed_arena *a, struct ed_expr_er
 #define AS_IS ED_TYPE_NULL
 #define ANY ED_ARG_ANY
 
-#define OP2(NAME, T1, T2, R, K, P) {NAME, 2, 0, {T1, T2}, R, K, NULL, P}
-#define CMPS(NAME)                                                                           \
-	OP2(NAME, B, B, B, cmp_u8, prep_cmp), OP2(NAME, I2, I2, B, cmp_i16, prep_cmp),       \
+#define OP2(NAME, T1, T2, R, K, P)                  \
+	{                                           \
+		NAME, 2, 0, {T1, T2}, R, K, NULL, P \
+	}
+#define CMPS(NAME)                                                                                \
+	OP2(NAME, B, B, B, cmp_u8, prep_cmp), OP2(NAME, I2, I2, B, cmp_i16, prep_cmp),            \
 		OP2(NAME, I4, I4, B, cmp_i32, prep_cmp), OP2(NAME, I8, I8, B, cmp_i64, prep_cmp), \
-		OP2(NAME, F4, F4, B, cmp_generic, prep_cmp),                                  \
-		OP2(NAME, F8, F8, B, cmp_generic, prep_cmp),                                  \
-		OP2(NAME, DE, DE, B, cmp_dec, prep_cmp),                                      \
-		OP2(NAME, TX, TX, B, cmp_generic, prep_cmp),                                  \
+		OP2(NAME, F4, F4, B, cmp_generic, prep_cmp),                                      \
+		OP2(NAME, F8, F8, B, cmp_generic, prep_cmp),                                      \
+		OP2(NAME, DE, DE, B, cmp_dec, prep_cmp),                                          \
+		OP2(NAME, TX, TX, B, cmp_generic, prep_cmp),                                      \
 		OP2(NAME, TS, TS, B, cmp_i64, prep_cmp), OP2(NAME, TZ, TZ, B, cmp_i64, prep_cmp), \
 		OP2(NAME, IV, IV, B, cmp_generic, prep_cmp)
 
@@ -1095,8 +1107,7 @@ static const struct ed_fn specials[] = {
 	{"is_not_false", 1, ED_FN_NULLS, {B}, B, istest_kernel, NULL, prep_istest},
 	{"is_not_unknown", 1, ED_FN_NULLS, {B}, B, istest_kernel, NULL, prep_istest},
 	{"is_distinct_from", 2, ED_FN_NULLS, {ANY, ANY}, B, distinct_kernel, NULL, prep_distinct},
-	{"is_not_distinct_from", 2, ED_FN_NULLS, {ANY, ANY}, B, distinct_kernel, NULL,
-	 prep_distinct},
+	{"is_not_distinct_from", 2, ED_FN_NULLS, {ANY, ANY}, B, distinct_kernel, NULL, prep_distinct},
 	{"in", 2, ED_FN_NULLS | ED_FN_VARIADIC, {ANY, ANY}, ANY, in_kernel, NULL, prep_bool},
 	{"between", 3, ED_FN_NULLS, {ANY, ANY, ANY}, ANY, between_kernel, NULL, prep_bool},
 	{"coalesce", 1, ED_FN_SPECIAL | ED_FN_VARIADIC, {ANY}, ANY, NULL, coalesce_special, NULL},

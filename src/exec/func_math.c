@@ -12,26 +12,26 @@
 #define N_ (cx->rows)
 #define ACT_ (cx->act)
 
-#define ABS_INT(NAME, CT, MINV, MSG)                                                        \
-	static int NAME(const struct ed_expr *e, struct ed_eval *cx,                         \
-			const struct ed_vector *const *args, struct ed_vector *out)          \
-	{                                                                                    \
-		(void)e;                                                                     \
-		for (uint32_t i = 0; i < N_; i++) {                                          \
-			CT x = ED_VEC(args[0], CT)[i];                                       \
-			if (ACT_[i] && x == MINV)                                            \
-				return ed_expr_fail(cx->err, (int32_t)i, "22003", MSG);      \
-			ED_VEC(out, CT)[i] = (CT)(x < 0 && x != MINV ? -x : x);              \
-		}                                                                            \
-		return 0;                                                                    \
+#define ABS_INT(NAME, CT, MINV, MSG)                                                    \
+	static int NAME(const struct ed_expr *e, struct ed_eval *cx,                    \
+			const struct ed_vector *const *args, struct ed_vector *out)     \
+	{                                                                               \
+		(void)e;                                                                \
+		for (uint32_t i = 0; i < N_; i++) {                                     \
+			CT x = ED_VEC(args[0], CT)[i];                                  \
+			if (ACT_[i] && x == MINV)                                       \
+				return ed_expr_fail(cx->err, (int32_t)i, "22003", MSG); \
+			ED_VEC(out, CT)[i] = (CT)(x < 0 && x != MINV ? -x : x);         \
+		}                                                                       \
+		return 0;                                                               \
 	}
 
 ABS_INT(abs_i16, int16_t, INT16_MIN, "smallint out of range")
 ABS_INT(abs_i32, int32_t, INT32_MIN, "integer out of range")
 ABS_INT(abs_i64, int64_t, INT64_MIN, "bigint out of range")
 
-static int abs_f32(const struct ed_expr *e, struct ed_eval *cx,
-		   const struct ed_vector *const *args, struct ed_vector *out)
+static int abs_f32(const struct ed_expr *e, struct ed_eval *cx, const struct ed_vector *const *args,
+		   struct ed_vector *out)
 {
 	(void)e;
 	for (uint32_t i = 0; i < N_; i++)
@@ -39,8 +39,8 @@ static int abs_f32(const struct ed_expr *e, struct ed_eval *cx,
 	return 0;
 }
 
-static int abs_dec(const struct ed_expr *e, struct ed_eval *cx,
-		   const struct ed_vector *const *args, struct ed_vector *out)
+static int abs_dec(const struct ed_expr *e, struct ed_eval *cx, const struct ed_vector *const *args,
+		   struct ed_vector *out)
 {
 	(void)e;
 	for (uint32_t i = 0; i < N_; i++) {
@@ -114,8 +114,8 @@ static int f64_unary(const struct ed_expr *e, struct ed_eval *cx,
 
 static int prep_math(struct ed_expr *e, struct ed_arena *a, struct ed_expr_error *err)
 {
-	static const char *const names[] = {"abs", "round", "floor", "ceil", "trunc", "sign",
-					    "sqrt", "cbrt", "ln", "log", "exp"};
+	static const char *const names[] = {"abs",  "round", "floor", "ceil", "trunc", "sign",
+					    "sqrt", "cbrt",  "ln",    "log",  "exp"};
 	(void)a;
 	(void)err;
 	for (int k = 0; k < 11; k++)
@@ -139,7 +139,8 @@ static int f64_binary(const struct ed_expr *e, struct ed_eval *cx,
 			if (x <= 0 || y <= 0)
 				return ed_expr_fail(cx->err, (int32_t)i, "2201E",
 						    "cannot take logarithm of %s",
-						    (x == 0 || y == 0) ? "zero" : "a negative number");
+						    (x == 0 || y == 0) ? "zero"
+								       : "a negative number");
 			if (x == 1)
 				return ed_expr_fail(cx->err, (int32_t)i, "22012", "division by zero");
 			z = log(y) / log(x);
@@ -148,8 +149,9 @@ static int f64_binary(const struct ed_expr *e, struct ed_eval *cx,
 				return ed_expr_fail(cx->err, (int32_t)i, "2201F",
 						    "zero raised to a negative power is undefined");
 			if (x < 0 && y != floor(y))
-				return ed_expr_fail(cx->err, (int32_t)i, "2201F",
-						    "a negative number raised to a non-integer power yields a complex result");
+				return ed_expr_fail(
+					cx->err, (int32_t)i, "2201F",
+					"a negative number raised to a non-integer power yields a complex result");
 			z = pow(x, y);
 			if (isinf(z) && isfinite(x) && isfinite(y))
 				return ed_expr_fail(cx->err, (int32_t)i, "22003",
@@ -191,7 +193,8 @@ static int dec_round(const struct ed_expr *e, struct ed_eval *cx,
 			}
 			/* back to scale s, then to the result scale */
 			if (!ed_dec_rescale(q, n, s, &y))
-				return ed_expr_fail(cx->err, (int32_t)i, "22003", "numeric field overflow");
+				return ed_expr_fail(cx->err, (int32_t)i, "22003",
+						    "numeric field overflow");
 		}
 		if (!ed_dec_rescale(y, s, rs, &y) || !ed_dec_fits(y, 38))
 			return ed_expr_fail(cx->err, (int32_t)i, "22003", "numeric field overflow");

@@ -53,7 +53,8 @@ static int length_kernel(const struct ed_expr *e, struct ed_eval *cx,
 	bool octets = e->name[0] == 'o';
 	for (uint32_t i = 0; i < N_; i++)
 		if (ACT_[i])
-			ED_VEC(out, int32_t)[i] = (int32_t)(octets ? s[i].len : ed_utf8_len(s[i].ptr, s[i].len));
+			ED_VEC(out, int32_t)[i] = (int32_t)(octets ? s[i].len
+								   : ed_utf8_len(s[i].ptr, s[i].len));
 	return 0;
 }
 
@@ -100,8 +101,9 @@ static int substring_kernel(const struct ed_expr *e, struct ed_eval *cx,
 			continue;
 		}
 		uint32_t b0 = char_off(s[i].ptr, s[i].len, start - 1);
-		uint32_t b1 = end == INT64_MAX ? s[i].len
-					      : b0 + char_off(s[i].ptr + b0, s[i].len - b0, end - start);
+		uint32_t b1 = end == INT64_MAX
+				      ? s[i].len
+				      : b0 + char_off(s[i].ptr + b0, s[i].len - b0, end - start);
 		r[i].ptr = s[i].ptr + b0;
 		r[i].len = b1 - b0;
 	}
@@ -305,8 +307,9 @@ static int strpos_kernel(const struct ed_expr *e, struct ed_eval *cx,
 		if (!ACT_[i])
 			continue;
 		const char *q = find(s[i].ptr, s[i].len, sub[i].ptr, sub[i].len);
-		ED_VEC(out, int32_t)[i] =
-			q ? (int32_t)ed_utf8_len(s[i].ptr, (uint32_t)(q - s[i].ptr)) + 1 : 0;
+		ED_VEC(out,
+		       int32_t)[i] = q ? (int32_t)ed_utf8_len(s[i].ptr, (uint32_t)(q - s[i].ptr)) + 1
+				       : 0;
 	}
 	return 0;
 }
@@ -322,8 +325,7 @@ static const struct ed_fn fns[] = {
 	{"octet_length", 1, 0, {TX}, I4, length_kernel, NULL, NULL},
 	{"substring", 2, 0, {TX, I4}, TX, substring_kernel, NULL, NULL},
 	{"substring", 3, 0, {TX, I4, I4}, TX, substring_kernel, NULL, NULL},
-	{"concat", 1, FR | ED_FN_NULLS | ED_FN_VARIADIC, {ED_ARG_ANY}, TX, concat_kernel, NULL,
-	 NULL},
+	{"concat", 1, FR | ED_FN_NULLS | ED_FN_VARIADIC, {ED_ARG_ANY}, TX, concat_kernel, NULL, NULL},
 	{"btrim", 1, 0, {TX}, TX, trim_kernel, NULL, NULL},
 	{"btrim", 2, 0, {TX, TX}, TX, trim_kernel, NULL, NULL},
 	{"ltrim", 1, 0, {TX}, TX, trim_kernel, NULL, NULL},

@@ -10,8 +10,8 @@
  * doy. extract returns numeric (second with 6 decimals, millisecond with 3,
  * epoch with 6); date_part returns double precision. */
 #include <math.h>
-#include <strings.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/clock.h"
 #include "base/err.h"
@@ -46,17 +46,40 @@ static int parse_field(const char *s, size_t n)
 		const char *name;
 		int f;
 	} tab[] = {
-		{"microsecond", F_MICRO}, {"microseconds", F_MICRO}, {"us", F_MICRO},
-		{"millisecond", F_MILLI}, {"milliseconds", F_MILLI}, {"ms", F_MILLI},
-		{"second", F_SECOND}, {"seconds", F_SECOND}, {"sec", F_SECOND},
-		{"minute", F_MINUTE}, {"minutes", F_MINUTE}, {"min", F_MINUTE},
-		{"hour", F_HOUR}, {"hours", F_HOUR}, {"day", F_DAY}, {"days", F_DAY},
-		{"week", F_WEEK}, {"weeks", F_WEEK}, {"month", F_MONTH}, {"months", F_MONTH},
-		{"mon", F_MONTH}, {"quarter", F_QUARTER}, {"year", F_YEAR}, {"years", F_YEAR},
-		{"decade", F_DECADE}, {"decades", F_DECADE}, {"century", F_CENTURY},
-		{"centuries", F_CENTURY}, {"millennium", F_MILLENNIUM},
-		{"millennia", F_MILLENNIUM}, {"epoch", F_EPOCH}, {"dow", F_DOW},
-		{"isodow", F_ISODOW}, {"doy", F_DOY},
+		{"microsecond", F_MICRO},
+		{"microseconds", F_MICRO},
+		{"us", F_MICRO},
+		{"millisecond", F_MILLI},
+		{"milliseconds", F_MILLI},
+		{"ms", F_MILLI},
+		{"second", F_SECOND},
+		{"seconds", F_SECOND},
+		{"sec", F_SECOND},
+		{"minute", F_MINUTE},
+		{"minutes", F_MINUTE},
+		{"min", F_MINUTE},
+		{"hour", F_HOUR},
+		{"hours", F_HOUR},
+		{"day", F_DAY},
+		{"days", F_DAY},
+		{"week", F_WEEK},
+		{"weeks", F_WEEK},
+		{"month", F_MONTH},
+		{"months", F_MONTH},
+		{"mon", F_MONTH},
+		{"quarter", F_QUARTER},
+		{"year", F_YEAR},
+		{"years", F_YEAR},
+		{"decade", F_DECADE},
+		{"decades", F_DECADE},
+		{"century", F_CENTURY},
+		{"centuries", F_CENTURY},
+		{"millennium", F_MILLENNIUM},
+		{"millennia", F_MILLENNIUM},
+		{"epoch", F_EPOCH},
+		{"dow", F_DOW},
+		{"isodow", F_ISODOW},
+		{"doy", F_DOY},
 	};
 	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
 		if (strlen(tab[i].name) == n && strncasecmp(tab[i].name, s, n) == 0)
@@ -95,7 +118,8 @@ static int prep_extract(struct ed_expr *e, struct ed_arena *a, struct ed_expr_er
 	if (e->name[0] == 'e') {
 		e->type = ed_type_make(ED_TYPE_DECIMAL);
 		e->type.scale = (int16_t)(e->iarg == F_SECOND || e->iarg == F_EPOCH ? 6
-					  : e->iarg == F_MILLI ? 3 : 0);
+					  : e->iarg == F_MILLI                      ? 3
+										    : 0);
 	} else {
 		e->type = ed_type_make(ED_TYPE_FLOAT64);
 	}
@@ -210,8 +234,9 @@ static int date_trunc_kernel(const struct ed_expr *e, struct ed_eval *cx,
 		if (!ACT_[i])
 			continue;
 		if (out->type.id == ED_TYPE_INTERVAL)
-			ED_VEC(out, struct ed_interval)[i] =
-				trunc_iv(ED_VEC(args[1], struct ed_interval)[i], e->iarg);
+			ED_VEC(out, struct ed_interval)[i] = trunc_iv(ED_VEC(args[1],
+									     struct ed_interval)[i],
+								      e->iarg);
 		else
 			ED_VEC(out, int64_t)[i] = trunc_ts(ED_VEC(args[1], int64_t)[i], e->iarg);
 	}
@@ -273,7 +298,7 @@ static ed_dec ts_field(int64_t ts, int f, int scale)
 	case F_DOY:
 		v = days - ed_days_from_civil(y, 1, 1) + 1;
 		break;
-	default: { /* ISO week */
+	default: {                                     /* ISO week */
 		int64_t wd = ed_floormod(days + 3, 7); /* Monday 0 */
 		int64_t thursday = days - wd + 3;
 		int64_t ty;

@@ -21,7 +21,7 @@
 struct ed_json_node {
 	const char *name;
 	uint32_t len;
-	int32_t column; /* -1: only a path step */
+	int32_t column;       /* -1: only a path step */
 	uint32_t first_child; /* 0: none (node 0 is the root, never a child) */
 	uint32_t next_sibling;
 };
@@ -78,7 +78,8 @@ int ed_json_decoder_init(struct ed_json_decoder *d, const char *const *paths,
 				return ed_expr_fail(err, -1, "42601", "bad JSON path \"%s\"", s);
 			}
 			uint32_t ch = d->nodes[cur].first_child, prev = 0;
-			while (ch && !(d->nodes[ch].len == cl && memcmp(d->nodes[ch].name, c, cl) == 0)) {
+			while (ch &&
+			       !(d->nodes[ch].len == cl && memcmp(d->nodes[ch].name, c, cl) == 0)) {
 				prev = ch;
 				ch = d->nodes[ch].next_sibling;
 			}
@@ -173,20 +174,23 @@ static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
 /* Character classes for the string scanner: 0 plain, 1 '"', 2 '\\',
  * 3 control, 4 non-ASCII. */
 static const uint8_t sclass[256] = {
-	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	3, 3, 3, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
 };
 
 static int hexval(int c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
 }
 
 static int hex4(const char *p)
@@ -491,9 +495,9 @@ static int store_text(struct jp *j, struct ed_vector *v, const char *s, size_t n
 	return 0;
 }
 
-static const double pow10_exact[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-				     1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
-				     1e21, 1e22};
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+				     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+				     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 /* Double value of a scanned number; exact fast path for short decimals. */
 static double num_double(const struct jnum *nm)
@@ -551,28 +555,33 @@ static int store_number(struct jp *j, const struct ed_json_node *nd, struct ed_v
 			ed_dec d;
 			int rc = ed_dec_parse(nm->s, nm->len, 3, &d);
 			if (rc)
-				return jfail(j, "22003", "field \"%s\": number out of range", colname(nd));
+				return jfail(j, "22003", "field \"%s\": number out of range",
+					     colname(nd));
 			if (t == ED_TYPE_TIMESTAMP || t == ED_TYPE_TIMESTAMPTZ) {
 				if (d >= (ed_dec)ED_TS_MAX_US || d < (ed_dec)ED_TS_MIN_US)
-					return jfail(j, "22008", "field \"%s\": timestamp out of range",
+					return jfail(j, "22008",
+						     "field \"%s\": timestamp out of range",
 						     colname(nd));
 				ED_VEC(v, int64_t)[r] = (int64_t)d;
 				v->nulls[r] = 0;
 				return 0;
 			}
 			if (d % 1000 != 0)
-				return jfail(j, "22P02", "field \"%s\": expected an integer, not %.*s",
+				return jfail(j, "22P02",
+					     "field \"%s\": expected an integer, not %.*s",
 					     colname(nd), (int)(nm->len > 40 ? 40 : nm->len), nm->s);
 			d /= 1000;
 			if (d > INT64_MAX || d < INT64_MIN)
-				return jfail(j, "22003", "field \"%s\": %s out of range", colname(nd),
-					     ed_type_name(t));
+				return jfail(j, "22003", "field \"%s\": %s out of range",
+					     colname(nd), ed_type_name(t));
 			x = (int64_t)d;
 		}
 		if (t == ED_TYPE_TIMESTAMP || t == ED_TYPE_TIMESTAMPTZ) {
 			int64_t us;
-			if (__builtin_mul_overflow(x, 1000, &us) || us < ED_TS_MIN_US || us >= ED_TS_MAX_US)
-				return jfail(j, "22008", "field \"%s\": timestamp out of range", colname(nd));
+			if (__builtin_mul_overflow(x, 1000, &us) || us < ED_TS_MIN_US ||
+			    us >= ED_TS_MAX_US)
+				return jfail(j, "22008", "field \"%s\": timestamp out of range",
+					     colname(nd));
 			ED_VEC(v, int64_t)[r] = us;
 		} else if (t == ED_TYPE_INT16) {
 			if (x < INT16_MIN || x > INT16_MAX)
@@ -588,7 +597,8 @@ static int store_number(struct jp *j, const struct ed_json_node *nd, struct ed_v
 		v->nulls[r] = 0;
 		return 0;
 	range:
-		return jfail(j, "22003", "field \"%s\": %s out of range", colname(nd), ed_type_name(t));
+		return jfail(j, "22003", "field \"%s\": %s out of range", colname(nd),
+			     ed_type_name(t));
 	}
 	case ED_TYPE_FLOAT32:
 	case ED_TYPE_FLOAT64: {
@@ -605,7 +615,8 @@ static int store_number(struct jp *j, const struct ed_json_node *nd, struct ed_v
 	}
 	case ED_TYPE_DECIMAL: {
 		ed_dec d;
-		if (ed_dec_parse(nm->s, nm->len, v->type.scale, &d) || !ed_dec_fits(d, v->type.precision))
+		if (ed_dec_parse(nm->s, nm->len, v->type.scale, &d) ||
+		    !ed_dec_fits(d, v->type.precision))
 			return jfail(j, "22003", "field \"%s\": numeric field overflow", colname(nd));
 		ED_VEC(v, ed_dec)[r] = d;
 		v->nulls[r] = 0;
@@ -623,7 +634,8 @@ static int store_number(struct jp *j, const struct ed_json_node *nd, struct ed_v
 		return 0;
 	}
 	default:
-		return jfail(j, "22P02", "field \"%s\": a number is not a %s", colname(nd), ed_type_name(t));
+		return jfail(j, "22P02", "field \"%s\": a number is not a %s", colname(nd),
+			     ed_type_name(t));
 	}
 }
 
@@ -738,8 +750,8 @@ static int store_value(struct jp *j, const struct ed_json_node *nd, struct ed_ve
 }
 
 /* Member name matching: compare the raw bytes, or the unescaped ones. */
-static uint32_t find_child(const struct ed_json_decoder *d, uint32_t node, const char *s,
-			   size_t n, bool esc)
+static uint32_t find_child(const struct ed_json_decoder *d, uint32_t node, const char *s, size_t n,
+			   bool esc)
 {
 	char buf[256];
 	if (esc) {
@@ -799,7 +811,8 @@ static int parse_object(struct jp *j, uint32_t node)
 					if (v->type.id == ED_TYPE_TEXT)
 						rc = store_text(j, v, start, (size_t)(j->p - start));
 					else
-						rc = jfail(j, "22P02", "field \"%s\": an object is not a %s",
+						rc = jfail(j, "22P02",
+							   "field \"%s\": an object is not a %s",
 							   colname(nd), ed_type_name(v->type.id));
 				}
 			} else if (nd->column >= 0) {
@@ -838,8 +851,8 @@ int ed_json_decode(const struct ed_json_decoder *d, const char *p, size_t n, str
 		return ed_expr_fail(err, -1, "XX000", "row %u beyond the chunk's capacity", row);
 	for (uint32_t k = 0; k < d->ncolumns; k++) {
 		if (d->columns[k] >= c->ncols)
-			return ed_expr_fail(err, -1, "XX000", "JSON field bound to missing column %u",
-					    d->columns[k]);
+			return ed_expr_fail(err, -1, "XX000",
+					    "JSON field bound to missing column %u", d->columns[k]);
 		c->cols[d->columns[k]].nulls[row] = 1;
 	}
 	if (n > d->max_bytes) {
@@ -894,13 +907,27 @@ void ed_json_put_string(struct ed_buf *out, const char *s, size_t n)
 		char e[6] = {'\\', 0, '0', '0', hex[c >> 4], hex[c & 15]};
 		size_t el = 2;
 		switch (c) {
-		case '"': e[1] = '"'; break;
-		case '\\': e[1] = '\\'; break;
-		case '\b': e[1] = 'b'; break;
-		case '\f': e[1] = 'f'; break;
-		case '\n': e[1] = 'n'; break;
-		case '\r': e[1] = 'r'; break;
-		case '\t': e[1] = 't'; break;
+		case '"':
+			e[1] = '"';
+			break;
+		case '\\':
+			e[1] = '\\';
+			break;
+		case '\b':
+			e[1] = 'b';
+			break;
+		case '\f':
+			e[1] = 'f';
+			break;
+		case '\n':
+			e[1] = 'n';
+			break;
+		case '\r':
+			e[1] = 'r';
+			break;
+		case '\t':
+			e[1] = 't';
+			break;
 		default:
 			if (c >= 0x80) {
 				memcpy(e, "\xef\xbf\xbd", 3); /* U+FFFD */

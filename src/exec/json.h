@@ -40,8 +40,8 @@
 #include "exec/chunk.h"
 #include "exec/expr.h"
 
-#define ED_JSON_MAX_DEPTH 64          /* nesting of objects/arrays */
-#define ED_JSON_MAX_FIELDS 1024       /* paths per decoder */
+#define ED_JSON_MAX_DEPTH 64    /* nesting of objects/arrays */
+#define ED_JSON_MAX_FIELDS 1024 /* paths per decoder */
 #define ED_JSON_DEFAULT_MAX_BYTES (1u << 20)
 
 struct ed_json_node; /* trie of path components (json.c) */

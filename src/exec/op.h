@@ -83,28 +83,30 @@ struct ed_window_spec {
 /* Hash aggregation (modes in ops.c) followed by HAVING and the projection. */
 struct ed_agg_spec {
 	enum ed_window_kind win;
-	int32_t win_time_col;      /* SESSION: time column of the input */
+	int32_t win_time_col; /* SESSION: time column of the input */
 	int64_t win_gap_us;
-	int64_t win_size_us;        /* windowed: close time = window_start + size */
+	int64_t win_size_us; /* windowed: close time = window_start + size */
 	uint32_t ngroup;
-	struct ed_expr **group;    /* over the input */
-	int32_t group_win_start;   /* group index holding window_start, -1 */
-	int32_t group_win_end;     /* group index holding window_end, -1 */
+	struct ed_expr **group;  /* over the input */
+	int32_t group_win_start; /* group index holding window_start, -1 */
+	int32_t group_win_end;   /* group index holding window_end, -1 */
 	uint32_t nagg;
 	const struct ed_agg_call *aggs;
-	struct ed_schema agg;      /* groups, then aggregates (then session bounds) */
+	struct ed_schema agg; /* groups, then aggregates (then session bounds) */
 	struct ed_schema out;
-	struct ed_expr *having;    /* over agg; NULL if none */
-	struct ed_expr **proj;     /* over agg, out.n of them */
+	struct ed_expr *having; /* over agg; NULL if none */
+	struct ed_expr **proj;  /* over agg, out.n of them */
 };
 
 /* Constructors. Specs are copied; what they point to (expressions, schema
  * arrays, aggregate calls) must outlive the operator. 0 or ED_ENOMEM. */
-int ed_op_window_new(const struct ed_window_spec *spec, struct ed_pipe_stats *stats, struct ed_operator **out);
+int ed_op_window_new(const struct ed_window_spec *spec, struct ed_pipe_stats *stats,
+		     struct ed_operator **out);
 int ed_op_filter_new(struct ed_expr *pred, const struct ed_schema *in, struct ed_pipe_stats *stats,
 		     struct ed_operator **out);
-int ed_op_project_new(struct ed_expr **exprs, const struct ed_schema *out_schema, struct ed_pipe_stats *stats,
-		      struct ed_operator **out);
-int ed_op_agg_new(const struct ed_agg_spec *spec, struct ed_pipe_stats *stats, struct ed_operator **out);
+int ed_op_project_new(struct ed_expr **exprs, const struct ed_schema *out_schema,
+		      struct ed_pipe_stats *stats, struct ed_operator **out);
+int ed_op_agg_new(const struct ed_agg_spec *spec, struct ed_pipe_stats *stats,
+		  struct ed_operator **out);
 
 #endif

@@ -51,12 +51,16 @@ void ed_op_free_chain(struct ed_operator *op)
 	}
 }
 
-int ed_op_pass_watermark(struct ed_operator *op, int64_t wm) { return ed_op_watermark(op->next, wm); }
+int ed_op_pass_watermark(struct ed_operator *op, int64_t wm)
+{
+	return ed_op_watermark(op->next, wm);
+}
 
 static void note_bad(struct ed_operator *op, const struct ed_expr_error *xe)
 {
 	atomic_fetch_add(&op->stats->bad_rows, 1);
-	snprintf(op->stats->last_error, sizeof(op->stats->last_error), "%.5s: %.255s", xe->sqlstate, xe->message);
+	snprintf(op->stats->last_error, sizeof(op->stats->last_error), "%.5s: %.255s", xe->sqlstate,
+		 xe->message);
 }
 
 /* Evaluate exprs over the rows of in with sel[i] set into out's columns,
@@ -64,8 +68,8 @@ static void note_bad(struct ed_operator *op, const struct ed_expr_error *xe)
  * stay aligned with their rows. A row that fails is counted and deselected
  * and evaluation restarts; a failure not tied to a row deselects all rows.
  * 0, or ED_ENOMEM. */
-static int eval_sel(struct ed_operator *op, struct ed_expr **exprs, uint32_t n, const struct ed_chunk *in,
-		    uint8_t *sel, struct ed_chunk *out)
+static int eval_sel(struct ed_operator *op, struct ed_expr **exprs, uint32_t n,
+		    const struct ed_chunk *in, uint8_t *sel, struct ed_chunk *out)
 {
 	for (;;) {
 		struct ed_expr_error xe = {.row = -1};
@@ -96,8 +100,8 @@ static int eval_sel(struct ed_operator *op, struct ed_expr **exprs, uint32_t n, 
  * fails is counted and left out, so out holds the rows that evaluated, in
  * order. in is not modified (a shared chunk may be read by several
  * pipelines); sel is scratch of in->rows bytes. 0, or ED_ENOMEM. */
-static int eval_compact(struct ed_operator *op, struct ed_expr **exprs, uint32_t n, const struct ed_chunk *in,
-			uint8_t *sel, struct ed_chunk *out)
+static int eval_compact(struct ed_operator *op, struct ed_expr **exprs, uint32_t n,
+			const struct ed_chunk *in, uint8_t *sel, struct ed_chunk *out)
 {
 	memset(sel, 1, in->rows);
 	int rc = eval_sel(op, exprs, n, in, sel, out);
@@ -118,8 +122,8 @@ static int eval_compact(struct ed_operator *op, struct ed_expr **exprs, uint32_t
  * for rows already selected, into the boolean scratch vector v. A row whose
  * evaluation fails is counted and deselected; the others are kept. 0, or
  * ED_ENOMEM. */
-static int filter_sel(struct ed_operator *op, struct ed_expr *pred, const struct ed_chunk *in, uint8_t *sel,
-		      struct ed_vector *v, struct ed_arena *arena)
+static int filter_sel(struct ed_operator *op, struct ed_expr *pred, const struct ed_chunk *in,
+		      uint8_t *sel, struct ed_vector *v, struct ed_arena *arena)
 {
 	if (ed_expr_type(pred).id != ED_TYPE_BOOL) { /* constant NULL */
 		memset(sel, 0, in->rows);
@@ -193,7 +197,8 @@ static bool win_tumble_columns(struct win_op *w, const struct ed_chunk *in)
 {
 	const struct ed_window_spec *q = &w->s;
 	uint32_t n = q->in.n, rows = in->rows;
-	if (q->win == ED_WIN_SESSION || q->win_size_us != q->win_slide_us || rows > w->out.cap || w->out.rows)
+	if (q->win == ED_WIN_SESSION || q->win_size_us != q->win_slide_us || rows > w->out.cap ||
+	    w->out.rows)
 		return false;
 	const struct ed_vector *tv = q->win_proctime ? NULL : &in->cols[q->win_time_col];
 	if (tv) {
@@ -209,7 +214,8 @@ static bool win_tumble_columns(struct win_op *w, const struct ed_chunk *in)
 		memcpy(w->out.cols[k].data, in->cols[k].data, rows * wd);
 	}
 	int64_t off = q->win_offset_us, sz = q->win_size_us;
-	int64_t *start = ED_VEC(&w->out.cols[n], int64_t), *end = ED_VEC(&w->out.cols[n + 1], int64_t);
+	int64_t *start = ED_VEC(&w->out.cols[n], int64_t),
+		*end = ED_VEC(&w->out.cols[n + 1], int64_t);
 	const int64_t *t = tv ? ED_VEC(tv, int64_t) : NULL;
 	for (uint32_t i = 0; i < rows; i++) {
 		int64_t d = (t ? t[i] : w->now_us) - off;
@@ -250,7 +256,8 @@ static int win_push_rows(struct win_op *w, const struct ed_chunk *in)
 			if (first > last)
 				first = last;
 		}
-		for (int64_t s = last; s >= first; s -= q->win == ED_WIN_SESSION ? 1 : q->win_slide_us) {
+		for (int64_t s = last; s >= first;
+		     s -= q->win == ED_WIN_SESSION ? 1 : q->win_slide_us) {
 			if (q->win != ED_WIN_SESSION && s + q->win_size_us <= ts)
 				break;
 			if (w->out.rows == w->out.cap && (rc = win_flush(w)))
@@ -259,11 +266,13 @@ static int win_push_rows(struct win_op *w, const struct ed_chunk *in)
 			for (uint32_t k = 0; k < n; k++) {
 				size_t wd = ed_type_width(in->cols[k].type.id);
 				w->out.cols[k].nulls[r] = in->cols[k].nulls[i];
-				memcpy((uint8_t *)w->out.cols[k].data + r * wd, (uint8_t *)in->cols[k].data + i * wd, wd);
+				memcpy((uint8_t *)w->out.cols[k].data + r * wd,
+				       (uint8_t *)in->cols[k].data + i * wd, wd);
 			}
 			w->out.cols[n].nulls[r] = w->out.cols[n + 1].nulls[r] = 0;
 			ED_VEC(&w->out.cols[n], int64_t)[r] = s;
-			ED_VEC(&w->out.cols[n + 1], int64_t)[r] = q->win == ED_WIN_SESSION ? s : s + q->win_size_us;
+			ED_VEC(&w->out.cols[n + 1],
+			       int64_t)[r] = q->win == ED_WIN_SESSION ? s : s + q->win_size_us;
 			w->out.ops[r] = in->ops[i];
 			if (q->win == ED_WIN_SESSION)
 				break;
@@ -286,9 +295,9 @@ static void win_free(struct ed_operator *op)
 struct filter_op {
 	struct ed_operator op;
 	struct ed_expr *pred;
-	struct ed_chunk out;  /* the rows that passed (text referenced from the input) */
-	struct ed_chunk pc;   /* predicate results (one boolean column) */
-	uint8_t *sel;         /* ED_CHUNK_MAX_ROWS, scratch during a push */
+	struct ed_chunk out; /* the rows that passed (text referenced from the input) */
+	struct ed_chunk pc;  /* predicate results (one boolean column) */
+	uint8_t *sel;        /* ED_CHUNK_MAX_ROWS, scratch during a push */
 };
 
 /* Rows where the predicate is TRUE go on; in is not modified: when every row
@@ -383,17 +392,17 @@ struct agg_op {
 	struct ed_operator op;
 	struct ed_agg_spec s;
 	enum agg_mode mode;
-	struct ed_chunk ain;  /* groups..., agg args... */
-	uint32_t *argcol;     /* per aggregate: column of ain, UINT32_MAX for COUNT(*) */
+	struct ed_chunk ain; /* groups..., agg args... */
+	uint32_t *argcol;    /* per aggregate: column of ain, UINT32_MAX for COUNT(*) */
 	struct ed_expr **ain_exprs;
 	uint32_t nain;
-	size_t *soff;         /* per aggregate: state offset after the header */
+	size_t *soff; /* per aggregate: state offset after the header */
 	size_t ssize;
 	struct ed_kv kv;
 	struct ed_buf key;
-	void **states;        /* nagg * ED_CHUNK_MAX_ROWS */
+	void **states; /* nagg * ED_CHUNK_MAX_ROWS */
 	struct ed_kv_entry **ents;
-	uint8_t *sel;         /* ED_CHUNK_MAX_ROWS each, scratch during a call */
+	uint8_t *sel; /* ED_CHUNK_MAX_ROWS each, scratch during a call */
 	uint8_t *ops_tmp;
 	struct ed_chunk aout; /* agg schema */
 	struct ed_chunk out;  /* output schema */
@@ -401,18 +410,30 @@ struct agg_op {
 	struct open_window *wins;
 	size_t nwins, wcap;
 	uint32_t epoch;
-	uint32_t *keycols;    /* session: group indexes other than the window's */
+	uint32_t *keycols; /* session: group indexes other than the window's */
 	uint32_t nkeycols;
-	struct ed_chunk sargs;/* session: args of one session */
+	struct ed_chunk sargs; /* session: args of one session */
 	struct ed_buf scratch;
-	struct ed_chunk hc;    /* HAVING results (one boolean column) */
+	struct ed_chunk hc; /* HAVING results (one boolean column) */
 	int64_t wm;
 };
 
-static uint8_t *ent_states(struct ed_kv_entry *e) { return ed_kv_value(e) + HDR; }
-static int64_t *ent_count(struct ed_kv_entry *e) { return (int64_t *)ed_kv_value(e); }
-static uint32_t *ent_epoch(struct ed_kv_entry *e) { return (uint32_t *)(ed_kv_value(e) + 8); }
-static uint32_t *ent_extra(struct ed_kv_entry *e) { return (uint32_t *)(ed_kv_value(e) + 12); }
+static uint8_t *ent_states(struct ed_kv_entry *e)
+{
+	return ed_kv_value(e) + HDR;
+}
+static int64_t *ent_count(struct ed_kv_entry *e)
+{
+	return (int64_t *)ed_kv_value(e);
+}
+static uint32_t *ent_epoch(struct ed_kv_entry *e)
+{
+	return (uint32_t *)(ed_kv_value(e) + 8);
+}
+static uint32_t *ent_extra(struct ed_kv_entry *e)
+{
+	return (uint32_t *)(ed_kv_value(e) + 12);
+}
 
 static void states_init(struct agg_op *a, uint8_t *base)
 {
@@ -427,7 +448,10 @@ static void states_fini(struct agg_op *a, uint8_t *base)
 			a->s.aggs[k].agg.fini(&a->s.aggs[k].agg, base + a->soff[k]);
 }
 
-static bool is_add(uint8_t op) { return op == ED_OP_INSERT || op == ED_OP_UPDATE_AFTER; }
+static bool is_add(uint8_t op)
+{
+	return op == ED_OP_INSERT || op == ED_OP_UPDATE_AFTER;
+}
 
 /* Fold rows of ain (with sel) into the per-row states of every aggregate.
  * A row an aggregate rejects (overflow...) is retracted from the aggregates
@@ -437,7 +461,9 @@ static int fold_rows(struct agg_op *a, uint32_t rows, const uint8_t *ops)
 	const struct ed_agg_spec *q = &a->s;
 	for (uint32_t k = 0; k < q->nagg; k++) {
 		const struct ed_agg *ag = &q->aggs[k].agg;
-		const struct ed_vector *arg = a->argcol[k] == UINT32_MAX ? NULL : &a->ain.cols[a->argcol[k]];
+		const struct ed_vector *arg = a->argcol[k] == UINT32_MAX
+						      ? NULL
+						      : &a->ain.cols[a->argcol[k]];
 		void **st = a->states + (size_t)k * ED_CHUNK_MAX_ROWS;
 		uint8_t sel2[ED_CHUNK_MAX_ROWS];
 		memcpy(sel2, a->sel, rows);
@@ -460,8 +486,9 @@ static int fold_rows(struct agg_op *a, uint32_t rows, const uint8_t *ops)
 				const struct ed_agg *aj = &q->aggs[j].agg;
 				struct ed_expr_error xe2 = {.row = -1};
 				aj->update(aj, a->states + (size_t)j * ED_CHUNK_MAX_ROWS,
-					   a->argcol[j] == UINT32_MAX ? NULL : &a->ain.cols[a->argcol[j]], a->ops_tmp,
-					   one, rows, &xe2);
+					   a->argcol[j] == UINT32_MAX ? NULL
+								      : &a->ain.cols[a->argcol[j]],
+					   a->ops_tmp, one, rows, &xe2);
 			}
 			a->sel[r] = 0;
 			for (uint32_t i = 0; i <= r; i++)
@@ -485,7 +512,8 @@ static int aout_add(struct agg_op *a, const uint8_t *key, uint32_t klen, uint8_t
 	if (a->mode == AGG_SESSION) {
 		size_t off = 0;
 		for (uint32_t k = 0; k < a->nkeycols; k++) {
-			size_t used = ed_row_decode(key + off, klen - off, &a->aout, r, a->keycols[k], 1, &a->aout.arena);
+			size_t used = ed_row_decode(key + off, klen - off, &a->aout, r,
+						    a->keycols[k], 1, &a->aout.arena);
 			if (!used && a->keycols[k] < q->ngroup)
 				return ED_ECORRUPT;
 			off += used;
@@ -503,8 +531,8 @@ static int aout_add(struct agg_op *a, const uint8_t *key, uint32_t klen, uint8_t
 		return ED_ECORRUPT;
 	for (uint32_t k = 0; k < q->nagg; k++) {
 		struct ed_expr_error xe = {.row = -1};
-		int rc = q->aggs[k].agg.result(&q->aggs[k].agg, states + a->soff[k], &a->aout.cols[q->ngroup + k], r,
-					       &a->aout.arena, &xe);
+		int rc = q->aggs[k].agg.result(&q->aggs[k].agg, states + a->soff[k],
+					       &a->aout.cols[q->ngroup + k], r, &a->aout.arena, &xe);
 		if (rc) {
 			note_bad(&a->op, &xe);
 			return 0;
@@ -527,7 +555,8 @@ static int aout_finish(struct agg_op *a, bool compact)
 	ed_chunk_reset(&a->out);
 	if (a->aout.rows == 0)
 		return 0;
-	if (q->having && (rc = filter_sel(&a->op, q->having, &a->aout, a->sel, &a->hc.cols[0], &a->aout.arena)))
+	if (q->having &&
+	    (rc = filter_sel(&a->op, q->having, &a->aout, a->sel, &a->hc.cols[0], &a->aout.arena)))
 		return rc;
 	if (!compact)
 		return eval_sel(&a->op, q->proj, q->out.n, &a->aout, a->sel, &a->out);
@@ -617,8 +646,8 @@ static int agg_push_grouped(struct agg_op *a, const struct ed_chunk *in)
 		struct ed_kv_entry *e;
 		bool created;
 		uint64_t h = ed_kv_hash(a->key.data, a->key.len);
-		if ((rc = ed_kv_upsert(&a->kv, a->key.data, (uint32_t)a->key.len, h, (uint32_t)(HDR + a->ssize), &e,
-				       &created)))
+		if ((rc = ed_kv_upsert(&a->kv, a->key.data, (uint32_t)a->key.len, h,
+				       (uint32_t)(HDR + a->ssize), &e, &created)))
 			return rc;
 		if (created) {
 			states_init(a, ent_states(e));
@@ -627,7 +656,8 @@ static int agg_push_grouped(struct agg_op *a, const struct ed_chunk *in)
 				if (q->group_win_end >= 0)
 					end = ED_VEC(&a->ain.cols[q->group_win_end], int64_t)[i];
 				else
-					end = ED_VEC(&a->ain.cols[q->group_win_start], int64_t)[i] + q->win_size_us;
+					end = ED_VEC(&a->ain.cols[q->group_win_start], int64_t)[i] +
+					      q->win_size_us;
 				if ((rc = track_window(a, e, end)))
 					return rc;
 			}
@@ -679,7 +709,8 @@ static int agg_push_grouped(struct agg_op *a, const struct ed_chunk *in)
 			ed_row_encode(&a->scratch, &a->out, t, NULL, q->out.n);
 		if (a->scratch.err)
 			return ED_ENOMEM;
-		bool same = has_new && old_len && old_len == a->scratch.len && memcmp(old, a->scratch.data, old_len) == 0;
+		bool same = has_new && old_len && old_len == a->scratch.len &&
+			    memcmp(old, a->scratch.data, old_len) == 0;
 		if (!same) {
 			if (old_len) {
 				uint32_t r = a->emit.rows++;
@@ -698,7 +729,8 @@ static int agg_push_grouped(struct agg_op *a, const struct ed_chunk *in)
 			continue;
 		}
 		if (!same) {
-			if ((rc = ed_kv_value_reserve(&a->kv, &e, (uint32_t)(HDR + a->ssize + a->scratch.len))))
+			if ((rc = ed_kv_value_reserve(&a->kv, &e,
+						      (uint32_t)(HDR + a->ssize + a->scratch.len))))
 				return rc;
 			memcpy(ent_states(e) + a->ssize, a->scratch.data, a->scratch.len);
 			*ent_extra(e) = (uint32_t)a->scratch.len;
@@ -737,7 +769,8 @@ static int agg_push_session(struct agg_op *a, const struct ed_chunk *in)
 		struct ed_kv_entry *e;
 		bool created;
 		uint64_t h = ed_kv_hash(a->key.data, a->key.len);
-		if ((rc = ed_kv_upsert(&a->kv, a->key.data, (uint32_t)a->key.len, h, HDR, &e, &created)))
+		if ((rc = ed_kv_upsert(&a->kv, a->key.data, (uint32_t)a->key.len, h, HDR, &e,
+				       &created)))
 			return rc;
 		uint32_t used = *ent_extra(e);
 		if ((rc = ed_kv_value_reserve(&a->kv, &e, (uint32_t)(HDR + used + a->scratch.len))))
@@ -761,8 +794,8 @@ static int srow_cmp(const void *x, const void *y)
 }
 
 /* Aggregate rows[0..n) as one session into aout. */
-static int session_emit(struct agg_op *a, struct ed_kv_entry *e, const uint8_t *buf, struct srow *rows,
-			size_t n, int64_t start, int64_t end)
+static int session_emit(struct agg_op *a, struct ed_kv_entry *e, const uint8_t *buf,
+			struct srow *rows, size_t n, int64_t start, int64_t end)
 {
 	const struct ed_agg_spec *q = &a->s;
 	uint8_t *st = ed_malloc(a->ssize ? a->ssize : 1);
@@ -775,8 +808,8 @@ static int session_emit(struct agg_op *a, struct ed_kv_entry *e, const uint8_t *
 		ed_chunk_reset(&a->sargs);
 		for (size_t i = 0; i < m; i++) {
 			const struct srow *r = &rows[base + i];
-			if (a->sargs.ncols && !ed_row_decode(buf + r->off + 8, r->len - 8, &a->sargs, (uint32_t)i, 0,
-							     a->sargs.ncols, NULL))
+			if (a->sargs.ncols && !ed_row_decode(buf + r->off + 8, r->len - 8, &a->sargs,
+							     (uint32_t)i, 0, a->sargs.ncols, NULL))
 				rc = ED_ECORRUPT;
 			a->sargs.ops[i] = ED_OP_INSERT;
 			a->sel[i] = 1;
@@ -788,7 +821,9 @@ static int session_emit(struct agg_op *a, struct ed_kv_entry *e, const uint8_t *
 			for (size_t i = 0; i < m; i++)
 				sp[i] = st + a->soff[k];
 			struct ed_expr_error xe = {.row = -1};
-			const struct ed_vector *arg = a->argcol[k] == UINT32_MAX ? NULL : &a->sargs.cols[a->argcol[k] - q->ngroup];
+			const struct ed_vector *arg = a->argcol[k] == UINT32_MAX
+							      ? NULL
+							      : &a->sargs.cols[a->argcol[k] - q->ngroup];
 			if (ag->update(ag, sp, arg, a->sargs.ops, NULL, (uint32_t)m, &xe) != 0)
 				note_bad(&a->op, &xe);
 		}
@@ -916,9 +951,9 @@ static int agg_borrow(struct agg_op *a, struct ed_scratch_mark *m)
 {
 	ed_scratch_mark(m);
 	int rc = 0;
-	if ((rc = ed_chunk_borrow(&a->ain)) || (rc = ed_chunk_borrow(&a->aout)) || (rc = ed_chunk_borrow(&a->out)) ||
-	    (rc = ed_chunk_borrow(&a->emit)) || (rc = ed_chunk_borrow(&a->sargs)) ||
-	    (a->s.having && (rc = ed_chunk_borrow(&a->hc))))
+	if ((rc = ed_chunk_borrow(&a->ain)) || (rc = ed_chunk_borrow(&a->aout)) ||
+	    (rc = ed_chunk_borrow(&a->out)) || (rc = ed_chunk_borrow(&a->emit)) ||
+	    (rc = ed_chunk_borrow(&a->sargs)) || (a->s.having && (rc = ed_chunk_borrow(&a->hc))))
 		return rc;
 	a->states = ed_scratch_alloc((size_t)(a->s.nagg + 1) * ED_CHUNK_MAX_ROWS * sizeof(void *));
 	a->ents = ed_scratch_alloc(2 * ED_CHUNK_MAX_ROWS * sizeof(void *));
@@ -947,7 +982,9 @@ static int agg_watermark(struct ed_operator *op, int64_t wm)
 		return 0;
 	a->wm = wm;
 	/* Scratch only when something may close. */
-	bool work = a->mode == AGG_SESSION ? a->kv.count > 0 : a->mode == AGG_WINDOWED && a->nwins && a->wins[0].end <= wm;
+	bool work = a->mode == AGG_SESSION
+			    ? a->kv.count > 0
+			    : a->mode == AGG_WINDOWED && a->nwins && a->wins[0].end <= wm;
 	struct ed_scratch_mark m;
 	if (work && (rc = agg_borrow(a, &m))) {
 		ed_scratch_release(&m);
@@ -1023,7 +1060,9 @@ int ed_op_agg_new(const struct ed_agg_spec *q, struct ed_pipe_stats *stats, stru
 	a->op = (struct ed_operator){"aggregate", agg_push, agg_watermark, agg_free, NULL, stats};
 	a->s = *q;
 	a->wm = INT64_MIN;
-	a->mode = q->win == ED_WIN_SESSION ? AGG_SESSION : q->win != ED_WIN_NONE ? AGG_WINDOWED : AGG_UPDATING;
+	a->mode = q->win == ED_WIN_SESSION ? AGG_SESSION
+		  : q->win != ED_WIN_NONE  ? AGG_WINDOWED
+					   : AGG_UPDATING;
 	ed_kv_init(&a->kv);
 	ed_buf_init(&a->key);
 	ed_buf_init(&a->scratch);
@@ -1075,7 +1114,8 @@ fail:
 	return rc;
 }
 
-int ed_op_window_new(const struct ed_window_spec *spec, struct ed_pipe_stats *stats, struct ed_operator **out)
+int ed_op_window_new(const struct ed_window_spec *spec, struct ed_pipe_stats *stats,
+		     struct ed_operator **out)
 {
 	struct win_op *w = ed_calloc(1, sizeof(*w));
 	if (!w || ed_chunk_init_scratch(&w->out, spec->scan.types, spec->scan.n, ED_CHUNK_MAX_ROWS)) {
@@ -1101,21 +1141,24 @@ int ed_op_filter_new(struct ed_expr *pred, const struct ed_schema *in, struct ed
 		filter_free(&f->op);
 		return ED_ENOMEM;
 	}
-	f->op = (struct ed_operator){"filter", filter_push, ed_op_pass_watermark, filter_free, NULL, stats};
+	f->op = (struct ed_operator){"filter",    filter_push, ed_op_pass_watermark,
+				     filter_free, NULL,        stats};
 	f->pred = pred;
 	*out = &f->op;
 	return 0;
 }
 
-int ed_op_project_new(struct ed_expr **exprs, const struct ed_schema *out_schema, struct ed_pipe_stats *stats,
-		      struct ed_operator **out)
+int ed_op_project_new(struct ed_expr **exprs, const struct ed_schema *out_schema,
+		      struct ed_pipe_stats *stats, struct ed_operator **out)
 {
 	struct proj_op *p = ed_calloc(1, sizeof(*p));
-	if (!p || ed_chunk_init_scratch(&p->out, out_schema->types, out_schema->n, ED_CHUNK_MAX_ROWS)) {
+	if (!p ||
+	    ed_chunk_init_scratch(&p->out, out_schema->types, out_schema->n, ED_CHUNK_MAX_ROWS)) {
 		ed_free(p);
 		return ED_ENOMEM;
 	}
-	p->op = (struct ed_operator){"project", proj_push, ed_op_pass_watermark, proj_free, NULL, stats};
+	p->op = (struct ed_operator){"project", proj_push, ed_op_pass_watermark,
+				     proj_free, NULL,      stats};
 	p->exprs = exprs;
 	p->n = out_schema->n;
 	*out = &p->op;

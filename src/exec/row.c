@@ -8,18 +8,27 @@
 static size_t width(enum ed_type_id id)
 {
 	switch (id) {
-	case ED_TYPE_BOOL: return 1;
-	case ED_TYPE_INT16: return 2;
-	case ED_TYPE_INT32: return 4;
-	case ED_TYPE_FLOAT32: return 4;
+	case ED_TYPE_BOOL:
+		return 1;
+	case ED_TYPE_INT16:
+		return 2;
+	case ED_TYPE_INT32:
+		return 4;
+	case ED_TYPE_FLOAT32:
+		return 4;
 	case ED_TYPE_INT64:
 	case ED_TYPE_TIMESTAMP:
 	case ED_TYPE_TIMESTAMPTZ:
-	case ED_TYPE_FLOAT64: return 8;
-	case ED_TYPE_DECIMAL: return sizeof(ed_dec);
-	case ED_TYPE_TEXT: return sizeof(struct ed_str);
-	case ED_TYPE_INTERVAL: return sizeof(struct ed_interval);
-	default: return 1;
+	case ED_TYPE_FLOAT64:
+		return 8;
+	case ED_TYPE_DECIMAL:
+		return sizeof(ed_dec);
+	case ED_TYPE_TEXT:
+		return sizeof(struct ed_str);
+	case ED_TYPE_INTERVAL:
+		return sizeof(struct ed_interval);
+	default:
+		return 1;
 	}
 }
 
@@ -83,21 +92,48 @@ void ed_row_encode_values(struct ed_buf *out, const struct ed_value *v, uint32_t
 		}
 		ed_buf_put_u8(out, 1);
 		switch (v[k].type.id) {
-		case ED_TYPE_BOOL: { uint8_t b = v[k].v.b; ed_buf_append(out, &b, 1); break; }
-		case ED_TYPE_INT16: { int16_t x = (int16_t)v[k].v.i; ed_buf_append(out, &x, 2); break; }
-		case ED_TYPE_INT32: { int32_t x = (int32_t)v[k].v.i; ed_buf_append(out, &x, 4); break; }
+		case ED_TYPE_BOOL: {
+			uint8_t b = v[k].v.b;
+			ed_buf_append(out, &b, 1);
+			break;
+		}
+		case ED_TYPE_INT16: {
+			int16_t x = (int16_t)v[k].v.i;
+			ed_buf_append(out, &x, 2);
+			break;
+		}
+		case ED_TYPE_INT32: {
+			int32_t x = (int32_t)v[k].v.i;
+			ed_buf_append(out, &x, 4);
+			break;
+		}
 		case ED_TYPE_INT64:
 		case ED_TYPE_TIMESTAMP:
-		case ED_TYPE_TIMESTAMPTZ: ed_buf_append(out, &v[k].v.i, 8); break;
-		case ED_TYPE_FLOAT32: { float f = v[k].v.f32 == 0 ? 0 : v[k].v.f32; ed_buf_append(out, &f, 4); break; }
-		case ED_TYPE_FLOAT64: { double d = v[k].v.f64 == 0 ? 0 : v[k].v.f64; ed_buf_append(out, &d, 8); break; }
-		case ED_TYPE_DECIMAL: ed_buf_append(out, &v[k].v.dec, sizeof(ed_dec)); break;
-		case ED_TYPE_INTERVAL: ed_buf_append(out, &v[k].v.iv, sizeof(struct ed_interval)); break;
+		case ED_TYPE_TIMESTAMPTZ:
+			ed_buf_append(out, &v[k].v.i, 8);
+			break;
+		case ED_TYPE_FLOAT32: {
+			float f = v[k].v.f32 == 0 ? 0 : v[k].v.f32;
+			ed_buf_append(out, &f, 4);
+			break;
+		}
+		case ED_TYPE_FLOAT64: {
+			double d = v[k].v.f64 == 0 ? 0 : v[k].v.f64;
+			ed_buf_append(out, &d, 8);
+			break;
+		}
+		case ED_TYPE_DECIMAL:
+			ed_buf_append(out, &v[k].v.dec, sizeof(ed_dec));
+			break;
+		case ED_TYPE_INTERVAL:
+			ed_buf_append(out, &v[k].v.iv, sizeof(struct ed_interval));
+			break;
 		case ED_TYPE_TEXT:
 			ed_buf_append(out, &v[k].v.s.len, 4);
 			ed_buf_append(out, v[k].v.s.ptr, v[k].v.s.len);
 			break;
-		default: break;
+		default:
+			break;
 		}
 	}
 }
@@ -156,18 +192,37 @@ void ed_row_get(const struct ed_vector *v, uint32_t i, struct ed_value *out)
 		return;
 	const void *p = (const uint8_t *)v->data + (size_t)i * width(v->type.id);
 	switch (v->type.id) {
-	case ED_TYPE_BOOL: out->v.b = *(const uint8_t *)p != 0; break;
-	case ED_TYPE_INT16: out->v.i = *(const int16_t *)p; break;
-	case ED_TYPE_INT32: out->v.i = *(const int32_t *)p; break;
+	case ED_TYPE_BOOL:
+		out->v.b = *(const uint8_t *)p != 0;
+		break;
+	case ED_TYPE_INT16:
+		out->v.i = *(const int16_t *)p;
+		break;
+	case ED_TYPE_INT32:
+		out->v.i = *(const int32_t *)p;
+		break;
 	case ED_TYPE_INT64:
 	case ED_TYPE_TIMESTAMP:
-	case ED_TYPE_TIMESTAMPTZ: out->v.i = *(const int64_t *)p; break;
-	case ED_TYPE_FLOAT32: out->v.f32 = *(const float *)p; break;
-	case ED_TYPE_FLOAT64: out->v.f64 = *(const double *)p; break;
-	case ED_TYPE_DECIMAL: memcpy(&out->v.dec, p, sizeof(ed_dec)); break;
-	case ED_TYPE_TEXT: out->v.s = *(const struct ed_str *)p; break;
-	case ED_TYPE_INTERVAL: out->v.iv = *(const struct ed_interval *)p; break;
-	default: out->null = true;
+	case ED_TYPE_TIMESTAMPTZ:
+		out->v.i = *(const int64_t *)p;
+		break;
+	case ED_TYPE_FLOAT32:
+		out->v.f32 = *(const float *)p;
+		break;
+	case ED_TYPE_FLOAT64:
+		out->v.f64 = *(const double *)p;
+		break;
+	case ED_TYPE_DECIMAL:
+		memcpy(&out->v.dec, p, sizeof(ed_dec));
+		break;
+	case ED_TYPE_TEXT:
+		out->v.s = *(const struct ed_str *)p;
+		break;
+	case ED_TYPE_INTERVAL:
+		out->v.iv = *(const struct ed_interval *)p;
+		break;
+	default:
+		out->null = true;
 	}
 }
 
@@ -181,16 +236,32 @@ int ed_row_set(struct ed_vector *v, uint32_t i, const struct ed_value *val, stru
 	}
 	v->nulls[i] = 0;
 	switch (v->type.id) {
-	case ED_TYPE_BOOL: *(uint8_t *)p = val->v.b; break;
-	case ED_TYPE_INT16: *(int16_t *)p = (int16_t)val->v.i; break;
-	case ED_TYPE_INT32: *(int32_t *)p = (int32_t)val->v.i; break;
+	case ED_TYPE_BOOL:
+		*(uint8_t *)p = val->v.b;
+		break;
+	case ED_TYPE_INT16:
+		*(int16_t *)p = (int16_t)val->v.i;
+		break;
+	case ED_TYPE_INT32:
+		*(int32_t *)p = (int32_t)val->v.i;
+		break;
 	case ED_TYPE_INT64:
 	case ED_TYPE_TIMESTAMP:
-	case ED_TYPE_TIMESTAMPTZ: *(int64_t *)p = val->v.i; break;
-	case ED_TYPE_FLOAT32: *(float *)p = val->v.f32; break;
-	case ED_TYPE_FLOAT64: *(double *)p = val->v.f64; break;
-	case ED_TYPE_DECIMAL: memcpy(p, &val->v.dec, sizeof(ed_dec)); break;
-	case ED_TYPE_INTERVAL: *(struct ed_interval *)p = val->v.iv; break;
+	case ED_TYPE_TIMESTAMPTZ:
+		*(int64_t *)p = val->v.i;
+		break;
+	case ED_TYPE_FLOAT32:
+		*(float *)p = val->v.f32;
+		break;
+	case ED_TYPE_FLOAT64:
+		*(double *)p = val->v.f64;
+		break;
+	case ED_TYPE_DECIMAL:
+		memcpy(p, &val->v.dec, sizeof(ed_dec));
+		break;
+	case ED_TYPE_INTERVAL:
+		*(struct ed_interval *)p = val->v.iv;
+		break;
 	case ED_TYPE_TEXT: {
 		struct ed_str s = val->v.s;
 		if (arena) {
@@ -202,7 +273,8 @@ int ed_row_set(struct ed_vector *v, uint32_t i, const struct ed_value *val, stru
 		*(struct ed_str *)p = s;
 		break;
 	}
-	default: v->nulls[i] = 1;
+	default:
+		v->nulls[i] = 1;
 	}
 	return 0;
 }
@@ -260,19 +332,26 @@ void ed_row_copy(struct ed_chunk *dst, uint32_t dst_row, const struct ed_chunk *
 	dst->ops[dst_row] = src->ops[src_row];
 }
 
-static int cmp_i64(int64_t a, int64_t b) { return a < b ? -1 : a > b; }
+static int cmp_i64(int64_t a, int64_t b)
+{
+	return a < b ? -1 : a > b;
+}
 
 int ed_value_cmp(const struct ed_value *a, const struct ed_value *b)
 {
 	switch (a->type.id) {
-	case ED_TYPE_BOOL: return cmp_i64(a->v.b, b->v.b);
+	case ED_TYPE_BOOL:
+		return cmp_i64(a->v.b, b->v.b);
 	case ED_TYPE_INT16:
 	case ED_TYPE_INT32:
 	case ED_TYPE_INT64:
 	case ED_TYPE_TIMESTAMP:
-	case ED_TYPE_TIMESTAMPTZ: return cmp_i64(a->v.i, b->v.i);
-	case ED_TYPE_FLOAT32: return a->v.f32 < b->v.f32 ? -1 : a->v.f32 > b->v.f32;
-	case ED_TYPE_FLOAT64: return a->v.f64 < b->v.f64 ? -1 : a->v.f64 > b->v.f64;
+	case ED_TYPE_TIMESTAMPTZ:
+		return cmp_i64(a->v.i, b->v.i);
+	case ED_TYPE_FLOAT32:
+		return a->v.f32 < b->v.f32 ? -1 : a->v.f32 > b->v.f32;
+	case ED_TYPE_FLOAT64:
+		return a->v.f64 < b->v.f64 ? -1 : a->v.f64 > b->v.f64;
 	case ED_TYPE_DECIMAL:
 		if (a->type.scale == b->type.scale)
 			return a->v.dec < b->v.dec ? -1 : a->v.dec > b->v.dec;
@@ -290,10 +369,13 @@ int ed_value_cmp(const struct ed_value *a, const struct ed_value *b)
 		return r ? (r < 0 ? -1 : 1) : cmp_i64(a->v.s.len, b->v.s.len);
 	}
 	case ED_TYPE_INTERVAL: {
-		int64_t x = (int64_t)a->v.iv.months * 30 * 86400000000LL + (int64_t)a->v.iv.days * 86400000000LL + a->v.iv.usecs;
-		int64_t y = (int64_t)b->v.iv.months * 30 * 86400000000LL + (int64_t)b->v.iv.days * 86400000000LL + b->v.iv.usecs;
+		int64_t x = (int64_t)a->v.iv.months * 30 * 86400000000LL +
+			    (int64_t)a->v.iv.days * 86400000000LL + a->v.iv.usecs;
+		int64_t y = (int64_t)b->v.iv.months * 30 * 86400000000LL +
+			    (int64_t)b->v.iv.days * 86400000000LL + b->v.iv.usecs;
 		return cmp_i64(x, y);
 	}
-	default: return 0;
+	default:
+		return 0;
 	}
 }

@@ -43,7 +43,8 @@ size_t ed_row_decode_values(const uint8_t *p, size_t len, const struct ed_type *
 
 /* Copy row src_row of src into row dst_row of dst (same column types); text
  * is referenced, not copied (both chunks must be alive). */
-void ed_row_copy(struct ed_chunk *dst, uint32_t dst_row, const struct ed_chunk *src, uint32_t src_row);
+void ed_row_copy(struct ed_chunk *dst, uint32_t dst_row, const struct ed_chunk *src,
+		 uint32_t src_row);
 
 /* Compare two non-NULL values of the same type family: <0, 0, >0. */
 int ed_value_cmp(const struct ed_value *a, const struct ed_value *b);

@@ -159,8 +159,8 @@ size_t ed_ts_format(int64_t usec, bool tz, bool iso_t, char *out)
 	int hh = (int)(rem / ED_USEC_PER_HOUR);
 	int mi = (int)(rem / ED_USEC_PER_MIN % 60);
 	int ss = (int)(rem / ED_USEC_PER_SEC % 60);
-	int n = snprintf(out, ED_TS_TEXT_MAX, "%04lld-%02d-%02d%c%02d:%02d:%02d", (long long)yy, m, d,
-			 iso_t ? 'T' : ' ', hh, mi, ss);
+	int n = snprintf(out, ED_TS_TEXT_MAX, "%04lld-%02d-%02d%c%02d:%02d:%02d", (long long)yy, m,
+			 d, iso_t ? 'T' : ' ', hh, mi, ss);
 	size_t len = (size_t)n;
 	len += put_frac(out + len, rem % ED_USEC_PER_SEC);
 	if (tz) { /* the session time zone is UTC */
@@ -180,9 +180,8 @@ static size_t put_ivpart(char *out, size_t len, int64_t v, const char *unit, boo
 {
 	if (v == 0)
 		return len;
-	int n = snprintf(out + len, ED_INTERVAL_TEXT_MAX - len, "%s%s%lld %s%s",
-			 len ? " " : "", (*neg_before && v > 0) ? "+" : "", (long long)v, unit,
-			 v == 1 ? "" : "s");
+	int n = snprintf(out + len, ED_INTERVAL_TEXT_MAX - len, "%s%s%lld %s%s", len ? " " : "",
+			 (*neg_before && v > 0) ? "+" : "", (long long)v, unit, v == 1 ? "" : "s");
 	if (v < 0)
 		*neg_before = true;
 	return len + (size_t)n;
@@ -274,7 +273,8 @@ size_t ed_dec_format(ed_dec v, int scale, char *out)
 	char tmp[48];
 	size_t n = 0;
 	bool neg = v < 0;
-	unsigned __int128 a = neg ? (unsigned __int128)0 - (unsigned __int128)v : (unsigned __int128)v;
+	unsigned __int128 a = neg ? (unsigned __int128)0 - (unsigned __int128)v
+				  : (unsigned __int128)v;
 	do {
 		tmp[n++] = (char)('0' + (int)(a % 10));
 		a /= 10;
@@ -571,16 +571,46 @@ static char iv_unit(const char *w, size_t n)
 		const char *name;
 		char unit;
 	} units[] = {
-		{"microsecond", 'u'}, {"microseconds", 'u'}, {"us", 'u'}, {"usec", 'u'},
-		{"usecs", 'u'}, {"millisecond", 'l'}, {"milliseconds", 'l'}, {"ms", 'l'},
-		{"msec", 'l'}, {"msecs", 'l'}, {"second", 's'}, {"seconds", 's'},
-		{"sec", 's'}, {"secs", 's'}, {"s", 's'}, {"minute", 'm'},
-		{"minutes", 'm'}, {"min", 'm'}, {"mins", 'm'}, {"m", 'm'},
-		{"hour", 'h'}, {"hours", 'h'}, {"hr", 'h'}, {"hrs", 'h'},
-		{"h", 'h'}, {"day", 'D'}, {"days", 'D'}, {"d", 'D'},
-		{"week", 'W'}, {"weeks", 'W'}, {"w", 'W'}, {"month", 'M'},
-		{"months", 'M'}, {"mon", 'M'}, {"mons", 'M'}, {"year", 'Y'},
-		{"years", 'Y'}, {"yr", 'Y'}, {"yrs", 'Y'}, {"y", 'Y'},
+		{"microsecond", 'u'},
+		{"microseconds", 'u'},
+		{"us", 'u'},
+		{"usec", 'u'},
+		{"usecs", 'u'},
+		{"millisecond", 'l'},
+		{"milliseconds", 'l'},
+		{"ms", 'l'},
+		{"msec", 'l'},
+		{"msecs", 'l'},
+		{"second", 's'},
+		{"seconds", 's'},
+		{"sec", 's'},
+		{"secs", 's'},
+		{"s", 's'},
+		{"minute", 'm'},
+		{"minutes", 'm'},
+		{"min", 'm'},
+		{"mins", 'm'},
+		{"m", 'm'},
+		{"hour", 'h'},
+		{"hours", 'h'},
+		{"hr", 'h'},
+		{"hrs", 'h'},
+		{"h", 'h'},
+		{"day", 'D'},
+		{"days", 'D'},
+		{"d", 'D'},
+		{"week", 'W'},
+		{"weeks", 'W'},
+		{"w", 'W'},
+		{"month", 'M'},
+		{"months", 'M'},
+		{"mon", 'M'},
+		{"mons", 'M'},
+		{"year", 'Y'},
+		{"years", 'Y'},
+		{"yr", 'Y'},
+		{"yrs", 'Y'},
+		{"y", 'Y'},
 	};
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
 		if (strlen(units[i].name) == n && strncasecmp(units[i].name, w, n) == 0)
@@ -605,8 +635,13 @@ static int iv_parse_iso(const char *p, const char *end, struct ed_interval *iv)
 		if (q == p || q >= end)
 			return ED_EINVAL;
 		char c = (char)toupper((unsigned char)*q);
-		char unit = c == 'Y' ? 'Y' : c == 'W' ? 'W' : c == 'D' ? 'D' : c == 'H' ? 'h'
-			  : c == 'S' ? 's' : c == 'M' ? (time ? 'm' : 'M') : 0;
+		char unit = c == 'Y'   ? 'Y'
+			    : c == 'W' ? 'W'
+			    : c == 'D' ? 'D'
+			    : c == 'H' ? 'h'
+			    : c == 'S' ? 's'
+			    : c == 'M' ? (time ? 'm' : 'M')
+				       : 0;
 		if (!unit)
 			return ED_EINVAL;
 		int rc = iv_add(iv, v, unit);
@@ -678,7 +713,8 @@ int ed_interval_parse(const char *s, size_t n, struct ed_interval *out)
 			}
 			if (h > 2562047788)
 				return ED_ERANGE;
-			int64_t u = h * ED_USEC_PER_HOUR + m * ED_USEC_PER_MIN + (int64_t)llround(sec * 1e6);
+			int64_t u = h * ED_USEC_PER_HOUR + m * ED_USEC_PER_MIN +
+				    (int64_t)llround(sec * 1e6);
 			iv.usecs += neg ? -u : u;
 			p = t;
 			any = true;

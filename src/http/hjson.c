@@ -75,7 +75,7 @@ static int hex4(const char *p)
 	int v = 0;
 	for (int i = 0; i < 4; i++) {
 		char c = p[i];
-		int d = c >= '0' && c <= '9'	 ? c - '0'
+		int d = c >= '0' && c <= '9'   ? c - '0'
 			: c >= 'a' && c <= 'f' ? c - 'a' + 10
 			: c >= 'A' && c <= 'F' ? c - 'A' + 10
 					       : -1;
@@ -277,8 +277,7 @@ static enum ed_hjson_kind scan_value(struct scan *s, int depth)
 	}
 }
 
-enum ed_hjson_kind ed_hjson_value(const char *p, size_t n, size_t *pos, char *err,
-				  size_t errlen)
+enum ed_hjson_kind ed_hjson_value(const char *p, size_t n, size_t *pos, char *err, size_t errlen)
 {
 	struct scan s = {p, n, *pos, err, errlen, false};
 	enum ed_hjson_kind k = scan_value(&s, 0);
@@ -309,8 +308,7 @@ static bool string_is(const char *s, size_t n, const char *name)
 	return eq;
 }
 
-bool ed_hjson_member(const char *obj, size_t n, const char *name, const char **val,
-		     size_t *vlen)
+bool ed_hjson_member(const char *obj, size_t n, const char *name, const char **val, size_t *vlen)
 {
 	size_t pos = 0;
 	ed_hjson_ws(obj, n, &pos);
@@ -388,11 +386,21 @@ void ed_hjson_unescape(const char *s, size_t n, struct ed_buf *out)
 		char e = s[i + 1];
 		i += 2;
 		switch (e) {
-		case 'b': ed_buf_put_u8(out, '\b'); break;
-		case 'f': ed_buf_put_u8(out, '\f'); break;
-		case 'n': ed_buf_put_u8(out, '\n'); break;
-		case 'r': ed_buf_put_u8(out, '\r'); break;
-		case 't': ed_buf_put_u8(out, '\t'); break;
+		case 'b':
+			ed_buf_put_u8(out, '\b');
+			break;
+		case 'f':
+			ed_buf_put_u8(out, '\f');
+			break;
+		case 'n':
+			ed_buf_put_u8(out, '\n');
+			break;
+		case 'r':
+			ed_buf_put_u8(out, '\r');
+			break;
+		case 't':
+			ed_buf_put_u8(out, '\t');
+			break;
 		case 'u': {
 			if (i + 4 > end)
 				return;
@@ -413,7 +421,9 @@ void ed_hjson_unescape(const char *s, size_t n, struct ed_buf *out)
 			put_utf8(out, cp);
 			break;
 		}
-		default: ed_buf_put_u8(out, (uint8_t)e); break; /* " \ / */
+		default:
+			ed_buf_put_u8(out, (uint8_t)e);
+			break; /* " \ / */
 		}
 	}
 }

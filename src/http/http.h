@@ -29,15 +29,15 @@ struct ed_http_prom;
 typedef void (*ed_http_metrics_fn)(void *arg, struct ed_http_prom *w);
 
 struct ed_http_config {
-	const char *bind_host;       /* default "127.0.0.1" */
-	int port;                    /* default 8080; 0 = any free port */
-	size_t max_body_bytes;       /* request body limit (default 32 MiB): 413 beyond */
-	size_t max_head_bytes;       /* request line + headers (default 16 KiB): 431 beyond */
-	bool auto_create_topics;     /* POST records to an unknown topic creates it (default false) */
-	int32_t default_partitions;  /* for auto-created topics (default 1) */
+	const char *bind_host;   /* default "127.0.0.1" */
+	int port;                /* default 8080; 0 = any free port */
+	size_t max_body_bytes;   /* request body limit (default 32 MiB): 413 beyond */
+	size_t max_head_bytes;   /* request line + headers (default 16 KiB): 431 beyond */
+	bool auto_create_topics; /* POST records to an unknown topic creates it (default false) */
+	int32_t default_partitions; /* for auto-created topics (default 1) */
 	size_t sse_max_queued_bytes; /* per SSE client; a client further behind is dropped (default 4 MiB) */
-	int idle_timeout_ms;         /* keep-alive idle and slow request timeout (default 60000) */
-	int startup_timeout_ms;      /* first request head within (default 10000; 0 = none) */
+	int idle_timeout_ms;    /* keep-alive idle and slow request timeout (default 60000) */
+	int startup_timeout_ms; /* first request head within (default 10000; 0 = none) */
 };
 
 void ed_http_config_defaults(struct ed_http_config *cfg);

@@ -54,11 +54,11 @@ struct ed_http_head {
 	enum ed_http_method method;
 	const char *target; /* request-target bytes (not NUL-terminated) */
 	size_t target_len;
-	int minor;              /* HTTP/1.<minor>: 0 or 1 */
-	int64_t content_length; /* -1 when absent */
-	bool chunked;           /* Transfer-Encoding: chunked */
-	bool keep_alive;        /* from the version and Connection */
-	bool expect_continue;   /* Expect: 100-continue */
+	int minor;                /* HTTP/1.<minor>: 0 or 1 */
+	int64_t content_length;   /* -1 when absent */
+	bool chunked;             /* Transfer-Encoding: chunked */
+	bool keep_alive;          /* from the version and Connection */
+	bool expect_continue;     /* Expect: 100-continue */
 	const char *content_type; /* value bytes or NULL */
 	size_t content_type_len;
 	size_t head_len; /* bytes of request line + headers + blank line */
@@ -120,14 +120,12 @@ void ed_hjson_ws(const char *p, size_t n, size_t *pos);
 /* Validate one value starting at *pos (after whitespace), advancing *pos past
  * it. Returns its kind, or ED_HJSON_INVALID with a message (naming the byte
  * offset) in err. */
-enum ed_hjson_kind ed_hjson_value(const char *p, size_t n, size_t *pos, char *err,
-				  size_t errlen);
+enum ed_hjson_kind ed_hjson_value(const char *p, size_t n, size_t *pos, char *err, size_t errlen);
 /* True when p[0..n) is exactly one JSON value with optional whitespace. */
 bool ed_hjson_valid(const char *p, size_t n);
 /* In the already validated object text obj[0..n), find top-level member name
  * and return its value's span. false when absent. */
-bool ed_hjson_member(const char *obj, size_t n, const char *name, const char **val,
-		     size_t *vlen);
+bool ed_hjson_member(const char *obj, size_t n, const char *name, const char **val, size_t *vlen);
 /* Decode a validated string literal s[0..n) (with its quotes) into out. */
 void ed_hjson_unescape(const char *s, size_t n, struct ed_buf *out);
 /* Append bytes as a JSON string literal, replacing invalid UTF-8 with U+FFFD
@@ -241,14 +239,14 @@ struct ed_hreq {
 /* Work that answers later. kind-specific structs embed this first. */
 struct ed_hjob {
 	struct ed_http *h;
-	struct ed_hconn *conn; /* NULL once orphaned */
+	struct ed_hconn *conn;                 /* NULL once orphaned */
 	void (*complete)(struct ed_hjob *job); /* loop thread: answer (if conn) and free */
 	atomic_int pending;
 	atomic_int err;
-	struct ed_net_task task;   /* completion, posted on the loop queue */
-	struct ed_stmt_job stmt;   /* ed_hjob_queue_work on a statement thread */
+	struct ed_net_task task; /* completion, posted on the loop queue */
+	struct ed_stmt_job stmt; /* ed_hjob_queue_work on a statement thread */
 	void (*work_fn)(uv_work_t *);
-	uv_work_t work;            /* only work.data (the job) is used */
+	uv_work_t work; /* only work.data (the job) is used */
 };
 
 /* Answer the current request: status, content type and body (copied). */
@@ -280,8 +278,7 @@ struct ed_http_topic_stats *ed_http_stats(struct ed_http *h, const char *topic);
 /* ---- SSE (views.c) ---- */
 /* Turn the connection into an SSE stream of view's changes: c has answered
  * nothing yet. names are the view's columns (copied). */
-int ed_hsse_start(struct ed_hconn *c, const char *view, const char *const *names,
-		  uint32_t ncols);
+int ed_hsse_start(struct ed_hconn *c, const char *view, const char *const *names, uint32_t ncols);
 void ed_hsse_close(struct ed_hsse *s);
 /* Loop thread: write what SSE clients have queued; drop the slow ones. */
 void ed_hsse_flush_all(struct ed_http *h);

@@ -129,7 +129,8 @@ static int envelope(struct ed_ingest *in, struct ed_ingest_rec *r, const char *o
 			ok = pos - ks == l + 2 && !memcmp(obj + ks + 1, known[i], l);
 		}
 		if (!ok) {
-			snprintf(err, errlen, "envelope at byte %zu: unknown member %.*s (expected key, value, partition, timestamp)",
+			snprintf(err, errlen,
+				 "envelope at byte %zu: unknown member %.*s (expected key, value, partition, timestamp)",
 				 at, (int)(pos - ks > 64 ? 64 : pos - ks), obj + ks);
 			return ED_EINVAL;
 		}
@@ -162,14 +163,18 @@ static int envelope(struct ed_ingest *in, struct ed_ingest_rec *r, const char *o
 	int64_t x;
 	if (ed_hjson_member(obj, n, "partition", &v, &vn)) {
 		if (!parse_int(v, vn, 0, INT32_MAX, &x)) {
-			snprintf(err, errlen, "envelope at byte %zu: partition must be a non-negative integer", at);
+			snprintf(err, errlen,
+				 "envelope at byte %zu: partition must be a non-negative integer",
+				 at);
 			return ED_EINVAL;
 		}
 		r->partition = (int32_t)x;
 	}
 	if (ed_hjson_member(obj, n, "timestamp", &v, &vn)) {
 		if (!parse_int(v, vn, 0, INT64_MAX / 2, &x)) {
-			snprintf(err, errlen, "envelope at byte %zu: timestamp must be epoch milliseconds (a non-negative integer)", at);
+			snprintf(err, errlen,
+				 "envelope at byte %zu: timestamp must be epoch milliseconds (a non-negative integer)",
+				 at);
 			return ED_EINVAL;
 		}
 		r->timestamp = x;
@@ -178,8 +183,8 @@ static int envelope(struct ed_ingest *in, struct ed_ingest_rec *r, const char *o
 }
 
 /* One element p[s..e) of kind k, the index-th of the body. */
-static int element(struct ed_ingest *in, const char *p, size_t s, size_t e,
-		   enum ed_hjson_kind k, const struct ed_ingest_opts *o, char *err, size_t errlen)
+static int element(struct ed_ingest *in, const char *p, size_t s, size_t e, enum ed_hjson_kind k,
+		   const struct ed_ingest_opts *o, char *err, size_t errlen)
 {
 	if (k != ED_HJSON_OBJECT) {
 		snprintf(err, errlen, "element %zu at byte %zu is not a JSON object", in->n + 1, s);

@@ -34,8 +34,7 @@ static void put_escaped(struct ed_buf *out, const char *s)
 	}
 }
 
-void ed_http_prom_family(struct ed_http_prom *w, const char *name, const char *type,
-			 const char *help)
+void ed_http_prom_family(struct ed_http_prom *w, const char *name, const char *type, const char *help)
 {
 	ed_buf_printf(w->out, "# HELP %s ", name);
 	for (const char *s = help; *s; s++) { /* HELP escapes \\ and newline */
@@ -150,13 +149,15 @@ static const char *label_for(const char *name)
  * generic one. */
 static const char *const engine_help[][2] = {
 	{"eddy_source_records_total", "Records the source read (per-query input throughput)."},
-	{"eddy_source_records_decoded_total", "Record decodes (once per record by the shared reader, plus late views catching up)."},
+	{"eddy_source_records_decoded_total",
+	 "Record decodes (once per record by the shared reader, plus late views catching up)."},
 	{"eddy_source_late_records_total", "Records behind the source's watermark, never aggregated."},
 	{"eddy_source_bad_records_total", "Records that failed to decode or had a NULL event time."},
 	{"eddy_source_late_routed_total", "Late records written to the source's late-events topic."},
 	{"eddy_source_dead_lettered_total", "Bad records written to the source's dead-letter topic."},
 	{"eddy_source_watermark_ms", "The source's watermark, epoch milliseconds."},
-	{"eddy_source_max_event_time_ms", "Largest event time the source accepted, epoch milliseconds."},
+	{"eddy_source_max_event_time_ms",
+	 "Largest event time the source accepted, epoch milliseconds."},
 	{"eddy_view_rows_in_total", "Rows the view's query read from its input."},
 	{"eddy_sink_rows_in_total", "Rows the sink's query read from its input."},
 	{"eddy_view_rows_out_total", "Changes the view's query applied to the view."},
@@ -165,8 +166,10 @@ static const char *const engine_help[][2] = {
 	{"eddy_sink_bad_rows_total", "Rows of the sink's query dropped by an evaluation error."},
 	{"eddy_view_rows", "Rows in the view."},
 	{"eddy_view_state_bytes", "Key and value bytes of the view's rows."},
-	{"eddy_view_agg_groups", "Groups (open windows' groups, session keys) the view's aggregate holds."},
-	{"eddy_sink_agg_groups", "Groups (open windows' groups, session keys) the sink's aggregate holds."},
+	{"eddy_view_agg_groups",
+	 "Groups (open windows' groups, session keys) the view's aggregate holds."},
+	{"eddy_sink_agg_groups",
+	 "Groups (open windows' groups, session keys) the sink's aggregate holds."},
 	{"eddy_view_agg_state_bytes", "Key and value bytes of the view's aggregate state."},
 	{"eddy_sink_agg_state_bytes", "Key and value bytes of the sink's aggregate state."},
 };
@@ -202,7 +205,8 @@ static void engine_metrics(struct ed_http *h, struct ed_http_prom *w)
 		if (valid_name(name)) {
 			size_t nl = strlen(name);
 			bool counter = nl > 6 && !strcmp(name + nl - 6, "_total");
-			ed_http_prom_family(w, name, counter ? "counter" : "gauge", engine_help_for(name));
+			ed_http_prom_family(w, name, counter ? "counter" : "gauge",
+					    engine_help_for(name));
 			for (size_t k = i; k < j; k++) {
 				const char *l[] = {label_for(name), ec.v[k].object, NULL};
 				ed_http_prom_sample(w, name, l, ec.v[k].value);
@@ -213,7 +217,8 @@ static void engine_metrics(struct ed_http *h, struct ed_http_prom *w)
 				ed_http_prom_family(w, engine_lag[g][1], "gauge", engine_lag[g][2]);
 				for (size_t k = i; k < j; k++) {
 					const char *l[] = {"source", ec.v[k].object, NULL};
-					ed_http_prom_sample(w, engine_lag[g][1], l, (double)now - ec.v[k].value);
+					ed_http_prom_sample(w, engine_lag[g][1], l,
+							    (double)now - ec.v[k].value);
 				}
 			}
 		}
@@ -269,9 +274,10 @@ static void log_metrics(struct ed_http *h, struct ed_http_prom *w)
 				char ps[16];
 				snprintf(ps, sizeof(ps), "%d", p);
 				const char *l[] = {"topic", names[i], "partition", ps, NULL};
-				double v = fams[f].which == 0   ? (double)ed_partition_hwm(part)
-					   : fams[f].which == 1 ? (double)ed_partition_start_offset(part)
-								: (double)ed_partition_size(part);
+				double v = fams[f].which == 0 ? (double)ed_partition_hwm(part)
+					   : fams[f].which == 1
+						   ? (double)ed_partition_start_offset(part)
+						   : (double)ed_partition_size(part);
 				ed_http_prom_sample(w, fams[f].name, l, v);
 			}
 		}
@@ -299,7 +305,7 @@ static void log_metrics(struct ed_http *h, struct ed_http_prom *w)
 				if (!part)
 					continue;
 				ed_partition_stats(part, &st);
-				sum += f == 0 ? st.records_in
+				sum += f == 0   ? st.records_in
 				       : f == 1 ? st.bytes_in
 				       : f == 2 ? st.records_out
 						: st.bytes_out;

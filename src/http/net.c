@@ -44,9 +44,15 @@ void ed_http_config_defaults(struct ed_http_config *cfg)
 	cfg->startup_timeout_ms = 10000;
 }
 
-int ed_http_port(const struct ed_http *h) { return ed_net_server_port(h->srv); }
+int ed_http_port(const struct ed_http *h)
+{
+	return ed_net_server_port(h->srv);
+}
 
-void ed_http_set_ready(struct ed_http *h, bool ready) { h->ready = ready && !h->stopping; }
+void ed_http_set_ready(struct ed_http *h, bool ready)
+{
+	h->ready = ready && !h->stopping;
+}
 
 int ed_http_add_metrics(struct ed_http *h, ed_http_metrics_fn fn, void *arg)
 {
@@ -110,31 +116,54 @@ int ed_hconn_write_chunk(struct ed_hconn *c, const void *p, size_t n)
 	return conn_write(c, hdr, (size_t)hl, p, n, "\r\n", 2);
 }
 
-size_t ed_hconn_write_queue(struct ed_hconn *c) { return ed_net_unwritten(&c->net); }
+size_t ed_hconn_write_queue(struct ed_hconn *c)
+{
+	return ed_net_unwritten(&c->net);
+}
 
 static const char *reason(int status)
 {
 	switch (status) {
-	case 100: return "Continue";
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 416: return "Range Not Satisfiable";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Unknown";
+	case 100:
+		return "Continue";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 204:
+		return "No Content";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 409:
+		return "Conflict";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 415:
+		return "Unsupported Media Type";
+	case 416:
+		return "Range Not Satisfiable";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Unknown";
 	}
 }
 
@@ -151,8 +180,7 @@ static void request_reset(struct ed_hconn *c)
 	c->ctype = NULL;
 }
 
-void ed_hconn_respond(struct ed_hconn *c, int status, const char *ctype, const void *body,
-		      size_t len)
+void ed_hconn_respond(struct ed_hconn *c, int status, const char *ctype, const void *body, size_t len)
 {
 	struct ed_http *h = c->h;
 	h->requests[status >= 100 && status < 600 ? status / 100 : 0]++;
@@ -229,7 +257,10 @@ void ed_hconn_error(struct ed_hconn *c, int status, const char *code, const char
 
 /* ---- connections ---- */
 
-void ed_hconn_close(struct ed_hconn *c, const char *why) { ed_net_close(&c->net, why); }
+void ed_hconn_close(struct ed_hconn *c, const char *why)
+{
+	ed_net_close(&c->net, why);
+}
 
 /* Closing (once, from src/net): orphan the job, end the stream. */
 static void conn_on_close(struct ed_net_conn *nc)
@@ -278,7 +309,10 @@ static int conn_on_accept(struct ed_net_conn *nc)
 	return 0;
 }
 
-static void conn_on_data(struct ed_net_conn *nc) { conn_process((struct ed_hconn *)nc); }
+static void conn_on_data(struct ed_net_conn *nc)
+{
+	conn_process((struct ed_hconn *)nc);
+}
 
 static char *arena_str(struct ed_arena *a, const char *p, size_t n)
 {
@@ -315,7 +349,10 @@ static void dispatch(struct ed_hconn *c)
 	ed_http_route(&req);
 }
 
-static void consume(struct ed_hconn *c, size_t n) { ed_net_consume(&c->net, n); }
+static void consume(struct ed_hconn *c, size_t n)
+{
+	ed_net_consume(&c->net, n);
+}
 
 /* Advance the state machine over the connection's input. A client that
  * pipelines requests without reading the answers is stopped by src/net's
@@ -341,7 +378,8 @@ static void conn_process(struct ed_hconn *c)
 				break;
 			}
 			int status = 0;
-			int rc = ed_http_parse_head(in, avail, h->cfg.max_head_bytes, &c->head, &status);
+			int rc = ed_http_parse_head(in, avail, h->cfg.max_head_bytes, &c->head,
+						    &status);
 			if (rc == ED_EAGAIN)
 				break;
 			if (rc < 0) {
@@ -496,7 +534,10 @@ static void sync_cb(void *arg, int err)
 		job_post(job);
 }
 
-void ed_hjob_sync_begin(struct ed_hjob *job) { atomic_store(&job->pending, 1); }
+void ed_hjob_sync_begin(struct ed_hjob *job)
+{
+	atomic_store(&job->pending, 1);
+}
 
 void ed_hjob_sync_add(struct ed_hjob *job, struct ed_partition *part, int64_t upto)
 {
@@ -506,7 +547,10 @@ void ed_hjob_sync_add(struct ed_hjob *job, struct ed_partition *part, int64_t up
 		sync_cb(job, rc);
 }
 
-void ed_hjob_sync_end(struct ed_hjob *job) { sync_cb(job, 0); }
+void ed_hjob_sync_end(struct ed_hjob *job)
+{
+	sync_cb(job, 0);
+}
 
 /* Statement thread. */
 static void job_run(struct ed_stmt_job *sj)
@@ -541,9 +585,15 @@ static void sse_task(struct ed_net_task *t)
 	ed_hsse_flush_all(h);
 }
 
-void ed_http_wake_sse(struct ed_http *h) { ed_net_loopq_post(h->loopq, &h->sse_task); }
+void ed_http_wake_sse(struct ed_http *h)
+{
+	ed_net_loopq_post(h->loopq, &h->sse_task);
+}
 
-static void on_ping(uv_timer_t *t) { ed_hsse_ping_all(t->data); }
+static void on_ping(uv_timer_t *t)
+{
+	ed_hsse_ping_all(t->data);
+}
 
 /* ---- lifecycle ---- */
 

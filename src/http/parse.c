@@ -70,8 +70,8 @@ static enum ed_http_method method_of(const uint8_t *p, size_t n)
 	static const struct {
 		const char *s;
 		enum ed_http_method m;
-	} t[] = {{"GET", ED_HTTP_GET},	   {"HEAD", ED_HTTP_HEAD},     {"POST", ED_HTTP_POST},
-		 {"PUT", ED_HTTP_PUT},	   {"DELETE", ED_HTTP_DELETE}, {"OPTIONS", ED_HTTP_OPTIONS}};
+	} t[] = {{"GET", ED_HTTP_GET}, {"HEAD", ED_HTTP_HEAD},     {"POST", ED_HTTP_POST},
+		 {"PUT", ED_HTTP_PUT}, {"DELETE", ED_HTTP_DELETE}, {"OPTIONS", ED_HTTP_OPTIONS}};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (strlen(t[i].s) == n && !memcmp(p, t[i].s, n))
 			return t[i].m;
@@ -234,11 +234,11 @@ int ed_http_parse_head(const uint8_t *p, size_t n, size_t max_head, struct ed_ht
 /* ---- chunked bodies ---- */
 
 enum {
-	CH_SIZE,     /* hex digits */
-	CH_EXT,      /* ";ext" up to the line end */
-	CH_SIZE_LF,  /* after CR of the size line */
-	CH_DATA,     /* data bytes */
-	CH_DATA_CR,  /* CRLF after data */
+	CH_SIZE,    /* hex digits */
+	CH_EXT,     /* ";ext" up to the line end */
+	CH_SIZE_LF, /* after CR of the size line */
+	CH_DATA,    /* data bytes */
+	CH_DATA_CR, /* CRLF after data */
 	CH_DATA_LF,
 	CH_TRAILER_START, /* first byte of a trailer line or the final blank line */
 	CH_TRAILER,       /* inside a trailer line */

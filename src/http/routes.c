@@ -84,10 +84,11 @@ static void handle_topic(struct ed_hreq *req, struct ed_topic *t)
 		struct ed_partition *part = ed_topic_partition(t, p);
 		if (!part)
 			continue;
-		ed_buf_printf(&b, "%s{\"partition\":%d,\"start_offset\":%" PRId64 ",\"end_offset\":%" PRId64
-			      ",\"bytes\":%" PRId64 "}",
-			      p ? "," : "", p, ed_partition_start_offset(part), ed_partition_hwm(part),
-			      ed_partition_size(part));
+		ed_buf_printf(&b,
+			      "%s{\"partition\":%d,\"start_offset\":%" PRId64
+			      ",\"end_offset\":%" PRId64 ",\"bytes\":%" PRId64 "}",
+			      p ? "," : "", p, ed_partition_start_offset(part),
+			      ed_partition_hwm(part), ed_partition_size(part));
 	}
 	ed_buf_append(&b, "]}\n", 3);
 	respond_json(req->c, 200, &b);
@@ -181,8 +182,8 @@ static int append_all(struct ed_log_writer *w, const struct ed_ingest *in, struc
 		for (size_t k = start[p]; k < start[p + 1] && !rc; k++) {
 			const struct ed_ingest_rec *r = &in->recs[order[k]];
 			rc = ed_log_writer_add(w, p, r->timestamp >= 0 ? r->timestamp : now, r->key,
-					       r->key_len, r->value, r->value_len, NULL, 0, NULL, err,
-					       errlen);
+					       r->key_len, r->value, r->value_len, NULL, 0, NULL,
+					       err, errlen);
 		}
 		if (!rc)
 			rc = ed_log_writer_flush_part(w, p, err, errlen);
@@ -231,7 +232,8 @@ static void handle_post_records(struct ed_hreq *req, const char *topic_name)
 		char *end;
 		long v = strtol(part_s, &end, 10);
 		if (*end || v < 0 || v > INT32_MAX) {
-			ed_hconn_error(c, 400, "bad_request", "partition must be a non-negative integer");
+			ed_hconn_error(c, 400, "bad_request",
+				       "partition must be a non-negative integer");
 			return;
 		}
 		forced = (int32_t)v;
@@ -319,8 +321,8 @@ static void handle_post_records(struct ed_hreq *req, const char *topic_name)
 		}
 		if (p >= np) {
 			ed_hconn_error(c, 400, "bad_partition",
-				       "record %zu: partition %d does not exist (topic has %d)", i + 1,
-				       p, np);
+				       "record %zu: partition %d does not exist (topic has %d)",
+				       i + 1, p, np);
 			goto out;
 		}
 		pl.part[i] = p;
@@ -331,8 +333,12 @@ static void handle_post_records(struct ed_hreq *req, const char *topic_name)
 	rc = append_all(&w, &in, &pl, ed_wall_ms(), last, err, sizeof(err));
 	if (rc < 0) {
 		ed_warn(MOD, "append to %s failed: %s", topic_name, err);
-		ed_hconn_error(c, rc == ED_ETOOBIG ? 413 : rc == ED_ENOMEM ? 503 : 500,
-			       "append_failed", "append failed (records of earlier batches may have been stored): %s",
+		ed_hconn_error(c,
+			       rc == ED_ETOOBIG  ? 413
+			       : rc == ED_ENOMEM ? 503
+						 : 500,
+			       "append_failed",
+			       "append failed (records of earlier batches may have been stored): %s",
 			       err);
 		goto out;
 	}
@@ -351,8 +357,8 @@ static void handle_post_records(struct ed_hreq *req, const char *topic_name)
 	ed_buf_reserve(&ij->answer, 32 + in.n * 32);
 	ed_buf_append(&ij->answer, "{\"offsets\":[", 12);
 	for (size_t i = 0; i < in.n; i++)
-		ed_buf_printf(&ij->answer, "%s{\"partition\":%d,\"offset\":%" PRId64 "}", i ? "," : "",
-			      pl.part[i], pl.off[i]);
+		ed_buf_printf(&ij->answer, "%s{\"partition\":%d,\"offset\":%" PRId64 "}",
+			      i ? "," : "", pl.part[i], pl.off[i]);
 	ed_buf_append(&ij->answer, "]}\n", 3);
 	if (!durable) {
 		respond_json(c, 200, &ij->answer);
@@ -403,8 +409,7 @@ static void handle_get_records(struct ed_hreq *req, struct ed_topic *t)
 	int64_t partition = 0, offset = 0, limit = READ_DEFAULT_RECORDS;
 	bool has_off, dummy;
 	if (!query_i64(req, "partition", &partition, &dummy) ||
-	    !query_i64(req, "offset", &offset, &has_off) ||
-	    !query_i64(req, "limit", &limit, &dummy)) {
+	    !query_i64(req, "offset", &offset, &has_off) || !query_i64(req, "limit", &limit, &dummy)) {
 		ed_hconn_error(c, 400, "bad_request", "partition, offset and limit must be integers");
 		return;
 	}
@@ -423,9 +428,8 @@ static void handle_get_records(struct ed_hreq *req, struct ed_topic *t)
 	if (!has_off)
 		offset = start;
 	if (offset < start || offset > hwm) {
-		ed_hconn_error(c, 416, "offset_out_of_range",
-			       "offset %lld is outside [%lld, %lld]", (long long)offset,
-			       (long long)start, (long long)hwm);
+		ed_hconn_error(c, 416, "offset_out_of_range", "offset %lld is outside [%lld, %lld]",
+			       (long long)offset, (long long)start, (long long)hwm);
 		return;
 	}
 	struct ed_buf out, data;
@@ -453,11 +457,13 @@ static void handle_get_records(struct ed_hreq *req, struct ed_topic *t)
 			if (ed_record_iter_init(&it, data.data + pos, (size_t)bi.size, 0) == 0) {
 				struct ed_record rec;
 				bool control = bi.attributes & ED_BATCH_ATTR_CONTROL;
-				while (!control && count < limit && ed_record_iter_next(&it, &rec) == 1) {
+				while (!control && count < limit &&
+				       ed_record_iter_next(&it, &rec) == 1) {
 					if (rec.offset < next)
 						continue;
-					ed_buf_printf(&out, "%s{\"offset\":%" PRId64 ",\"timestamp\":%" PRId64
-						      ",\"key\":",
+					ed_buf_printf(&out,
+						      "%s{\"offset\":%" PRId64
+						      ",\"timestamp\":%" PRId64 ",\"key\":",
 						      count ? "," : "", rec.offset, rec.timestamp);
 					if (rec.key_len < 0)
 						ed_buf_append(&out, "null", 4);
@@ -470,7 +476,8 @@ static void handle_get_records(struct ed_hreq *req, struct ed_topic *t)
 								(size_t)rec.value_len))
 						ed_buf_append(&out, rec.value, (size_t)rec.value_len);
 					else
-						ed_hjson_put_text(&out, rec.value, (size_t)rec.value_len);
+						ed_hjson_put_text(&out, rec.value,
+								  (size_t)rec.value_len);
 					ed_buf_put_u8(&out, '}');
 					count++;
 					bytes += (uint64_t)(rec.key_len > 0 ? rec.key_len : 0) +
@@ -486,8 +493,7 @@ static void handle_get_records(struct ed_hreq *req, struct ed_topic *t)
 		if (next == before)
 			break; /* no progress: stop rather than spin */
 	}
-	ed_buf_printf(&out, "],\"next_offset\":%" PRId64 ",\"end_offset\":%" PRId64 "}\n", next,
-		      hwm);
+	ed_buf_printf(&out, "],\"next_offset\":%" PRId64 ",\"end_offset\":%" PRId64 "}\n", next, hwm);
 	struct ed_http_topic_stats *st = ed_http_stats(c->h, ed_topic_name(t));
 	if (st) {
 		st->records_out += (uint64_t)count;
@@ -515,7 +521,8 @@ static void handle_health(struct ed_hreq *req, bool ready)
 		static const char ok[] = "{\"status\":\"ready\"}\n";
 		ed_hconn_respond(req->c, 200, "application/json", ok, sizeof(ok) - 1);
 	} else {
-		const char *s = h->stopping ? "{\"status\":\"stopping\"}\n" : "{\"status\":\"starting\"}\n";
+		const char *s = h->stopping ? "{\"status\":\"stopping\"}\n"
+					    : "{\"status\":\"starting\"}\n";
 		ed_hconn_respond(req->c, 503, "application/json", s, strlen(s));
 	}
 }

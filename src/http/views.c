@@ -320,11 +320,16 @@ struct ed_hsse {
 static const char *op_name(uint8_t op)
 {
 	switch (op) {
-	case ED_OP_INSERT: return "insert";
-	case ED_OP_DELETE: return "delete";
-	case ED_OP_UPDATE_BEFORE: return "update_before";
-	case ED_OP_UPDATE_AFTER: return "update_after";
-	default: return "unknown";
+	case ED_OP_INSERT:
+		return "insert";
+	case ED_OP_DELETE:
+		return "delete";
+	case ED_OP_UPDATE_BEFORE:
+		return "update_before";
+	case ED_OP_UPDATE_AFTER:
+		return "update_after";
+	default:
+		return "unknown";
 	}
 }
 
@@ -367,8 +372,7 @@ static void on_change(void *arg, const struct ed_chunk *ch)
 	ed_http_wake_sse(s->h);
 }
 
-int ed_hsse_start(struct ed_hconn *c, const char *view, const char *const *names,
-		  uint32_t ncols)
+int ed_hsse_start(struct ed_hconn *c, const char *view, const char *const *names, uint32_t ncols)
 {
 	struct ed_http *h = c->h;
 	struct ed_hsse *s = ed_calloc(1, sizeof(*s));
@@ -402,7 +406,8 @@ int ed_hsse_start(struct ed_hconn *c, const char *view, const char *const *names
 	rc = ed_hconn_start_stream(c, "text/event-stream");
 	if (rc == 0) {
 		char hello[300];
-		int n = snprintf(hello, sizeof(hello), "retry: 3000\n: subscribed to %.200s\n\n", view);
+		int n = snprintf(hello, sizeof(hello), "retry: 3000\n: subscribed to %.200s\n\n",
+				 view);
 		ed_hconn_write_chunk(c, hello, (size_t)n);
 	}
 	ed_debug(MOD, "%s subscribed to %s", c->net.peer, view);
@@ -456,8 +461,8 @@ void ed_hsse_flush_all(struct ed_http *h)
 			c = NULL; /* closed (and s freed) by the failed write */
 		if (c && (overflow || ed_hconn_write_queue(c) > s->limit)) {
 			h->sse_dropped++;
-			ed_warn(MOD, "dropping SSE client %s: more than %zu bytes behind", c->net.peer,
-				s->limit);
+			ed_warn(MOD, "dropping SSE client %s: more than %zu bytes behind",
+				c->net.peer, s->limit);
 			ed_hconn_close(c, "slow SSE client"); /* frees s */
 		}
 		ed_buf_fini(&take);

@@ -26,8 +26,7 @@
 #define MAX_SESSION_MS 3600000
 
 enum gstate { G_EMPTY, G_PREPARING, G_COMPLETING, G_STABLE };
-static const char *gstate_name[] = {"Empty", "PreparingRebalance", "CompletingRebalance",
-				    "Stable"};
+static const char *gstate_name[] = {"Empty", "PreparingRebalance", "CompletingRebalance", "Stable"};
 
 struct gprotocol {
 	char *name;
@@ -427,8 +426,7 @@ static int member_set_protocols(struct gmember *m, const struct ed_kreq_join_gro
 }
 
 /* Does the joining member share a protocol with every current member? */
-static bool protocol_compatible(struct group *g, const struct ed_kreq_join_group *r,
-				const char *self)
+static bool protocol_compatible(struct group *g, const struct ed_kreq_join_group *r, const char *self)
 {
 	if (r->nprotocols == 0 || r->protocol_type[0] == 0)
 		return false;
@@ -559,8 +557,8 @@ void ed_kafka_handle_join_group(struct ed_kreq *req)
 		}
 	}
 	m->session_timeout_ms = r->session_timeout_ms;
-	m->rebalance_timeout_ms =
-		r->rebalance_timeout_ms > 0 ? r->rebalance_timeout_ms : r->session_timeout_ms;
+	m->rebalance_timeout_ms = r->rebalance_timeout_ms > 0 ? r->rebalance_timeout_ms
+							      : r->session_timeout_ms;
 	m->last_seen_ms = now;
 
 	bool is_leader = g->leader && strcmp(g->leader, m->id) == 0;
@@ -729,7 +727,8 @@ void ed_kafka_handle_describe_groups(struct ed_kreq *req)
 		ed_kput_str(b, g && g->protocol ? g->protocol : "");
 		ed_kput_i32(b, g ? member_count(g) : 0);
 		for (struct gmember *m = g ? g->members : NULL; m; m = m->next) {
-			const struct gprotocol *p = g->protocol ? member_protocol(m, g->protocol) : NULL;
+			const struct gprotocol *p = g->protocol ? member_protocol(m, g->protocol)
+								: NULL;
 			ed_kput_str(b, m->id);
 			if (v >= 4)
 				ed_kput_str(b, NULL);

@@ -23,16 +23,23 @@
 static int16_t kerr_from_append(int rc)
 {
 	switch (rc) {
-	case 0: return ED_KERR_NONE;
+	case 0:
+		return ED_KERR_NONE;
 	case ED_EAGAIN:
-	case ED_ECORRUPT: return ED_KERR_CORRUPT_MESSAGE;
-	case ED_EUNSUPPORTED: return ED_KERR_UNSUPPORTED_FOR_MESSAGE_FORMAT;
-	case ED_ETOOBIG: return ED_KERR_MESSAGE_TOO_LARGE;
+	case ED_ECORRUPT:
+		return ED_KERR_CORRUPT_MESSAGE;
+	case ED_EUNSUPPORTED:
+		return ED_KERR_UNSUPPORTED_FOR_MESSAGE_FORMAT;
+	case ED_ETOOBIG:
+		return ED_KERR_MESSAGE_TOO_LARGE;
 	case ED_EFAILED:
 	case ED_EIO:
-	case ED_ENOSPC: return ED_KERR_KAFKA_STORAGE_ERROR;
-	case ED_ENOENT: return ED_KERR_UNKNOWN_TOPIC_OR_PARTITION;
-	default: return ED_KERR_UNKNOWN_SERVER_ERROR;
+	case ED_ENOSPC:
+		return ED_KERR_KAFKA_STORAGE_ERROR;
+	case ED_ENOENT:
+		return ED_KERR_UNKNOWN_TOPIC_OR_PARTITION;
+	default:
+		return ED_KERR_UNKNOWN_SERVER_ERROR;
 	}
 }
 
@@ -88,7 +95,8 @@ static void produce_partition(struct ed_kreq *req, const char *tname, struct ed_
 			return;
 		}
 		if (nb == cap) { /* many batches in one partition: the request's arena */
-			struct ed_batch_info *more = ed_arena_alloc(&req->arena, 2 * cap * sizeof(*more));
+			struct ed_batch_info *more = ed_arena_alloc(&req->arena,
+								    2 * cap * sizeof(*more));
 			if (!more) {
 				res->kerr = ED_KERR_UNKNOWN_SERVER_ERROR;
 				res->msg = "out of memory";
@@ -108,10 +116,11 @@ static void produce_partition(struct ed_kreq *req, const char *tname, struct ed_
 		if (bi->producer_id >= 0) {
 			int chk = ed_kprodstate_check(k->prodstate, tname, part, bi, &dup_offset);
 			if (chk == 1) {
-				ed_debug(MOD, "%s/%d: duplicate batch of producer %lld seq %d "
-					 "answered with offset %lld", tname, pp->index,
-					 (long long)bi->producer_id, bi->base_sequence,
-					 (long long)dup_offset);
+				ed_debug(MOD,
+					 "%s/%d: duplicate batch of producer %lld seq %d "
+					 "answered with offset %lld",
+					 tname, pp->index, (long long)bi->producer_id,
+					 bi->base_sequence, (long long)dup_offset);
 				if (res->base_offset < 0)
 					res->base_offset = dup_offset;
 				/* The original may still wait for its fdatasync, or
@@ -122,7 +131,8 @@ static void produce_partition(struct ed_kreq *req, const char *tname, struct ed_
 						ed_kreq_sync_begin(req);
 						*syncing = true;
 					}
-					ed_kreq_sync_add(req, part, dup_offset + bi->last_offset_delta + 1);
+					ed_kreq_sync_add(req, part,
+							 dup_offset + bi->last_offset_delta + 1);
 				}
 				continue;
 			}
@@ -189,8 +199,8 @@ void ed_kafka_handle_produce(struct ed_kreq *req)
 			struct prod_result res = {topic_err, -1, -1, -1, NULL};
 			err[0] = 0;
 			if (topic) {
-				produce_partition(req, t->name, topic, max_msg, &t->parts[j], &syncing,
-						  &res, err, sizeof(err));
+				produce_partition(req, t->name, topic, max_msg, &t->parts[j],
+						  &syncing, &res, err, sizeof(err));
 			}
 			ed_kput_i32(b, t->parts[j].index);
 			ed_kput_i16(b, res.kerr);
@@ -248,7 +258,8 @@ static size_t fetch_build(struct ed_kreq *req, bool *any_error, int64_t *seen)
 		ed_kput_i32(b, t->nparts);
 		for (int32_t j = 0; j < t->nparts; j++) {
 			struct ed_kfetch_part *fp = &t->parts[j];
-			struct ed_partition *part = topic ? ed_topic_partition(topic, fp->partition) : NULL;
+			struct ed_partition *part = topic ? ed_topic_partition(topic, fp->partition)
+							  : NULL;
 			int16_t kerr = part ? ED_KERR_NONE : ED_KERR_UNKNOWN_TOPIC_OR_PARTITION;
 			int64_t hwm = part ? ed_partition_hwm(part) : -1;
 			if (seen)
@@ -274,7 +285,8 @@ static size_t fetch_build(struct ed_kreq *req, bool *any_error, int64_t *seen)
 				*any_error = true;
 				continue;
 			}
-			if (fp->fetch_offset >= hwm || fp->max_bytes <= 0 || (budget <= 0 && bytes > 0))
+			if (fp->fetch_offset >= hwm || fp->max_bytes <= 0 ||
+			    (budget <= 0 && bytes > 0))
 				continue;
 			size_t max = (size_t)fp->max_bytes;
 			if (bytes > 0 && (int64_t)max > budget)
@@ -426,8 +438,9 @@ static void fetch_park(struct ed_kreq *req, const int64_t *seen, size_t nseen)
 		if (topic)
 			fw->topics[fw->ntopics++] = topic;
 		for (int32_t j = 0; j < t->nparts; j++, n++) {
-			struct ed_partition *part =
-				topic ? ed_topic_partition(topic, t->parts[j].partition) : NULL;
+			struct ed_partition *part = topic ? ed_topic_partition(topic,
+									       t->parts[j].partition)
+							  : NULL;
 			if (!part || n >= nseen)
 				continue;
 			struct ed_watcher *w = &fw->w[fw->nw++];
@@ -441,7 +454,8 @@ static void fetch_park(struct ed_kreq *req, const int64_t *seen, size_t nseen)
 	}
 	int64_t now = ed_mono_ms();
 	uv_timer_start(&fw->timer, fetch_on_timer,
-		       req->fetch_deadline_ms > now ? (uint64_t)(req->fetch_deadline_ms - now) : 0, 0);
+		       req->fetch_deadline_ms > now ? (uint64_t)(req->fetch_deadline_ms - now) : 0,
+		       0);
 }
 
 static void fetch_answer_or_park(struct ed_kreq *req, bool expired, bool first)
@@ -469,7 +483,10 @@ static void fetch_answer_or_park(struct ed_kreq *req, bool expired, bool first)
 	ed_free(seen);
 }
 
-void ed_kafka_handle_fetch(struct ed_kreq *req) { fetch_answer_or_park(req, false, true); }
+void ed_kafka_handle_fetch(struct ed_kreq *req)
+{
+	fetch_answer_or_park(req, false, true);
+}
 
 void ed_kafka_fetch_retry(struct ed_kreq *req, bool expired)
 {
@@ -495,7 +512,8 @@ void ed_kafka_handle_list_offsets(struct ed_kreq *req)
 		ed_kput_i32(b, t->nparts);
 		for (int32_t j = 0; j < t->nparts; j++) {
 			struct ed_klo_part *lp = &t->parts[j];
-			struct ed_partition *part = topic ? ed_topic_partition(topic, lp->index) : NULL;
+			struct ed_partition *part = topic ? ed_topic_partition(topic, lp->index)
+							  : NULL;
 			int16_t kerr = part ? ED_KERR_NONE : ED_KERR_UNKNOWN_TOPIC_OR_PARTITION;
 			int64_t offset = -1, ts = -1;
 			if (part) {
@@ -504,7 +522,8 @@ void ed_kafka_handle_list_offsets(struct ed_kreq *req)
 				} else if (lp->timestamp == -2) {
 					offset = ed_partition_start_offset(part);
 				} else {
-					int rc = ed_partition_lookup_time(part, lp->timestamp, &offset, &ts);
+					int rc = ed_partition_lookup_time(part, lp->timestamp,
+									  &offset, &ts);
 					if (rc < 0) {
 						offset = -1; /* no record at or after ts */
 						ts = -1;

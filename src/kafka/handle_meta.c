@@ -139,8 +139,9 @@ void ed_kafka_handle_metadata(struct ed_kreq *req)
 		int budget = ED_KAFKA_AUTO_CREATE_PER_REQUEST;
 		for (int32_t i = 0; i < m->ntopics; i++) {
 			int16_t kerr;
-			struct ed_topic *topic = ed_kafka_topic_get_or_create(
-				k, m->topics[i], m->allow_auto_create, &budget, &kerr);
+			struct ed_topic *topic = ed_kafka_topic_get_or_create(k, m->topics[i],
+									      m->allow_auto_create,
+									      &budget, &kerr);
 			put_topic_metadata(b, v, node, m->topics[i], topic, kerr);
 			ed_topic_unref(topic);
 		}
@@ -294,11 +295,11 @@ static void put_config(struct cfg_walk *w, const char *name, const char *value, 
 		ed_buf_put_u8(b, is_default);
 	else
 		ed_kput_i8(b, is_default ? 5 : 1); /* DEFAULT_CONFIG : DYNAMIC_TOPIC_CONFIG */
-	ed_buf_put_u8(b, 0); /* sensitive */
+	ed_buf_put_u8(b, 0);                       /* sensitive */
 	if (w->v >= 1)
 		ed_kput_i32(b, 0); /* synonyms */
 	if (w->v >= 3) {
-		ed_kput_i8(b, 0);   /* config type unknown */
+		ed_kput_i8(b, 0);     /* config type unknown */
 		ed_kput_str(b, NULL); /* documentation */
 	}
 }

@@ -44,7 +44,7 @@ enum ed_kpark {
 };
 
 struct ed_kreq {
-	struct ed_kreq *next; /* connection FIFO */
+	struct ed_kreq *next;  /* connection FIFO */
 	struct ed_kconn *conn; /* NULL once orphaned */
 	struct ed_kafka *k;
 	struct ed_arena arena;
@@ -75,8 +75,8 @@ struct ed_kafka {
 	char *bind_host, *advertise_host, *state_dir;
 	struct ed_net_server *srv;
 	struct ed_net_loopq *loopq; /* the server's: sync completions from the flusher */
-	uv_timer_t park_timer; /* earliest parked deadline */
-	uv_timer_t tick_timer; /* group session timeouts */
+	uv_timer_t park_timer;      /* earliest parked deadline */
+	uv_timer_t tick_timer;      /* group session timeouts */
 	bool stopping;
 	struct ed_kreq *parked; /* doubly linked through park_prev/next */
 	/* Parked fetches whose partitions grew, pushed by the appending thread

@@ -44,7 +44,10 @@ int ed_kafka_adv_port(const struct ed_kafka *k)
 	return k->cfg.advertise_port > 0 ? k->cfg.advertise_port : ed_net_server_port(k->srv);
 }
 
-int ed_kafka_port(const struct ed_kafka *k) { return ed_net_server_port(k->srv); }
+int ed_kafka_port(const struct ed_kafka *k)
+{
+	return ed_net_server_port(k->srv);
+}
 
 /* ---- requests ---- */
 
@@ -123,8 +126,7 @@ static void park_timer_arm(struct ed_kafka *k)
 		uv_timer_stop(&k->park_timer);
 		return;
 	}
-	uv_timer_start(&k->park_timer, on_park_timer,
-		       first > now ? (uint64_t)(first - now) : 0, 0);
+	uv_timer_start(&k->park_timer, on_park_timer, first > now ? (uint64_t)(first - now) : 0, 0);
 }
 
 void ed_kreq_park(struct ed_kreq *req, enum ed_kpark kind, int64_t deadline_ms, void *ctx)
@@ -221,7 +223,10 @@ void ed_kreq_sync_add(struct ed_kreq *req, struct ed_partition *part, int64_t up
 	}
 }
 
-void ed_kreq_sync_end(struct ed_kreq *req) { sync_cb(req, 0); }
+void ed_kreq_sync_end(struct ed_kreq *req)
+{
+	sync_cb(req, 0);
+}
 
 /* Loop thread: every sync of req completed (in the order they were posted). */
 static void sync_done(struct ed_net_task *t)
@@ -276,7 +281,10 @@ static int conn_on_accept(struct ed_net_conn *nc)
 	return 0;
 }
 
-static void conn_on_data(struct ed_net_conn *nc) { conn_process((struct ed_kconn *)nc); }
+static void conn_on_data(struct ed_net_conn *nc)
+{
+	conn_process((struct ed_kconn *)nc);
+}
 
 static void handle_request(struct ed_kreq *req, const uint8_t *frame, size_t len)
 {
@@ -302,25 +310,63 @@ static void handle_request(struct ed_kreq *req, const uint8_t *frame, size_t len
 	ed_debug(MOD, "%s %s v%d corr %d", c->net.peer, ed_kafka_api_name(req->msg.api_key),
 		 req->msg.api_version, req->msg.correlation_id);
 	switch (req->msg.api_key) {
-	case ED_KAPI_API_VERSIONS: ed_kafka_handle_api_versions(req, 0); break;
-	case ED_KAPI_METADATA: ed_kafka_handle_metadata(req); break;
-	case ED_KAPI_PRODUCE: ed_kafka_handle_produce(req); break;
-	case ED_KAPI_FETCH: ed_kafka_handle_fetch(req); break;
-	case ED_KAPI_LIST_OFFSETS: ed_kafka_handle_list_offsets(req); break;
-	case ED_KAPI_CREATE_TOPICS: ed_kafka_handle_create_topics(req); break;
-	case ED_KAPI_DELETE_TOPICS: ed_kafka_handle_delete_topics(req); break;
-	case ED_KAPI_DESCRIBE_CONFIGS: ed_kafka_handle_describe_configs(req); break;
-	case ED_KAPI_FIND_COORDINATOR: ed_kafka_handle_find_coordinator(req); break;
-	case ED_KAPI_INIT_PRODUCER_ID: ed_kafka_handle_init_producer_id(req); break;
-	case ED_KAPI_JOIN_GROUP: ed_kafka_handle_join_group(req); break;
-	case ED_KAPI_SYNC_GROUP: ed_kafka_handle_sync_group(req); break;
-	case ED_KAPI_HEARTBEAT: ed_kafka_handle_heartbeat(req); break;
-	case ED_KAPI_LEAVE_GROUP: ed_kafka_handle_leave_group(req); break;
-	case ED_KAPI_DESCRIBE_GROUPS: ed_kafka_handle_describe_groups(req); break;
-	case ED_KAPI_LIST_GROUPS: ed_kafka_handle_list_groups(req); break;
-	case ED_KAPI_OFFSET_COMMIT: ed_kafka_handle_offset_commit(req); break;
-	case ED_KAPI_OFFSET_FETCH: ed_kafka_handle_offset_fetch(req); break;
-	default: ed_kreq_done(req); break; /* unreachable: decode refuses unknown keys */
+	case ED_KAPI_API_VERSIONS:
+		ed_kafka_handle_api_versions(req, 0);
+		break;
+	case ED_KAPI_METADATA:
+		ed_kafka_handle_metadata(req);
+		break;
+	case ED_KAPI_PRODUCE:
+		ed_kafka_handle_produce(req);
+		break;
+	case ED_KAPI_FETCH:
+		ed_kafka_handle_fetch(req);
+		break;
+	case ED_KAPI_LIST_OFFSETS:
+		ed_kafka_handle_list_offsets(req);
+		break;
+	case ED_KAPI_CREATE_TOPICS:
+		ed_kafka_handle_create_topics(req);
+		break;
+	case ED_KAPI_DELETE_TOPICS:
+		ed_kafka_handle_delete_topics(req);
+		break;
+	case ED_KAPI_DESCRIBE_CONFIGS:
+		ed_kafka_handle_describe_configs(req);
+		break;
+	case ED_KAPI_FIND_COORDINATOR:
+		ed_kafka_handle_find_coordinator(req);
+		break;
+	case ED_KAPI_INIT_PRODUCER_ID:
+		ed_kafka_handle_init_producer_id(req);
+		break;
+	case ED_KAPI_JOIN_GROUP:
+		ed_kafka_handle_join_group(req);
+		break;
+	case ED_KAPI_SYNC_GROUP:
+		ed_kafka_handle_sync_group(req);
+		break;
+	case ED_KAPI_HEARTBEAT:
+		ed_kafka_handle_heartbeat(req);
+		break;
+	case ED_KAPI_LEAVE_GROUP:
+		ed_kafka_handle_leave_group(req);
+		break;
+	case ED_KAPI_DESCRIBE_GROUPS:
+		ed_kafka_handle_describe_groups(req);
+		break;
+	case ED_KAPI_LIST_GROUPS:
+		ed_kafka_handle_list_groups(req);
+		break;
+	case ED_KAPI_OFFSET_COMMIT:
+		ed_kafka_handle_offset_commit(req);
+		break;
+	case ED_KAPI_OFFSET_FETCH:
+		ed_kafka_handle_offset_fetch(req);
+		break;
+	default:
+		ed_kreq_done(req);
+		break; /* unreachable: decode refuses unknown keys */
 	}
 }
 
@@ -337,10 +383,11 @@ static void conn_process(struct ed_kconn *c)
 	const uint8_t *p = ed_net_input(nc, &avail);
 	while (!ed_net_closing(nc) && c->inflight < MAX_INFLIGHT && !ed_net_backlogged(nc) &&
 	       avail >= 4) {
-		uint32_t size = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+		uint32_t size = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+				p[3];
 		if (size > k->cfg.max_frame_bytes || size < 8) {
-			ed_warn(MOD, "frame of %u bytes from %s refused (limit %zu)", size, nc->peer,
-				k->cfg.max_frame_bytes);
+			ed_warn(MOD, "frame of %u bytes from %s refused (limit %zu)", size,
+				nc->peer, k->cfg.max_frame_bytes);
 			ed_net_close(nc, "bad frame size");
 			break;
 		}
@@ -425,7 +472,8 @@ int ed_kafka_new(uv_loop_t *loop, struct ed_log *log, const struct ed_kafka_conf
 		goto fail_prod;
 	}
 
-	static const struct ed_net_ops ops = {conn_on_accept, conn_on_data, conn_on_close, NULL, NULL};
+	static const struct ed_net_ops ops = {conn_on_accept, conn_on_data, conn_on_close, NULL,
+					      NULL};
 	struct ed_net_config nc;
 	ed_net_config_init(&nc, MOD, k->bind_host, cfg->port, sizeof(struct ed_kconn), k);
 	nc.max_read_bytes = k->cfg.max_frame_bytes + 4 + 64 * 1024; /* a frame and the next read */

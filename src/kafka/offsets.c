@@ -71,7 +71,7 @@ struct ed_koffsets {
 	uv_work_t work;
 	bool busy;
 	struct commit_job *queue_head, *queue_tail; /* waiting */
-	struct commit_job *batch;                  /* being written */
+	struct commit_job *batch;                   /* being written */
 	struct ed_buf batch_buf;
 	int batch_rc;
 	/* A write or fdatasync of the file failed: its tail may hold a torn or
@@ -107,8 +107,8 @@ static void entry_free(struct oentry *e)
 }
 
 /* Set (offset >= 0) or delete (offset < 0) an entry. 0 or ED_ENOMEM. */
-static int set_entry(struct ed_koffsets *o, const char *group, const char *topic,
-		     int32_t partition, int64_t offset, const char *metadata)
+static int set_entry(struct ed_koffsets *o, const char *group, const char *topic, int32_t partition,
+		     int64_t offset, const char *metadata)
 {
 	size_t bk = bucket_of(group, topic, partition);
 	struct oentry **pe = &o->buckets[bk];
@@ -227,7 +227,8 @@ static int rewrite(struct ed_koffsets *o)
 	for (size_t i = 0; i < NBUCKETS; i++)
 		for (struct oentry *e = o->buckets[i]; e; e = e->next)
 			put_record(&b, e->group, e->topic, e->partition, e->offset, e->metadata);
-	int rc = b.err ? b.err : ed_io_write_file_atomic(o->path, b.data ? (void *)b.data : "", b.len);
+	int rc = b.err ? b.err
+		       : ed_io_write_file_atomic(o->path, b.data ? (void *)b.data : "", b.len);
 	size_t written = b.len;
 	ed_buf_fini(&b);
 	if (rc < 0)

@@ -246,7 +246,8 @@ static void ppart_load(struct ed_kprodstate *ps, struct ppart *pp, struct ed_par
 		int64_t next = off;
 		while (pos + ED_BATCH_HEADER_SIZE <= buf.len) {
 			struct ed_batch_info bi;
-			if (ed_batch_parse_header(buf.data + pos, buf.len - pos, &bi) < 0 || bi.size <= 0)
+			if (ed_batch_parse_header(buf.data + pos, buf.len - pos, &bi) < 0 ||
+			    bi.size <= 0)
 				break;
 			if (bi.producer_id >= 0) {
 				struct pentry *e = pentry_find(pp, bi.producer_id, true);
@@ -308,7 +309,8 @@ void ed_kprodstate_record(struct ed_kprodstate *ps, const char *topic, struct ed
 		return;
 	struct pentry *e = pentry_find(pp, bi->producer_id, true);
 	if (e)
-		pentry_apply(e, bi->producer_epoch, bi->base_sequence, batch_last_seq(bi), base_offset);
+		pentry_apply(e, bi->producer_epoch, bi->base_sequence, batch_last_seq(bi),
+			     base_offset);
 	note_last(pp, bi, base_offset);
 	ps->dirty = true;
 }
@@ -378,11 +380,12 @@ static int snapshot_save(struct ed_kprodstate *ps)
 	for (size_t i = 0; i < NBUCKETS; i++)
 		for (struct ppart *pp = ps->buckets[i]; pp; pp = pp->next) {
 			if (pp->loaded && pp->has_last) {
-				put_part(&b, pp, pp->last_end, pp->last_base, pp->last_crc, pp->e, pp->n);
+				put_part(&b, pp, pp->last_end, pp->last_base, pp->last_crc, pp->e,
+					 pp->n);
 				count++;
 			} else if (!pp->loaded && pp->has_snap) {
-				put_part(&b, pp, pp->snap_end, pp->snap_base, pp->snap_crc, pp->snap_e,
-					 pp->snap_n);
+				put_part(&b, pp, pp->snap_end, pp->snap_base, pp->snap_crc,
+					 pp->snap_e, pp->snap_n);
 				count++;
 			}
 		}
@@ -494,7 +497,8 @@ int ed_kprodstate_new_pid(struct ed_kprodstate *ps, int64_t *pid)
 		int n = snprintf(text, sizeof(text), "%" PRId64 "\n", until);
 		int rc = ed_io_write_file_atomic(ps->path, text, (size_t)n);
 		if (rc < 0) {
-			ed_error(MOD, "cannot reserve producer ids in %s: %s", ps->path, ed_err_str(rc));
+			ed_error(MOD, "cannot reserve producer ids in %s: %s", ps->path,
+				 ed_err_str(rc));
 			return rc;
 		}
 		ps->reserved_until = until;

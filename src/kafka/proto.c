@@ -9,24 +9,15 @@
 #include "base/err.h"
 
 static const struct ed_kapi_range api_ranges[] = {
-	{ED_KAPI_PRODUCE, 0, 8},
-	{ED_KAPI_FETCH, 0, 11},
-	{ED_KAPI_LIST_OFFSETS, 0, 5},
-	{ED_KAPI_METADATA, 0, 8},
-	{ED_KAPI_OFFSET_COMMIT, 0, 7},
-	{ED_KAPI_OFFSET_FETCH, 0, 5},
-	{ED_KAPI_FIND_COORDINATOR, 0, 2},
-	{ED_KAPI_JOIN_GROUP, 0, 5},
-	{ED_KAPI_HEARTBEAT, 0, 3},
-	{ED_KAPI_LEAVE_GROUP, 0, 3},
-	{ED_KAPI_SYNC_GROUP, 0, 3},
-	{ED_KAPI_DESCRIBE_GROUPS, 0, 4},
-	{ED_KAPI_LIST_GROUPS, 0, 2},
-	{ED_KAPI_API_VERSIONS, 0, 2},
-	{ED_KAPI_CREATE_TOPICS, 0, 4},
-	{ED_KAPI_DELETE_TOPICS, 0, 3},
-	{ED_KAPI_INIT_PRODUCER_ID, 0, 1},
-	{ED_KAPI_DESCRIBE_CONFIGS, 0, 3},
+	{ED_KAPI_PRODUCE, 0, 8},          {ED_KAPI_FETCH, 0, 11},
+	{ED_KAPI_LIST_OFFSETS, 0, 5},     {ED_KAPI_METADATA, 0, 8},
+	{ED_KAPI_OFFSET_COMMIT, 0, 7},    {ED_KAPI_OFFSET_FETCH, 0, 5},
+	{ED_KAPI_FIND_COORDINATOR, 0, 2}, {ED_KAPI_JOIN_GROUP, 0, 5},
+	{ED_KAPI_HEARTBEAT, 0, 3},        {ED_KAPI_LEAVE_GROUP, 0, 3},
+	{ED_KAPI_SYNC_GROUP, 0, 3},       {ED_KAPI_DESCRIBE_GROUPS, 0, 4},
+	{ED_KAPI_LIST_GROUPS, 0, 2},      {ED_KAPI_API_VERSIONS, 0, 2},
+	{ED_KAPI_CREATE_TOPICS, 0, 4},    {ED_KAPI_DELETE_TOPICS, 0, 3},
+	{ED_KAPI_INIT_PRODUCER_ID, 0, 1}, {ED_KAPI_DESCRIBE_CONFIGS, 0, 3},
 };
 
 const struct ed_kapi_range *ed_kafka_api_ranges(size_t *n)
@@ -46,25 +37,44 @@ bool ed_kafka_api_supported(int16_t key, int16_t version)
 const char *ed_kafka_api_name(int16_t key)
 {
 	switch (key) {
-	case ED_KAPI_PRODUCE: return "Produce";
-	case ED_KAPI_FETCH: return "Fetch";
-	case ED_KAPI_LIST_OFFSETS: return "ListOffsets";
-	case ED_KAPI_METADATA: return "Metadata";
-	case ED_KAPI_OFFSET_COMMIT: return "OffsetCommit";
-	case ED_KAPI_OFFSET_FETCH: return "OffsetFetch";
-	case ED_KAPI_FIND_COORDINATOR: return "FindCoordinator";
-	case ED_KAPI_JOIN_GROUP: return "JoinGroup";
-	case ED_KAPI_HEARTBEAT: return "Heartbeat";
-	case ED_KAPI_LEAVE_GROUP: return "LeaveGroup";
-	case ED_KAPI_SYNC_GROUP: return "SyncGroup";
-	case ED_KAPI_DESCRIBE_GROUPS: return "DescribeGroups";
-	case ED_KAPI_LIST_GROUPS: return "ListGroups";
-	case ED_KAPI_API_VERSIONS: return "ApiVersions";
-	case ED_KAPI_CREATE_TOPICS: return "CreateTopics";
-	case ED_KAPI_DELETE_TOPICS: return "DeleteTopics";
-	case ED_KAPI_INIT_PRODUCER_ID: return "InitProducerId";
-	case ED_KAPI_DESCRIBE_CONFIGS: return "DescribeConfigs";
-	default: return "Unknown";
+	case ED_KAPI_PRODUCE:
+		return "Produce";
+	case ED_KAPI_FETCH:
+		return "Fetch";
+	case ED_KAPI_LIST_OFFSETS:
+		return "ListOffsets";
+	case ED_KAPI_METADATA:
+		return "Metadata";
+	case ED_KAPI_OFFSET_COMMIT:
+		return "OffsetCommit";
+	case ED_KAPI_OFFSET_FETCH:
+		return "OffsetFetch";
+	case ED_KAPI_FIND_COORDINATOR:
+		return "FindCoordinator";
+	case ED_KAPI_JOIN_GROUP:
+		return "JoinGroup";
+	case ED_KAPI_HEARTBEAT:
+		return "Heartbeat";
+	case ED_KAPI_LEAVE_GROUP:
+		return "LeaveGroup";
+	case ED_KAPI_SYNC_GROUP:
+		return "SyncGroup";
+	case ED_KAPI_DESCRIBE_GROUPS:
+		return "DescribeGroups";
+	case ED_KAPI_LIST_GROUPS:
+		return "ListGroups";
+	case ED_KAPI_API_VERSIONS:
+		return "ApiVersions";
+	case ED_KAPI_CREATE_TOPICS:
+		return "CreateTopics";
+	case ED_KAPI_DELETE_TOPICS:
+		return "DeleteTopics";
+	case ED_KAPI_INIT_PRODUCER_ID:
+		return "InitProducerId";
+	case ED_KAPI_DESCRIBE_CONFIGS:
+		return "DescribeConfigs";
+	default:
+		return "Unknown";
 	}
 }
 
@@ -76,13 +86,31 @@ struct dec {
 	bool nomem;
 };
 
-static void fail(struct dec *d) { d->c.err = true; }
+static void fail(struct dec *d)
+{
+	d->c.err = true;
+}
 
-static int8_t rd_i8(struct dec *d) { return ed_cur_i8(&d->c); }
-static int16_t rd_i16(struct dec *d) { return ed_cur_i16(&d->c); }
-static int32_t rd_i32(struct dec *d) { return ed_cur_i32(&d->c); }
-static int64_t rd_i64(struct dec *d) { return ed_cur_i64(&d->c); }
-static bool rd_bool(struct dec *d) { return ed_cur_u8(&d->c) != 0; }
+static int8_t rd_i8(struct dec *d)
+{
+	return ed_cur_i8(&d->c);
+}
+static int16_t rd_i16(struct dec *d)
+{
+	return ed_cur_i16(&d->c);
+}
+static int32_t rd_i32(struct dec *d)
+{
+	return ed_cur_i32(&d->c);
+}
+static int64_t rd_i64(struct dec *d)
+{
+	return ed_cur_i64(&d->c);
+}
+static bool rd_bool(struct dec *d)
+{
+	return ed_cur_u8(&d->c) != 0;
+}
 
 /* int16-length string copied into the arena and NUL-terminated. A null
  * string is NULL when nullable, an error otherwise. Errors return "". */
@@ -431,8 +459,8 @@ static void dec_init_producer_id(struct dec *d, int16_t v, struct ed_kreq_init_p
 	r->transaction_timeout_ms = rd_i32(d);
 }
 
-int ed_kafka_decode_header(const uint8_t *frame, size_t len, int16_t *api_key,
-			   int16_t *api_version, int32_t *correlation_id)
+int ed_kafka_decode_header(const uint8_t *frame, size_t len, int16_t *api_key, int16_t *api_version,
+			   int32_t *correlation_id)
 {
 	struct ed_cur c;
 	ed_cur_init(&c, frame, len);
@@ -466,23 +494,56 @@ int ed_kafka_decode_request(const uint8_t *frame, size_t len, struct ed_arena *a
 	case ED_KAPI_API_VERSIONS:
 	case ED_KAPI_LIST_GROUPS:
 		break; /* empty bodies at the versions we implement */
-	case ED_KAPI_METADATA: dec_metadata(&d, v, &msg->u.metadata); break;
-	case ED_KAPI_PRODUCE: dec_produce(&d, v, &msg->u.produce); break;
-	case ED_KAPI_FETCH: dec_fetch(&d, v, &msg->u.fetch); break;
-	case ED_KAPI_LIST_OFFSETS: dec_list_offsets(&d, v, &msg->u.list_offsets); break;
-	case ED_KAPI_CREATE_TOPICS: dec_create_topics(&d, v, &msg->u.create_topics); break;
-	case ED_KAPI_DELETE_TOPICS: dec_delete_topics(&d, v, &msg->u.delete_topics); break;
-	case ED_KAPI_DESCRIBE_CONFIGS: dec_describe_configs(&d, v, &msg->u.describe_configs); break;
-	case ED_KAPI_FIND_COORDINATOR: dec_find_coordinator(&d, v, &msg->u.find_coordinator); break;
-	case ED_KAPI_JOIN_GROUP: dec_join_group(&d, v, &msg->u.join_group); break;
-	case ED_KAPI_SYNC_GROUP: dec_sync_group(&d, v, &msg->u.sync_group); break;
-	case ED_KAPI_HEARTBEAT: dec_heartbeat(&d, v, &msg->u.heartbeat); break;
-	case ED_KAPI_LEAVE_GROUP: dec_leave_group(&d, v, &msg->u.leave_group); break;
-	case ED_KAPI_OFFSET_COMMIT: dec_offset_commit(&d, v, &msg->u.offset_commit); break;
-	case ED_KAPI_OFFSET_FETCH: dec_offset_fetch(&d, v, &msg->u.offset_fetch); break;
-	case ED_KAPI_DESCRIBE_GROUPS: dec_describe_groups(&d, v, &msg->u.describe_groups); break;
-	case ED_KAPI_INIT_PRODUCER_ID: dec_init_producer_id(&d, v, &msg->u.init_producer_id); break;
-	default: return ED_EUNSUPPORTED;
+	case ED_KAPI_METADATA:
+		dec_metadata(&d, v, &msg->u.metadata);
+		break;
+	case ED_KAPI_PRODUCE:
+		dec_produce(&d, v, &msg->u.produce);
+		break;
+	case ED_KAPI_FETCH:
+		dec_fetch(&d, v, &msg->u.fetch);
+		break;
+	case ED_KAPI_LIST_OFFSETS:
+		dec_list_offsets(&d, v, &msg->u.list_offsets);
+		break;
+	case ED_KAPI_CREATE_TOPICS:
+		dec_create_topics(&d, v, &msg->u.create_topics);
+		break;
+	case ED_KAPI_DELETE_TOPICS:
+		dec_delete_topics(&d, v, &msg->u.delete_topics);
+		break;
+	case ED_KAPI_DESCRIBE_CONFIGS:
+		dec_describe_configs(&d, v, &msg->u.describe_configs);
+		break;
+	case ED_KAPI_FIND_COORDINATOR:
+		dec_find_coordinator(&d, v, &msg->u.find_coordinator);
+		break;
+	case ED_KAPI_JOIN_GROUP:
+		dec_join_group(&d, v, &msg->u.join_group);
+		break;
+	case ED_KAPI_SYNC_GROUP:
+		dec_sync_group(&d, v, &msg->u.sync_group);
+		break;
+	case ED_KAPI_HEARTBEAT:
+		dec_heartbeat(&d, v, &msg->u.heartbeat);
+		break;
+	case ED_KAPI_LEAVE_GROUP:
+		dec_leave_group(&d, v, &msg->u.leave_group);
+		break;
+	case ED_KAPI_OFFSET_COMMIT:
+		dec_offset_commit(&d, v, &msg->u.offset_commit);
+		break;
+	case ED_KAPI_OFFSET_FETCH:
+		dec_offset_fetch(&d, v, &msg->u.offset_fetch);
+		break;
+	case ED_KAPI_DESCRIBE_GROUPS:
+		dec_describe_groups(&d, v, &msg->u.describe_groups);
+		break;
+	case ED_KAPI_INIT_PRODUCER_ID:
+		dec_init_producer_id(&d, v, &msg->u.init_producer_id);
+		break;
+	default:
+		return ED_EUNSUPPORTED;
 	}
 	if (d.nomem)
 		return ED_ENOMEM;
@@ -507,10 +568,22 @@ void ed_kresp_end(struct ed_buf *b, size_t start)
 		ed_buf_patch_be32(b, start, (uint32_t)(b->len - start - 4));
 }
 
-void ed_kput_i8(struct ed_buf *b, int8_t v) { ed_buf_put_u8(b, (uint8_t)v); }
-void ed_kput_i16(struct ed_buf *b, int16_t v) { ed_buf_put_be16(b, (uint16_t)v); }
-void ed_kput_i32(struct ed_buf *b, int32_t v) { ed_buf_put_be32(b, (uint32_t)v); }
-void ed_kput_i64(struct ed_buf *b, int64_t v) { ed_buf_put_be64(b, (uint64_t)v); }
+void ed_kput_i8(struct ed_buf *b, int8_t v)
+{
+	ed_buf_put_u8(b, (uint8_t)v);
+}
+void ed_kput_i16(struct ed_buf *b, int16_t v)
+{
+	ed_buf_put_be16(b, (uint16_t)v);
+}
+void ed_kput_i32(struct ed_buf *b, int32_t v)
+{
+	ed_buf_put_be32(b, (uint32_t)v);
+}
+void ed_kput_i64(struct ed_buf *b, int64_t v)
+{
+	ed_buf_put_be64(b, (uint64_t)v);
+}
 
 void ed_kput_strn(struct ed_buf *b, const char *s, size_t n)
 {

@@ -320,8 +320,8 @@ struct ed_kreq_msg {
 
 /* Decode the request header only (api key, version, correlation id). Used to
  * answer even a request whose body we cannot decode. 0 or ED_EPROTO. */
-int ed_kafka_decode_header(const uint8_t *frame, size_t len, int16_t *api_key,
-			   int16_t *api_version, int32_t *correlation_id);
+int ed_kafka_decode_header(const uint8_t *frame, size_t len, int16_t *api_key, int16_t *api_version,
+			   int32_t *correlation_id);
 
 /* Decode a whole request frame (without the 4-byte size) into *msg, memory
  * from arena. Returns 0; ED_EUNSUPPORTED when the key/version is not

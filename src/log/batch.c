@@ -17,12 +17,18 @@
 
 #define ED_BATCH_MIN_LENGTH (ED_BATCH_HEADER_SIZE - ED_BATCH_LOG_OVERHEAD) /* 49 */
 
-static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)((uint16_t)p[0] << 8 | p[1]); }
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
+}
 static inline uint32_t rd32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
-static inline uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) << 32 | rd32(p + 4); }
+static inline uint64_t rd64(const uint8_t *p)
+{
+	return (uint64_t)rd32(p) << 32 | rd32(p + 4);
+}
 static inline void wr16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
@@ -42,7 +48,10 @@ static inline void wr64(uint8_t *p, uint64_t v)
 }
 
 /* Wrapping add without signed-overflow UB (values come from peers). */
-static inline int64_t add_wrap(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
+static inline int64_t add_wrap(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
 
 static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -194,8 +203,8 @@ static const uint8_t *fast_record(const uint8_t *p, const uint8_t *end, int32_t 
 	const uint8_t *rend = p + len;
 	if (p >= rend)
 		return NULL;
-	p++; /* attributes */
-	if (!(p = fast_varint(p, rend, &v)))  /* timestampDelta */
+	p++;                                 /* attributes */
+	if (!(p = fast_varint(p, rend, &v))) /* timestampDelta */
 		return NULL;
 	if (!(p = fast_varint(p, rend, &v)) || v < 0 || v > last_delta)
 		return NULL;
@@ -288,8 +297,7 @@ int ed_batch_validate(const uint8_t *p, size_t n, size_t max_size, struct ed_bat
 		return fail(ED_ECORRUPT, err, errlen, "CRC mismatch: stored %08x, computed %08x",
 			    info.crc, crc);
 	if (info.records_count < 0)
-		return fail(ED_ECORRUPT, err, errlen, "negative recordsCount %d",
-			    info.records_count);
+		return fail(ED_ECORRUPT, err, errlen, "negative recordsCount %d", info.records_count);
 	if (info.last_offset_delta < 0)
 		return fail(ED_ECORRUPT, err, errlen, "negative lastOffsetDelta %d",
 			    info.last_offset_delta);
@@ -297,8 +305,8 @@ int ed_batch_validate(const uint8_t *p, size_t n, size_t max_size, struct ed_bat
 		return fail(ED_ECORRUPT, err, errlen, "unknown compression codec %d",
 			    ed_batch_codec(&info));
 	if (ed_batch_codec(&info) == ED_CODEC_NONE) {
-		rc = walk_records(p + ED_BATCH_HEADER_SIZE, total - ED_BATCH_HEADER_SIZE, &info, err,
-				  errlen);
+		rc = walk_records(p + ED_BATCH_HEADER_SIZE, total - ED_BATCH_HEADER_SIZE, &info,
+				  err, errlen);
 		if (rc)
 			return rc;
 	}
@@ -322,8 +330,8 @@ int ed_batch_check_records(const uint8_t *p, size_t n, size_t max_uncompressed,
 	if (!max_uncompressed)
 		max_uncompressed = ED_CODEC_DEFAULT_LIMIT;
 	ed_buf_reset(scratch);
-	rc = ed_codec_decompress(codec, p + ED_BATCH_HEADER_SIZE, (size_t)info.size -
-				 ED_BATCH_HEADER_SIZE, scratch, max_uncompressed);
+	rc = ed_codec_decompress(codec, p + ED_BATCH_HEADER_SIZE,
+				 (size_t)info.size - ED_BATCH_HEADER_SIZE, scratch, max_uncompressed);
 	if (rc == ED_ETOOBIG)
 		return fail(rc, err, errlen, "%s records exceed %zu bytes uncompressed",
 			    ed_codec_name(codec), max_uncompressed);
@@ -394,8 +402,7 @@ int ed_record_iter_init(struct ed_record_iter *it, const uint8_t *batch, size_t 
 		if (!max_uncompressed)
 			max_uncompressed = ED_CODEC_DEFAULT_LIMIT;
 		rc = ed_codec_decompress(codec, batch + ED_BATCH_HEADER_SIZE,
-					 total - ED_BATCH_HEADER_SIZE, &it->decomp,
-					 max_uncompressed);
+					 total - ED_BATCH_HEADER_SIZE, &it->decomp, max_uncompressed);
 		if (rc == ED_EINVAL)
 			rc = ED_ECORRUPT; /* unknown codec in a stored batch */
 		if (rc)
@@ -534,8 +541,7 @@ int ed_batch_builder_add(struct ed_batch_builder *bb, int64_t timestamp, const v
 	       (value_len > 0 ? (uint64_t)value_len : 0) + ed_varint_len((int64_t)header_count);
 	for (uint32_t i = 0; i < header_count; i++) {
 		const struct ed_header *h = &headers[i];
-		if (h->key_len < 0 || (h->key_len > 0 && !h->key) ||
-		    (h->value_len > 0 && !h->value))
+		if (h->key_len < 0 || (h->key_len > 0 && !h->key) || (h->value_len > 0 && !h->value))
 			return ED_EINVAL;
 		int32_t hv = h->value_len < 0 ? -1 : h->value_len;
 		body += ed_varint_len(h->key_len) + (uint64_t)h->key_len + ed_varint_len(hv) +

@@ -178,8 +178,8 @@ int ed_record_header(const struct ed_record *rec, uint32_t i, struct ed_header *
  * Reuse a builder across batches with ed_batch_builder_reset: no allocation
  * per record once its buffers have grown. */
 struct ed_batch_builder {
-	struct ed_buf buf;    /* the batch being built, header first */
-	struct ed_buf comp;   /* scratch for compression */
+	struct ed_buf buf;  /* the batch being built, header first */
+	struct ed_buf comp; /* scratch for compression */
 	int32_t count;
 	int64_t base_timestamp;
 	int64_t max_timestamp;

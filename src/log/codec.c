@@ -64,7 +64,10 @@ static void sink_init(struct sink *s, struct ed_buf *out, size_t limit, size_t i
 		s->chunk = CHUNK_MAX;
 }
 
-static size_t sink_used(const struct sink *s) { return s->out->len - s->start; }
+static size_t sink_used(const struct sink *s)
+{
+	return s->out->len - s->start;
+}
 
 /* Give the decoder a window to write into (*dst, *room). Returns 0, ED_ENOMEM,
  * or 1 when the limit is reached (then the window is the probe byte). */
@@ -183,8 +186,8 @@ static int gzip_compress(const uint8_t *in, size_t n, struct ed_buf *out)
 	zs.zfree = z_free;
 	if (n > UINT_MAX / 2)
 		return ED_EINVAL;
-	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
 		return ED_ENOMEM;
 	bound = deflateBound(&zs, (uLong)n);
 	if (ed_buf_reserve(out, bound)) {
@@ -207,8 +210,7 @@ out_end:
 
 /* ---- snappy -------------------------------------------------------------- */
 
-static int snappy_block(const uint8_t *in, size_t n, struct ed_buf *out, size_t start,
-			size_t limit)
+static int snappy_block(const uint8_t *in, size_t n, struct ed_buf *out, size_t start, size_t limit)
 {
 	size_t ulen, got;
 
@@ -219,8 +221,7 @@ static int snappy_block(const uint8_t *in, size_t n, struct ed_buf *out, size_t 
 	if (ed_buf_reserve(out, ulen ? ulen : 1))
 		return ED_ENOMEM;
 	got = ulen;
-	if (snappy_uncompress((const char *)in, n, (char *)out->data + out->len, &got) !=
-		    SNAPPY_OK ||
+	if (snappy_uncompress((const char *)in, n, (char *)out->data + out->len, &got) != SNAPPY_OK ||
 	    got != ulen)
 		return ED_ECORRUPT;
 	out->len += got;
@@ -274,8 +275,7 @@ static int snappy_compress_xerial(const uint8_t *in, size_t n, struct ed_buf *ou
 		if (ed_buf_reserve(out, 4 + clen))
 			goto fail;
 		lenp = out->data + out->len;
-		if (snappy_compress((const char *)in + pos, blk, (char *)lenp + 4, &clen) !=
-		    SNAPPY_OK)
+		if (snappy_compress((const char *)in + pos, blk, (char *)lenp + 4, &clen) != SNAPPY_OK)
 			goto fail;
 		put32(lenp, (uint32_t)clen);
 		out->len += 4 + clen;
@@ -411,7 +411,7 @@ static int zstd_decompress(const uint8_t *in, size_t n, struct ed_buf *out, size
 		zr = ZSTD_decompressStream(dctx, &zout, &zin);
 		if (ZSTD_isError(zr)) {
 			rc = ZSTD_getErrorCode(zr) == ZSTD_error_memory_allocation ? ED_ENOMEM
-										      : ED_ECORRUPT;
+										   : ED_ECORRUPT;
 			goto out_free;
 		}
 		if (at_limit) {

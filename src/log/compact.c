@@ -303,8 +303,8 @@ emit:;
 }
 
 /* Rewrite seg without its dead records and swap the result in. */
-static int rewrite_segment(struct ed_partition *part, struct compactor *c,
-			   struct ed_segment *seg, struct ed_buf *buf)
+static int rewrite_segment(struct ed_partition *part, struct compactor *c, struct ed_segment *seg,
+			   struct ed_buf *buf)
 {
 	char *tmp = NULL, *ipath = NULL, *tpath = NULL;
 	struct ed_segment *ns = NULL;
@@ -377,8 +377,7 @@ out:
 	return rc;
 }
 
-int ed_partition_compact(struct ed_partition *part, const struct ed_topic_config *cfg,
-			 int64_t now_ms)
+int ed_partition_compact(struct ed_partition *part, const struct ed_topic_config *cfg, int64_t now_ms)
 {
 	struct ed_segment **segs = NULL;
 	size_t n = 0, ncl = 0;

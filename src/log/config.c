@@ -65,9 +65,12 @@ static int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 static const char *flush_name(int p)
 {
 	switch (p) {
-	case ED_FLUSH_ALWAYS: return "always";
-	case ED_FLUSH_NEVER: return "never";
-	default: return "on-request";
+	case ED_FLUSH_ALWAYS:
+		return "always";
+	case ED_FLUSH_NEVER:
+		return "never";
+	default:
+		return "on-request";
 	}
 }
 
@@ -78,20 +81,20 @@ static const char *cleanup_name(int p)
 	return p == ED_CLEANUP_COMPACT ? "compact" : "delete";
 }
 
-int ed_topic_config_set(struct ed_topic_config *cfg, const char *name, const char *value,
-			char *err, size_t errlen)
+int ed_topic_config_set(struct ed_topic_config *cfg, const char *name, const char *value, char *err,
+			size_t errlen)
 {
 	int64_t v;
 	if (!name || !value)
 		return ed_log_fail(ED_EINVAL, err, errlen, "missing config name or value");
-#define I64(key, field, lo, hi)                                                            \
-	if (strcmp(name, key) == 0) {                                                      \
-		if (parse_i64(value, lo, hi, &v))                                          \
-			return ed_log_fail(ED_EINVAL, err, errlen,                        \
-					   "%s: '%s' is not an integer in [%lld, %lld]", key,     \
-					   value, (long long)(lo), (long long)(hi));             \
-		cfg->field = (__typeof__(cfg->field))v;                                     \
-		return 0;                                                                  \
+#define I64(key, field, lo, hi)                                                               \
+	if (strcmp(name, key) == 0) {                                                         \
+		if (parse_i64(value, lo, hi, &v))                                             \
+			return ed_log_fail(ED_EINVAL, err, errlen,                            \
+					   "%s: '%s' is not an integer in [%lld, %lld]", key, \
+					   value, (long long)(lo), (long long)(hi));          \
+		cfg->field = (__typeof__(cfg->field))v;                                       \
+		return 0;                                                                     \
 	}
 	I64("retention.ms", retention_ms, -1, INT64_MAX)
 	I64("retention.bytes", retention_bytes, -1, INT64_MAX)
@@ -112,7 +115,8 @@ int ed_topic_config_set(struct ed_topic_config *cfg, const char *name, const cha
 		else
 			return ed_log_fail(ED_EINVAL, err, errlen,
 					   "cleanup.policy: '%s' is not delete, compact or "
-					   "compact,delete", value);
+					   "compact,delete",
+					   value);
 		return 0;
 	}
 	if (strcmp(name, "eddy.flush.policy") == 0) {
@@ -136,7 +140,8 @@ int ed_topic_config_set(struct ed_topic_config *cfg, const char *name, const cha
 		else
 			return ed_log_fail(ED_EINVAL, err, errlen,
 					   "message.timestamp.type: '%s' is not CreateTime or "
-					   "LogAppendTime", value);
+					   "LogAppendTime",
+					   value);
 		return 0;
 	}
 	return ed_log_fail(ED_ENOENT, err, errlen, "unknown topic config '%s'", name);
@@ -146,10 +151,10 @@ void ed_topic_config_each(const struct ed_topic_config *cfg,
 			  void (*fn)(void *arg, const char *name, const char *value), void *arg)
 {
 	char v[32];
-#define EMIT(key, fmt, val)                                  \
-	do {                                                 \
-		snprintf(v, sizeof v, fmt, val);             \
-		fn(arg, key, v);                             \
+#define EMIT(key, fmt, val)                      \
+	do {                                     \
+		snprintf(v, sizeof v, fmt, val); \
+		fn(arg, key, v);                 \
 	} while (0)
 	fn(arg, "cleanup.policy", cleanup_name(cfg->cleanup_policy));
 	EMIT("delete.retention.ms", "%" PRId64, cfg->delete_retention_ms);
@@ -224,8 +229,7 @@ int ed_topic_config_render(const struct ed_topic_config *cfg, struct ed_buf *out
 	return out->err;
 }
 
-int ed_topic_config_parse(const char *text, struct ed_topic_config *cfg, char *err,
-			  size_t errlen)
+int ed_topic_config_parse(const char *text, struct ed_topic_config *cfg, char *err, size_t errlen)
 {
 	char line[512], emsg[256];
 	bool have_version = false, have_parts = false;
@@ -251,7 +255,8 @@ int ed_topic_config_parse(const char *text, struct ed_topic_config *cfg, char *e
 		if (strcmp(key, "format.version") == 0) {
 			if (strcmp(val, "1") != 0)
 				return ed_log_fail(ED_ECORRUPT, err, errlen,
-						   "line %d: unsupported format.version %s", lineno, val);
+						   "line %d: unsupported format.version %s", lineno,
+						   val);
 			have_version = true;
 			continue;
 		}

@@ -34,25 +34,25 @@ enum ed_flush_policy {
 
 /* Per-topic configuration; names and meanings follow Kafka's topic configs. */
 struct ed_topic_config {
-	int32_t partitions;          /* >= 1 */
-	int64_t retention_ms;        /* retention.ms, -1 = forever (default 7 days) */
-	int64_t retention_bytes;     /* retention.bytes per partition, -1 = unlimited */
-	int64_t segment_bytes;       /* segment.bytes (default 1 GiB, min 4096) */
-	int64_t segment_ms;          /* segment.ms (default 7 days) */
-	int32_t max_message_bytes;   /* max.message.bytes: largest batch (default 1048588) */
-	int cleanup_policy;          /* cleanup.policy: ED_CLEANUP_* bits (default delete) */
-	int64_t delete_retention_ms; /* delete.retention.ms: tombstone life (default 1 day) */
+	int32_t partitions;            /* >= 1 */
+	int64_t retention_ms;          /* retention.ms, -1 = forever (default 7 days) */
+	int64_t retention_bytes;       /* retention.bytes per partition, -1 = unlimited */
+	int64_t segment_bytes;         /* segment.bytes (default 1 GiB, min 4096) */
+	int64_t segment_ms;            /* segment.ms (default 7 days) */
+	int32_t max_message_bytes;     /* max.message.bytes: largest batch (default 1048588) */
+	int cleanup_policy;            /* cleanup.policy: ED_CLEANUP_* bits (default delete) */
+	int64_t delete_retention_ms;   /* delete.retention.ms: tombstone life (default 1 day) */
 	int64_t min_compaction_lag_ms; /* min.compaction.lag.ms (default 0) */
-	int flush_policy;            /* eddy.flush.policy: on-request|always|never */
-	int32_t index_interval_bytes; /* index.interval.bytes (default 4096) */
-	bool log_append_time;        /* message.timestamp.type=LogAppendTime */
+	int flush_policy;              /* eddy.flush.policy: on-request|always|never */
+	int32_t index_interval_bytes;  /* index.interval.bytes (default 4096) */
+	bool log_append_time;          /* message.timestamp.type=LogAppendTime */
 };
 
 void ed_topic_config_defaults(struct ed_topic_config *cfg);
 /* Set one config by its Kafka name ("retention.ms", "cleanup.policy", ...).
  * ED_ENOENT for an unknown name, ED_EINVAL for a bad value; err says why. */
-int ed_topic_config_set(struct ed_topic_config *cfg, const char *name, const char *value,
-			char *err, size_t errlen);
+int ed_topic_config_set(struct ed_topic_config *cfg, const char *name, const char *value, char *err,
+			size_t errlen);
 /* Call fn for every config name with its value rendered as text. */
 void ed_topic_config_each(const struct ed_topic_config *cfg,
 			  void (*fn)(void *arg, const char *name, const char *value), void *arg);
@@ -71,8 +71,8 @@ void ed_log_options_defaults(struct ed_log_options *opts);
  * clean shutdown are scanned, a torn tail is truncated at the last valid batch
  * and indexes rebuilt; damage before the tail fails the open with ED_ECORRUPT
  * naming file and position in err. opts may be NULL. */
-int ed_log_open(const char *dir, const struct ed_log_options *opts, struct ed_log **out,
-		char *err, size_t errlen);
+int ed_log_open(const char *dir, const struct ed_log_options *opts, struct ed_log **out, char *err,
+		size_t errlen);
 /* Flush everything, mark a clean shutdown, release the lock. NULL is fine.
  * Every topic handle must have been released (ed_topic_unref) before. */
 void ed_log_close(struct ed_log *log);

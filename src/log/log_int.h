@@ -101,18 +101,18 @@ struct ed_time_entry {
  * whoever removes the segment from the partition). */
 struct ed_segment {
 	int64_t base_offset;
-	char *path;             /* .../<base>.log; index paths derived from it */
-	int fd;                 /* O_RDWR data file */
+	char *path; /* .../<base>.log; index paths derived from it */
+	int fd;     /* O_RDWR data file */
 	atomic_int refs;
-	_Atomic int64_t end_pos;    /* bytes of complete batches; release-published */
-	_Atomic int64_t max_ts;     /* largest batch maxTimestamp, -1 if none */
-	int64_t next_offset;        /* offset after the last batch (writer / open) */
-	int64_t created_ms;         /* wall clock of the first append (roll by age) */
-	int64_t mtime_ms;           /* wall clock of the last append (retention fallback) */
-	int64_t bytes_since_index;  /* writer: bytes appended since the last index entry */
-	atomic_bool dirty;          /* written since the flusher's last fdatasync */
-	bool closed;                /* no more appends (set under append_lock + seg_lock) */
-	bool sealed;                /* closed, synced, index files written (maint_lock) */
+	_Atomic int64_t end_pos;   /* bytes of complete batches; release-published */
+	_Atomic int64_t max_ts;    /* largest batch maxTimestamp, -1 if none */
+	int64_t next_offset;       /* offset after the last batch (writer / open) */
+	int64_t created_ms;        /* wall clock of the first append (roll by age) */
+	int64_t mtime_ms;          /* wall clock of the last append (retention fallback) */
+	int64_t bytes_since_index; /* writer: bytes appended since the last index entry */
+	atomic_bool dirty;         /* written since the flusher's last fdatasync */
+	bool closed;               /* no more appends (set under append_lock + seg_lock) */
+	bool sealed;               /* closed, synced, index files written (maint_lock) */
 	/* In-memory indexes, guarded by part->seg_lock. */
 	struct ed_index_entry *idx;
 	size_t nidx, idx_cap;
@@ -147,15 +147,15 @@ struct ed_partition {
 	_Atomic int64_t hwm;
 	_Atomic int64_t start_offset;
 	atomic_bool failed;
-	atomic_int fail_err;     /* the error that failed the partition */
+	atomic_int fail_err;      /* the error that failed the partition */
 	atomic_bool seal_pending; /* closed segments wait for sealing */
-	int64_t recovery_point;  /* maint_lock */
+	int64_t recovery_point;   /* maint_lock */
 
 	/* Durability state, guarded by log->fl_mu. */
-	int64_t durable;         /* every offset below is on disk */
-	int64_t sync_req;        /* largest upto asked for */
+	int64_t durable;  /* every offset below is on disk */
+	int64_t sync_req; /* largest upto asked for */
 	struct ed_sync_waiter *waiters;
-	bool queued;             /* on the flusher's list */
+	bool queued; /* on the flusher's list */
 	struct ed_partition *fl_next;
 
 	/* Watchers of the hwm (watch.c): a doubly linked list under watch_mu;
@@ -209,8 +209,7 @@ struct ed_log {
 /* Render the config as the topic.conf text (with partitions=N). */
 int ed_topic_config_render(const struct ed_topic_config *cfg, struct ed_buf *out);
 /* Parse topic.conf text. ED_ECORRUPT with the line in err on any bad line. */
-int ed_topic_config_parse(const char *text, struct ed_topic_config *cfg, char *err,
-			  size_t errlen);
+int ed_topic_config_parse(const char *text, struct ed_topic_config *cfg, char *err, size_t errlen);
 /* Check cross-field constraints. ED_EINVAL with the reason. */
 int ed_topic_config_validate(const struct ed_topic_config *cfg, char *err, size_t errlen);
 
@@ -228,12 +227,11 @@ void ed_segment_unref(struct ed_segment *seg);
 /* Record the index entries for a batch of size bytes at pos; called by the
  * writer under seg_lock only when an entry is due. Allocation failure just
  * skips the entry (the index is sparse). */
-void ed_segment_index_add(struct ed_segment *seg, int64_t base_offset, int64_t pos,
-			  int64_t max_ts);
+void ed_segment_index_add(struct ed_segment *seg, int64_t base_offset, int64_t pos, int64_t max_ts);
 /* Track one appended batch: maybe add index entries (takes seg_lock if so). */
-void ed_segment_note_batch(struct ed_partition *part, struct ed_segment *seg,
-			   int64_t base_offset, int64_t last_offset, int64_t pos, int64_t size,
-			   int64_t max_ts, int32_t interval);
+void ed_segment_note_batch(struct ed_partition *part, struct ed_segment *seg, int64_t base_offset,
+			   int64_t last_offset, int64_t pos, int64_t size, int64_t max_ts,
+			   int32_t interval);
 /* Floor lookups in the in-memory indexes; caller holds seg_lock. Return the
  * position to start scanning from (0 if no entry qualifies). */
 int64_t ed_segment_lookup_offset(const struct ed_segment *seg, int64_t offset);
@@ -306,8 +304,7 @@ void ed_flusher_enqueue(struct ed_log *log, struct ed_partition *part);
 void ed_flusher_fail_waiters(struct ed_log *log, struct ed_partition *part, int rc);
 
 /* ---- retention.c / compact.c ---- */
-int ed_partition_retain(struct ed_partition *part, const struct ed_topic_config *cfg,
-			int64_t now_ms);
+int ed_partition_retain(struct ed_partition *part, const struct ed_topic_config *cfg, int64_t now_ms);
 int ed_partition_compact(struct ed_partition *part, const struct ed_topic_config *cfg,
 			 int64_t now_ms);
 /* Remove a closed, sealed segment from the front of the partition. */
@@ -324,7 +321,10 @@ static inline uint32_t ed_rd32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
-static inline uint64_t ed_rd64(const uint8_t *p) { return (uint64_t)ed_rd32(p) << 32 | ed_rd32(p + 4); }
+static inline uint64_t ed_rd64(const uint8_t *p)
+{
+	return (uint64_t)ed_rd32(p) << 32 | ed_rd32(p + 4);
+}
 static inline void ed_wr32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);

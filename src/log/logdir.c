@@ -33,7 +33,10 @@ static char *path_join(const char *a, const char *b)
 	return p;
 }
 
-const char *ed_log_dir(const struct ed_log *log) { return log->dir; }
+const char *ed_log_dir(const struct ed_log *log)
+{
+	return log->dir;
+}
 
 /* ---- topics ---- */
 
@@ -61,7 +64,10 @@ void ed_topic_unref(struct ed_topic *topic)
 		topic_free(topic);
 }
 
-const char *ed_topic_name(const struct ed_topic *topic) { return topic->name; }
+const char *ed_topic_name(const struct ed_topic *topic)
+{
+	return topic->name;
+}
 
 int32_t ed_topic_partition_count(const struct ed_topic *topic)
 {
@@ -235,8 +241,7 @@ int ed_log_topic_create(struct ed_log *log, const char *name, const struct ed_to
 	rc = tdir ? ed_io_fsync_dir(tdir) : ED_ENOMEM;
 	ed_free(tdir);
 	if (rc) {
-		ed_log_fail(rc, err, errlen, "cannot fsync %s/topics: %s", log->dir,
-			    ed_err_str(rc));
+		ed_log_fail(rc, err, errlen, "cannot fsync %s/topics: %s", log->dir, ed_err_str(rc));
 		goto remove_dir;
 	}
 	if ((rc = register_topic(log, topic))) {
@@ -383,7 +388,8 @@ int ed_log_topic_add_partitions(struct ed_log *log, const char *name, int32_t n,
 	if (n <= cfg.partitions || n > 100000) {
 		rc = ed_log_fail(ED_EINVAL, err, errlen,
 				 "topic %s has %" PRId32 " partitions; the new count must be larger "
-				 "(and at most 100000)", name, cfg.partitions);
+				 "(and at most 100000)",
+				 name, cfg.partitions);
 		goto unlock;
 	}
 	if ((rc = open_partitions(topic, cfg.partitions, n, true, true, err, errlen)))
@@ -404,8 +410,7 @@ unlock:
 
 /* ---- open / close ---- */
 
-static int load_topic(struct ed_log *log, const char *name, bool clean, char *err,
-		      size_t errlen)
+static int load_topic(struct ed_log *log, const char *name, bool clean, char *err, size_t errlen)
 {
 	char *tdir = path_join(log->dir, "topics"), *dir = NULL, *conf = NULL, *text = NULL;
 	struct ed_topic_config cfg;
@@ -476,8 +481,8 @@ static int load_topics(struct ed_log *log, bool clean, char *err, size_t errlen)
 	return rc;
 }
 
-int ed_log_open(const char *dir, const struct ed_log_options *opts, struct ed_log **out,
-		char *err, size_t errlen)
+int ed_log_open(const char *dir, const struct ed_log_options *opts, struct ed_log **out, char *err,
+		size_t errlen)
 {
 	struct ed_log *log = ed_calloc(1, sizeof *log);
 	char *p = NULL;
@@ -500,7 +505,7 @@ int ed_log_open(const char *dir, const struct ed_log_options *opts, struct ed_lo
 	}
 	if ((rc = ed_topic_config_validate(&log->opts.defaults, err, errlen)))
 		goto fail;
-	static const char *const subdirs[] = { "topics", "trash" };
+	static const char *const subdirs[] = {"topics", "trash"};
 	if ((rc = ed_io_mkdirs(dir, 0755))) {
 		ed_log_fail(rc, err, errlen, "cannot create %s: %s", dir, ed_err_str(rc));
 		goto fail;

@@ -24,8 +24,7 @@
  * a peer asked for. */
 #define ED_LOG_MAX_READ (64LL << 20)
 
-int ed_partition_new(struct ed_topic *topic, int32_t index, const char *dir,
-		     struct ed_partition **out)
+int ed_partition_new(struct ed_topic *topic, int32_t index, const char *dir, struct ed_partition **out)
 {
 	struct ed_partition *part = ed_calloc(1, sizeof *part);
 	if (!part)
@@ -236,8 +235,8 @@ int ed_partition_append_validated(struct ed_partition *part, uint8_t *batch, siz
 				   part->topic->name, part->index);
 	ed_partition_config(part, &cfg);
 	if (bi.size < ED_BATCH_HEADER_SIZE || (size_t)bi.size > len)
-		return ed_log_fail(ED_ECORRUPT, err, errlen, "batch of %d bytes, have %zu",
-				   bi.size, len);
+		return ed_log_fail(ED_ECORRUPT, err, errlen, "batch of %d bytes, have %zu", bi.size,
+				   len);
 	if ((size_t)bi.size != len)
 		return ed_log_fail(ED_ECORRUPT, err, errlen,
 				   "%zu bytes after the batch (one batch per append)",
@@ -257,9 +256,9 @@ int ed_partition_append_validated(struct ed_partition *part, uint8_t *batch, siz
 	base = atomic_load_explicit(&part->hwm, memory_order_relaxed);
 	int64_t pos = atomic_load_explicit(&seg->end_pos, memory_order_relaxed);
 	int64_t now = ed_wall_ms();
-	if (pos > 0 && (pos + (int64_t)len > cfg.segment_bytes ||
-			now - seg->created_ms >= cfg.segment_ms ||
-			base + bi.last_offset_delta - seg->base_offset > INT32_MAX)) {
+	if (pos > 0 &&
+	    (pos + (int64_t)len > cfg.segment_bytes || now - seg->created_ms >= cfg.segment_ms ||
+	     base + bi.last_offset_delta - seg->base_offset > INT32_MAX)) {
 		if ((rc = ed_partition_roll(part))) {
 			ed_log_fail(rc, err, errlen, "segment roll failed: %s", ed_err_str(rc));
 			goto unlock;
@@ -353,7 +352,10 @@ int32_t ed_partition_segment_count(struct ed_partition *part)
 	return n;
 }
 
-int32_t ed_partition_index(const struct ed_partition *part) { return part->index; }
+int32_t ed_partition_index(const struct ed_partition *part)
+{
+	return part->index;
+}
 
 bool ed_partition_failed(struct ed_partition *part)
 {
@@ -433,8 +435,7 @@ static struct ed_segment *find_segment(struct ed_partition *part, int64_t offset
 	return seg;
 }
 
-int ed_partition_read(struct ed_partition *part, int64_t offset, size_t max_bytes,
-		      struct ed_buf *out)
+int ed_partition_read(struct ed_partition *part, int64_t offset, size_t max_bytes, struct ed_buf *out)
 {
 	int64_t hwm = atomic_load_explicit(&part->hwm, memory_order_acquire);
 	int rc = 0;
@@ -458,7 +459,8 @@ int ed_partition_read(struct ed_partition *part, int64_t offset, size_t max_byte
 		ed_seg_reader_init(rd, seg->fd);
 		/* Walk headers to the first batch whose last offset >= offset. */
 		while (pos + ED_BATCH_LOG_OVERHEAD <= end) {
-			const uint8_t *h = ed_seg_reader_get(rd, pos, ED_BOFF_LAST_OFFSET_DELTA + 4, &rc);
+			const uint8_t *h = ed_seg_reader_get(rd, pos, ED_BOFF_LAST_OFFSET_DELTA + 4,
+							     &rc);
 			if (!h) {
 				rc = rc == ED_EAGAIN ? ED_ECORRUPT : rc;
 				goto out;
@@ -483,7 +485,8 @@ int ed_partition_read(struct ed_partition *part, int64_t offset, size_t max_byte
 				size_t at = out->len;
 				if ((rc = ed_buf_reserve(out, (size_t)want)))
 					goto out;
-				if ((rc = ed_io_pread_all(seg->fd, out->data + at, (size_t)want, pos))) {
+				if ((rc = ed_io_pread_all(seg->fd, out->data + at, (size_t)want,
+							  pos))) {
 					rc = rc == ED_EAGAIN ? ED_ECORRUPT : rc;
 					goto out;
 				}
@@ -503,7 +506,8 @@ int ed_partition_read(struct ed_partition *part, int64_t offset, size_t max_byte
 				out->len = at + keep;
 				atomic_fetch_add_explicit(&part->records_out, records,
 							  memory_order_relaxed);
-				atomic_fetch_add_explicit(&part->bytes_out, keep, memory_order_relaxed);
+				atomic_fetch_add_explicit(&part->bytes_out, keep,
+							  memory_order_relaxed);
 				rc = 0;
 				goto out;
 			}

@@ -187,8 +187,9 @@ static int scan_segment(struct ed_partition *part, struct ed_segment *seg, int64
 						 seg->path, pos, msg, valid);
 				goto out;
 			}
-			ed_warn("log", "%s: truncating torn tail at position %" PRId64
-				" (%" PRId64 " bytes): %s",
+			ed_warn("log",
+				"%s: truncating torn tail at position %" PRId64 " (%" PRId64
+				" bytes): %s",
 				seg->path, pos, file_size - pos, msg);
 			if (ftruncate(seg->fd, pos) != 0) {
 				rc = ed_log_fail(ED_EIO, err, errlen, "%s: truncate failed: %s",

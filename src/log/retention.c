@@ -16,16 +16,14 @@ void ed_partition_drop_first(struct ed_partition *part)
 	struct ed_segment *seg = part->segs[0];
 	memmove(&part->segs[0], &part->segs[1], (part->nsegs - 1) * sizeof *part->segs);
 	part->nsegs--;
-	atomic_store_explicit(&part->start_offset, part->segs[0]->base_offset,
-			      memory_order_release);
+	atomic_store_explicit(&part->start_offset, part->segs[0]->base_offset, memory_order_release);
 	pthread_mutex_unlock(&part->seg_lock);
 	/* Readers holding a ref keep reading the unlinked file until they drop it. */
 	ed_segment_unlink(seg);
 	ed_segment_unref(seg);
 }
 
-int ed_partition_retain(struct ed_partition *part, const struct ed_topic_config *cfg,
-			int64_t now_ms)
+int ed_partition_retain(struct ed_partition *part, const struct ed_topic_config *cfg, int64_t now_ms)
 {
 	for (;;) {
 		bool drop = false;

@@ -120,7 +120,7 @@ void ed_segment_unref(struct ed_segment *seg)
 
 void ed_segment_unlink(struct ed_segment *seg)
 {
-	static const char *const exts[] = { ".index", ".timeindex" };
+	static const char *const exts[] = {".index", ".timeindex"};
 	for (size_t i = 0; i < 2; i++) {
 		char *p = ed_seg_sibling(seg->path, exts[i]);
 		if (p) {
@@ -131,12 +131,11 @@ void ed_segment_unlink(struct ed_segment *seg)
 	unlink(seg->path);
 }
 
-void ed_segment_index_add(struct ed_segment *seg, int64_t base_offset, int64_t pos,
-			  int64_t max_ts)
+void ed_segment_index_add(struct ed_segment *seg, int64_t base_offset, int64_t pos, int64_t max_ts)
 {
 	uint32_t rel = (uint32_t)(base_offset - seg->base_offset);
-	if (seg->nidx == 0 || (seg->idx[seg->nidx - 1].rel < rel && seg->idx[seg->nidx - 1].pos <
-								      (uint32_t)pos)) {
+	if (seg->nidx == 0 ||
+	    (seg->idx[seg->nidx - 1].rel < rel && seg->idx[seg->nidx - 1].pos < (uint32_t)pos)) {
 		if (seg->nidx == seg->idx_cap) {
 			size_t cap = seg->idx_cap ? seg->idx_cap * 2 : 64;
 			struct ed_index_entry *n = ed_realloc(seg->idx, cap * sizeof *n);
@@ -146,7 +145,7 @@ void ed_segment_index_add(struct ed_segment *seg, int64_t base_offset, int64_t p
 			}
 		}
 		if (seg->nidx < seg->idx_cap)
-			seg->idx[seg->nidx++] = (struct ed_index_entry){ rel, (uint32_t)pos };
+			seg->idx[seg->nidx++] = (struct ed_index_entry){rel, (uint32_t)pos};
 	}
 	if (max_ts >= 0 && (seg->ntidx == 0 || seg->tidx[seg->ntidx - 1].ts < max_ts)) {
 		if (seg->ntidx == seg->tidx_cap) {
@@ -158,14 +157,13 @@ void ed_segment_index_add(struct ed_segment *seg, int64_t base_offset, int64_t p
 			}
 		}
 		if (seg->ntidx < seg->tidx_cap)
-			seg->tidx[seg->ntidx++] =
-				(struct ed_time_entry){ max_ts, rel, (uint32_t)pos };
+			seg->tidx[seg->ntidx++] = (struct ed_time_entry){max_ts, rel, (uint32_t)pos};
 	}
 }
 
-void ed_segment_note_batch(struct ed_partition *part, struct ed_segment *seg,
-			   int64_t base_offset, int64_t last_offset, int64_t pos, int64_t size,
-			   int64_t max_ts, int32_t interval)
+void ed_segment_note_batch(struct ed_partition *part, struct ed_segment *seg, int64_t base_offset,
+			   int64_t last_offset, int64_t pos, int64_t size, int64_t max_ts,
+			   int32_t interval)
 {
 	int64_t prev_max = atomic_load_explicit(&seg->max_ts, memory_order_relaxed);
 	/* An index entry per interval of bytes (none for position 0, which is
@@ -298,8 +296,8 @@ int ed_segment_load_indexes(struct ed_segment *seg, int64_t size)
 		const uint8_t *p = (const uint8_t *)idata + ED_INDEX_HEADER_SIZE + i * 8;
 		idx[i].rel = ed_rd32(p);
 		idx[i].pos = ed_rd32(p + 4);
-		if (idx[i].pos >= size || (i && (idx[i].rel <= idx[i - 1].rel ||
-						 idx[i].pos <= idx[i - 1].pos)))
+		if (idx[i].pos >= size ||
+		    (i && (idx[i].rel <= idx[i - 1].rel || idx[i].pos <= idx[i - 1].pos)))
 			goto out;
 	}
 	for (size_t i = 0; i < ntidx; i++) {

@@ -59,12 +59,16 @@ struct ed_log_watchset {
 	struct ed_watcher w[];
 };
 
-static void on_hwm(struct ed_watcher *w) { ed_log_wake_raise(w->arg); }
+static void on_hwm(struct ed_watcher *w)
+{
+	ed_log_wake_raise(w->arg);
+}
 
 struct ed_log_watchset *ed_log_watchset_new(struct ed_log_wake *wk, struct ed_topic *topic)
 {
 	int32_t n = ed_topic_partition_count(topic);
-	struct ed_log_watchset *ws = ed_calloc(1, sizeof(*ws) + (size_t)n * sizeof(struct ed_watcher));
+	struct ed_log_watchset *ws = ed_calloc(1,
+					       sizeof(*ws) + (size_t)n * sizeof(struct ed_watcher));
 	if (!ws)
 		return NULL;
 	ed_topic_ref(topic);

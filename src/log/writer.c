@@ -22,8 +22,8 @@ int32_t ed_log_key_partition(const void *key, int32_t key_len, int32_t nparts)
 	return (int32_t)((h & 0x7fffffff) % (uint32_t)nparts);
 }
 
-int ed_log_writer_init(struct ed_log_writer *w, struct ed_topic *topic, int codec,
-		       size_t max_batch, uint32_t rr_start)
+int ed_log_writer_init(struct ed_log_writer *w, struct ed_topic *topic, int codec, size_t max_batch,
+		       uint32_t rr_start)
 {
 	memset(w, 0, sizeof *w);
 	w->topic = topic;
@@ -125,9 +125,8 @@ int ed_log_writer_add(struct ed_log_writer *w, int32_t part, int64_t timestamp, 
 	for (uint32_t i = 0; i < header_count; i++)
 		sz += (size_t)(headers[i].key_len > 0 ? headers[i].key_len : 0) +
 		      (size_t)(headers[i].value_len > 0 ? headers[i].value_len : 0) + 20;
-	if (wp->bb.count > 0 &&
-	    ((w->max_records > 0 && wp->bb.count >= w->max_records) ||
-	     ed_batch_builder_size(&wp->bb) + sz > w->max_batch)) {
+	if (wp->bb.count > 0 && ((w->max_records > 0 && wp->bb.count >= w->max_records) ||
+				 ed_batch_builder_size(&wp->bb) + sz > w->max_batch)) {
 		if ((rc = ed_log_writer_flush_part(w, part, err, errlen)))
 			return rc;
 	}

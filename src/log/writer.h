@@ -40,8 +40,8 @@ typedef void (*ed_log_writer_cb)(void *arg, int32_t part, const struct ed_append
 
 struct ed_log_writer_part {
 	struct ed_batch_builder bb;
-	bool used;    /* bb initialised */
-	int64_t next; /* offset after the last record appended, -1 before */
+	bool used;       /* bb initialised */
+	int64_t next;    /* offset after the last record appended, -1 before */
 	size_t last_len; /* bytes of the last batch appended */
 };
 
@@ -61,8 +61,8 @@ struct ed_log_writer {
  * max_batch 0 means the topic's max.message.bytes; rr_start is where the
  * round robin of keyless records starts (callers keep w->rr across writers
  * to go on where the last one stopped). 0 or ED_ENOMEM. */
-int ed_log_writer_init(struct ed_log_writer *w, struct ed_topic *topic, int codec,
-		       size_t max_batch, uint32_t rr_start);
+int ed_log_writer_init(struct ed_log_writer *w, struct ed_topic *topic, int codec, size_t max_batch,
+		       uint32_t rr_start);
 /* Free the builders; records not yet appended are dropped. NULL-safe on a
  * zeroed writer. */
 void ed_log_writer_fini(struct ed_log_writer *w);

@@ -37,12 +37,30 @@ struct net_write {
 static void update_reading(struct ed_net_conn *c);
 static void arm_timer(struct ed_net_conn *c);
 
-int ed_net_server_port(const struct ed_net_server *s) { return s->port; }
-struct ed_net_loopq *ed_net_server_loopq(struct ed_net_server *s) { return &s->loopq; }
-void *ed_net_server_data(const struct ed_net_server *s) { return s->cfg.data; }
-uv_loop_t *ed_net_server_loop(const struct ed_net_server *s) { return s->loop; }
-int ed_net_server_conns(const struct ed_net_server *s) { return s->nconns; }
-uint64_t ed_net_server_accepted(const struct ed_net_server *s) { return s->accepted; }
+int ed_net_server_port(const struct ed_net_server *s)
+{
+	return s->port;
+}
+struct ed_net_loopq *ed_net_server_loopq(struct ed_net_server *s)
+{
+	return &s->loopq;
+}
+void *ed_net_server_data(const struct ed_net_server *s)
+{
+	return s->cfg.data;
+}
+uv_loop_t *ed_net_server_loop(const struct ed_net_server *s)
+{
+	return s->loop;
+}
+int ed_net_server_conns(const struct ed_net_server *s)
+{
+	return s->nconns;
+}
+uint64_t ed_net_server_accepted(const struct ed_net_server *s)
+{
+	return s->accepted;
+}
 
 /* ---- lifetime ---- */
 
@@ -518,9 +536,8 @@ static void on_listener_closed(uv_handle_t *h)
 	s->listening = false;
 }
 
-int ed_net_server_new(uv_loop_t *loop, const struct ed_net_config *cfg,
-		      const struct ed_net_ops *ops, struct ed_net_server **out, char *err,
-		      size_t errlen)
+int ed_net_server_new(uv_loop_t *loop, const struct ed_net_config *cfg, const struct ed_net_ops *ops,
+		      struct ed_net_server **out, char *err, size_t errlen)
 {
 	int rc;
 	*out = NULL;
@@ -707,7 +724,10 @@ static void loopq_maybe_close(struct ed_net_loopq *q)
 	}
 }
 
-void ed_net_loopq_hold(struct ed_net_loopq *q) { q->holds++; }
+void ed_net_loopq_hold(struct ed_net_loopq *q)
+{
+	q->holds++;
+}
 
 void ed_net_loopq_release(struct ed_net_loopq *q)
 {
@@ -721,4 +741,7 @@ void ed_net_loopq_stop(struct ed_net_loopq *q)
 	loopq_maybe_close(q);
 }
 
-void ed_net_loopq_fini(struct ed_net_loopq *q) { uv_mutex_destroy(&q->mu); }
+void ed_net_loopq_fini(struct ed_net_loopq *q)
+{
+	uv_mutex_destroy(&q->mu);
+}

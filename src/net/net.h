@@ -36,7 +36,7 @@
 #include "base/buf.h"
 
 #define ED_NET_WRITE_HIGH (1024 * 1024) /* unwritten bytes before reading stops */
-#define ED_NET_MAX_WRITES 256            /* pending writes before reading stops */
+#define ED_NET_MAX_WRITES 256           /* pending writes before reading stops */
 
 struct ed_net_conn;
 struct ed_net_server;
@@ -79,21 +79,21 @@ struct ed_net_conn {
 	uv_timer_t timer;
 	uint8_t *rbuf;
 	size_t roff, rlen, rcap;
-	int writes;         /* uv_writes pending */
-	int refs;           /* ed_net_ref holders (loop thread) */
+	int writes; /* uv_writes pending */
+	int refs;   /* ed_net_ref holders (loop thread) */
 	int handles_open;
-	int busy;           /* ed_net_busy depth: no idle timeout */
+	int busy; /* ed_net_busy depth: no idle timeout */
 	bool closing;
 	bool reading;
-	bool paused;        /* by the protocol */
-	bool backlogged;    /* by the write queue */
-	bool started;       /* startup done */
-	bool close_after;   /* close once every write completed */
-	bool lingering;     /* half-closed, discarding input */
-	bool in_data;       /* inside on_data: no re-entry */
-	int64_t last_ms;    /* last input or output (monotonic) */
+	bool paused;      /* by the protocol */
+	bool backlogged;  /* by the write queue */
+	bool started;     /* startup done */
+	bool close_after; /* close once every write completed */
+	bool lingering;   /* half-closed, discarding input */
+	bool in_data;     /* inside on_data: no re-entry */
+	int64_t last_ms;  /* last input or output (monotonic) */
 	int64_t startup_deadline_ms;
-	int64_t linger_ms;  /* for close_after */
+	int64_t linger_ms; /* for close_after */
 	char peer[64];
 };
 
@@ -103,9 +103,8 @@ void ed_net_config_init(struct ed_net_config *cfg, const char *module, const cha
 			size_t conn_size, void *data);
 /* Listen on cfg->host:cfg->port. 0, or ED_EINVAL (bad address) / ED_EIO
  * with err filled. */
-int ed_net_server_new(uv_loop_t *loop, const struct ed_net_config *cfg,
-		      const struct ed_net_ops *ops, struct ed_net_server **out, char *err,
-		      size_t errlen);
+int ed_net_server_new(uv_loop_t *loop, const struct ed_net_config *cfg, const struct ed_net_ops *ops,
+		      struct ed_net_server **out, char *err, size_t errlen);
 int ed_net_server_port(const struct ed_net_server *s);
 /* The server's run-on-the-loop queue (below): stopped with the server. */
 struct ed_net_loopq *ed_net_server_loopq(struct ed_net_server *s);
@@ -141,7 +140,10 @@ int ed_net_write_buf(struct ed_net_conn *c, struct ed_buf *b);
 size_t ed_net_unwritten(const struct ed_net_conn *c);
 /* True while the write queue is over its bound: do not produce more output
  * from buffered input (on_data runs again when it drains). */
-static inline bool ed_net_backlogged(const struct ed_net_conn *c) { return c->backlogged; }
+static inline bool ed_net_backlogged(const struct ed_net_conn *c)
+{
+	return c->backlogged;
+}
 
 /* Stop or resume reading at the protocol's request (one request at a time). */
 void ed_net_pause(struct ed_net_conn *c);
@@ -159,9 +161,15 @@ void ed_net_close(struct ed_net_conn *c, const char *why);
  * linger_ms, so the answer is not lost to a reset while the client still
  * sends. */
 void ed_net_close_after_write(struct ed_net_conn *c, int64_t linger_ms);
-static inline bool ed_net_closing(const struct ed_net_conn *c) { return c->closing; }
+static inline bool ed_net_closing(const struct ed_net_conn *c)
+{
+	return c->closing;
+}
 /* Keep c's memory until ed_net_unref (loop thread). */
-static inline void ed_net_ref(struct ed_net_conn *c) { c->refs++; }
+static inline void ed_net_ref(struct ed_net_conn *c)
+{
+	c->refs++;
+}
 void ed_net_unref(struct ed_net_conn *c);
 
 /* The front end (cfg->data) of a connection. */
@@ -171,7 +179,7 @@ static inline void *ed_net_data(const struct ed_net_conn *c)
 }
 
 /* The struct of type containing member at ptr. */
-#define ed_net_container(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define ed_net_container(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 /* ---- run on the loop ---- */
 
@@ -190,8 +198,8 @@ struct ed_net_loopq {
 	uv_async_t async;
 	uv_mutex_t mu;
 	struct ed_net_task *head, *tail; /* under mu */
-	int holds;       /* loop thread: work that will still post */
-	bool stopping;   /* loop thread */
+	int holds;                       /* loop thread: work that will still post */
+	bool stopping;                   /* loop thread */
 	bool closed;
 };
 

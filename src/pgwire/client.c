@@ -3,8 +3,8 @@
  * messages come from proto.c and scram.c. */
 #include <errno.h>
 #include <netdb.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -26,7 +26,7 @@ struct ed_pg_client {
 	char host[256];
 	int port;
 	int32_t pid, key;
-	struct ed_buf in;  /* received bytes from in_off */
+	struct ed_buf in; /* received bytes from in_off */
 	size_t in_off;
 	char *pkeys[MAX_PARAMS], *pvals[MAX_PARAMS];
 	int nparams;
@@ -86,7 +86,8 @@ static int read_msg(struct ed_pg_client *c, char *type, const uint8_t **body, si
 		size_t avail = c->in.len - c->in_off;
 		const uint8_t *p = c->in.data + c->in_off;
 		if (avail >= 5) {
-			uint32_t l = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
+			uint32_t l = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 |
+				     (uint32_t)p[3] << 8 | p[4];
 			if (l < 4 || l > MAX_MESSAGE)
 				return ED_EPROTO;
 			if (avail >= (size_t)l + 1) {
@@ -128,16 +129,28 @@ static void decode_error(const uint8_t *body, size_t len, struct ed_pg_error *e)
 		const char *s = (const char *)cur.p;
 		cur.p = nul + 1;
 		switch (f) {
-		case 'V': snprintf(e->severity, sizeof(e->severity), "%s", s); break;
+		case 'V':
+			snprintf(e->severity, sizeof(e->severity), "%s", s);
+			break;
 		case 'S':
 			if (!e->severity[0])
 				snprintf(e->severity, sizeof(e->severity), "%s", s);
 			break;
-		case 'C': snprintf(e->sqlstate, sizeof(e->sqlstate), "%s", s); break;
-		case 'M': snprintf(e->msg, sizeof(e->msg), "%s", s); break;
-		case 'D': snprintf(e->detail, sizeof(e->detail), "%s", s); break;
-		case 'H': snprintf(e->hint, sizeof(e->hint), "%s", s); break;
-		case 'P': e->pos = (uint32_t)strtoul(s, NULL, 10); break;
+		case 'C':
+			snprintf(e->sqlstate, sizeof(e->sqlstate), "%s", s);
+			break;
+		case 'M':
+			snprintf(e->msg, sizeof(e->msg), "%s", s);
+			break;
+		case 'D':
+			snprintf(e->detail, sizeof(e->detail), "%s", s);
+			break;
+		case 'H':
+			snprintf(e->hint, sizeof(e->hint), "%s", s);
+			break;
+		case 'P':
+			e->pos = (uint32_t)strtoul(s, NULL, 10);
+			break;
 		}
 	}
 }
@@ -246,7 +259,8 @@ static int startup(struct ed_pg_client *c, const struct ed_pg_client_config *cfg
 		if (code == 0)
 			continue;
 		if (!cfg->password && (code == 3 || code == 10)) {
-			snprintf(err, errlen, "the server asks for a password (--password or $PGPASSWORD)");
+			snprintf(err, errlen,
+				 "the server asks for a password (--password or $PGPASSWORD)");
 			rc = ED_EINVAL;
 			break;
 		}
@@ -261,7 +275,8 @@ static int startup(struct ed_pg_client *c, const struct ed_pg_client_config *cfg
 				if (memcmp(rest + i, "SCRAM-SHA-256", 13) == 0)
 					has = true;
 			if (!has || ed_scram_client_first(&scram, &out)) {
-				snprintf(err, errlen, "the server offers no SASL mechanism eddy supports");
+				snprintf(err, errlen,
+					 "the server offers no SASL mechanism eddy supports");
 				rc = ED_EPROTO;
 				break;
 			}
@@ -469,7 +484,8 @@ int ed_pg_client_query(struct ed_pg_client *c, const char *sql, const struct ed_
 		if (rc) {
 			/* Keep a FATAL error the server sent before closing. */
 			if (result != ED_EINVAL)
-				set_err(err, "08006", rc == ED_EPROTO ? "protocol error" : "connection lost");
+				set_err(err, "08006",
+					rc == ED_EPROTO ? "protocol error" : "connection lost");
 			result = rc == ED_EPROTO ? ED_EPROTO : ED_EIO;
 			break;
 		}

@@ -34,11 +34,17 @@ void ed_pgwire_config_defaults(struct ed_pgwire_config *cfg)
 	cfg->idle_timeout_ms = 3600000;
 }
 
-int ed_pgwire_port(const struct ed_pgwire *pg) { return ed_net_server_port(pg->srv); }
+int ed_pgwire_port(const struct ed_pgwire *pg)
+{
+	return ed_net_server_port(pg->srv);
+}
 
 /* ---- output and connections ------------------------------------------------------------------ */
 
-static bool closing(const struct pgw_conn *c) { return ed_net_closing(&c->net); }
+static bool closing(const struct pgw_conn *c)
+{
+	return ed_net_closing(&c->net);
+}
 
 /* Hand the encoded output to the transport (whose bounded write queue stops
  * a client that sends queries without reading the answers). */
@@ -322,7 +328,7 @@ static void stmt_done(struct ed_net_task *t)
 		sub_end(c, "57014", "canceling statement due to user request");
 	} else if (c->sub) {
 		pgw_flush(c);
-		sub_flush(c->sub); /* changes that came while the statement finished */
+		sub_flush(c->sub);      /* changes that came while the statement finished */
 		ed_net_resume(&c->net); /* to see the client leave */
 	} else {
 		conn_process(c);
@@ -400,8 +406,8 @@ static void conn_process(struct pgw_conn *c)
 		uint32_t len = be32(p + 1);
 		if (len < 4 || len - 4 > c->pg->cfg.max_message_bytes) {
 			char msg[128];
-			snprintf(msg, sizeof(msg), "invalid message length %u (limit %zu bytes)", len,
-				 c->pg->cfg.max_message_bytes);
+			snprintf(msg, sizeof(msg), "invalid message length %u (limit %zu bytes)",
+				 len, c->pg->cfg.max_message_bytes);
 			pgw_fatal(c, len < 4 ? "08P01" : "54000", msg);
 			break;
 		}
@@ -431,9 +437,11 @@ static void conn_process(struct pgw_conn *c)
 		if (rc) {
 			char msg[96];
 			if (rc == ED_EUNSUPPORTED)
-				snprintf(msg, sizeof(msg), "unsupported frontend message type 0x%02x", (uint8_t)type);
+				snprintf(msg, sizeof(msg),
+					 "unsupported frontend message type 0x%02x", (uint8_t)type);
 			else
-				snprintf(msg, sizeof(msg), "invalid frontend message type 0x%02x", (uint8_t)type);
+				snprintf(msg, sizeof(msg), "invalid frontend message type 0x%02x",
+					 (uint8_t)type);
 			pgw_fatal(c, "08P01", msg);
 			break;
 		}
@@ -455,10 +463,14 @@ static void conn_process(struct pgw_conn *c)
 static const char *op_name(uint8_t op)
 {
 	switch (op) {
-	case ED_OP_INSERT: return "insert";
-	case ED_OP_DELETE: return "delete";
-	case ED_OP_UPDATE_BEFORE: return "update_before";
-	case ED_OP_UPDATE_AFTER: return "update_after";
+	case ED_OP_INSERT:
+		return "insert";
+	case ED_OP_DELETE:
+		return "delete";
+	case ED_OP_UPDATE_BEFORE:
+		return "update_before";
+	case ED_OP_UPDATE_AFTER:
+		return "update_after";
 	}
 	return "unknown";
 }
@@ -517,7 +529,8 @@ static void sub_flush(struct pgw_sub *s)
 		overflow = true;
 	if (overflow) {
 		ed_buf_fini(&rows);
-		sub_end(c, "53400", "SUBSCRIBE dropped: the client does not read changes fast enough");
+		sub_end(c, "53400",
+			"SUBSCRIBE dropped: the client does not read changes fast enough");
 		return;
 	}
 	if (rows.len) {
@@ -567,7 +580,9 @@ int pgw_sub_start(struct pgw_conn *c, const char *view, uint32_t ncols, const in
 		ed_net_loopq_cancel(s->loopq, &s->task);
 		sub_free(s);
 		ed_sql_error_set(err, "", 0, UINT32_MAX, rc == ED_ENOENT ? "42P01" : "53200",
-				 rc == ED_ENOENT ? "materialized view \"%s\" does not exist" : "out of memory", view);
+				 rc == ED_ENOENT ? "materialized view \"%s\" does not exist"
+						 : "out of memory",
+				 view);
 		return rc;
 	}
 	s->subscribed = true;

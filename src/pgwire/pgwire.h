@@ -34,9 +34,9 @@ enum ed_pgwire_auth {
 };
 
 struct ed_pgwire_config {
-	const char *bind_host;      /* default "127.0.0.1" */
-	int port;                   /* default ED_PGWIRE_DEFAULT_PORT; 0 = any free port */
-	size_t max_message_bytes;   /* largest frontend message (default 16 MiB) */
+	const char *bind_host;    /* default "127.0.0.1" */
+	int port;                 /* default ED_PGWIRE_DEFAULT_PORT; 0 = any free port */
+	size_t max_message_bytes; /* largest frontend message (default 16 MiB) */
 	enum ed_pgwire_auth auth;
 	const char *user;           /* SCRAM: the one user accepted */
 	const char *password;       /* SCRAM: its password */

@@ -47,10 +47,10 @@
 struct pgw_conn;
 
 enum pgw_state {
-	PGW_STARTUP = 0,   /* waiting for the startup packet */
-	PGW_SASL_INITIAL,  /* sent AuthenticationSASL */
-	PGW_SASL_FINAL,    /* sent AuthenticationSASLContinue */
-	PGW_READY,         /* authenticated: queries */
+	PGW_STARTUP = 0,  /* waiting for the startup packet */
+	PGW_SASL_INITIAL, /* sent AuthenticationSASL */
+	PGW_SASL_FINAL,   /* sent AuthenticationSASLContinue */
+	PGW_READY,        /* authenticated: queries */
 	PGW_CLOSING,
 };
 
@@ -66,30 +66,30 @@ struct pgw_stmt {
 	char *name;
 	char *sql;
 	size_t len;
-	bool empty;            /* no statement in the text */
+	bool empty; /* no statement in the text */
 	enum ed_sql_stmt_kind kind;
 	uint32_t nparams;
-	uint32_t *types;       /* nparams oids; 0 = unspecified */
+	uint32_t *types; /* nparams oids; 0 = unspecified */
 	struct pgw_stmt *next;
 };
 
 /* A materialized result of one statement: what Describe and Execute read. */
 struct pgw_result {
-	bool done;             /* executed */
-	uint32_t ncols;        /* 0: no rows (NoData) */
+	bool done;      /* executed */
+	uint32_t ncols; /* 0: no rows (NoData) */
 	char **names;
 	struct ed_type *types;
-	int16_t *formats;      /* per column */
-	struct ed_buf rows;    /* encoded DataRow messages */
+	int16_t *formats;   /* per column */
+	struct ed_buf rows; /* encoded DataRow messages */
 	uint32_t nrows, sent;
-	size_t *offs;          /* nrows + 1 offsets into rows */
+	size_t *offs; /* nrows + 1 offsets into rows */
 	char tag[64];
 };
 
 /* A bound portal (Bind). */
 struct pgw_portal {
 	char *name;
-	char *sql;             /* the statement with its parameters substituted */
+	char *sql; /* the statement with its parameters substituted */
 	size_t len;
 	bool empty;
 	enum ed_sql_stmt_kind kind;
@@ -111,12 +111,12 @@ struct pgw_sub {
 	struct ed_net_loopq *loopq;
 	struct ed_net_task task; /* flush pending on the loop */
 	pthread_mutex_t mu;
-	struct ed_buf pending;  /* under mu */
-	bool overflow;          /* under mu */
+	struct ed_buf pending; /* under mu */
+	bool overflow;         /* under mu */
 	size_t limit;
-	uint32_t ncols;         /* view columns (without op) */
-	int16_t *formats;       /* ncols + 1 (op first) */
-	bool extended;          /* started by Execute (no ReadyForQuery at the end) */
+	uint32_t ncols;   /* view columns (without op) */
+	int16_t *formats; /* ncols + 1 (op first) */
+	bool extended;    /* started by Execute (no ReadyForQuery at the end) */
 };
 
 /* A connection: src/net's transport first, then the protocol state. */
@@ -124,19 +124,19 @@ struct pgw_conn {
 	struct ed_net_conn net;
 	struct ed_pgwire *pg;
 	enum pgw_state state;
-	struct ed_buf out;  /* encoded, not yet written */
+	struct ed_buf out; /* encoded, not yet written */
 	int32_t pid, key;
 	char user[64], database[64];
 	struct ed_session *sess;
 	struct ed_arena arena; /* per message */
 	char txn;
 	bool skip_to_sync;
-	bool cancel_only;   /* a CancelRequest connection */
-	bool running;       /* a message runs on a statement thread (invariant 5) */
-	bool cancel_pending; /* CancelRequest while running: end what it started */
-	struct ed_pgw_msg cur;          /* the message running */
-	struct ed_stmt_job job;         /* its statement-thread job */
-	struct ed_net_task done_task;   /* its completion on the loop */
+	bool cancel_only;             /* a CancelRequest connection */
+	bool running;                 /* a message runs on a statement thread (invariant 5) */
+	bool cancel_pending;          /* CancelRequest while running: end what it started */
+	struct ed_pgw_msg cur;        /* the message running */
+	struct ed_stmt_job job;       /* its statement-thread job */
+	struct ed_net_task done_task; /* its completion on the loop */
 	struct pgw_guc *gucs;
 	struct pgw_stmt *stmts;
 	struct pgw_portal *portals;

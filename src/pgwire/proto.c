@@ -119,7 +119,9 @@ int ed_pgw_decode_frontend(char type, const uint8_t *body, size_t len, struct ed
 		if (c.err || np < 0 || (size_t)np * 4 > ed_cur_left(&c))
 			return ED_EPROTO;
 		out->u.bind.nparams = (uint16_t)np;
-		if (np && !(out->u.bind.params = ed_arena_alloc(arena, (size_t)np * sizeof(struct ed_pgw_param))))
+		if (np &&
+		    !(out->u.bind.params = ed_arena_alloc(arena,
+							  (size_t)np * sizeof(struct ed_pgw_param))))
 			return ED_ENOMEM;
 		for (int16_t i = 0; i < np; i++) {
 			int32_t l = ed_cur_i32(&c);
@@ -207,7 +209,10 @@ void ed_pgw_end(struct ed_buf *b, size_t pos)
 		ed_buf_patch_be32(b, pos, (uint32_t)(b->len - pos));
 }
 
-void ed_pgw_put_cstr(struct ed_buf *b, const char *s) { ed_buf_append(b, s, strlen(s) + 1); }
+void ed_pgw_put_cstr(struct ed_buf *b, const char *s)
+{
+	ed_buf_append(b, s, strlen(s) + 1);
+}
 
 void ed_pgw_put_auth(struct ed_buf *b, uint32_t code, const void *data, size_t len)
 {
@@ -241,7 +246,10 @@ void ed_pgw_put_ready(struct ed_buf *b, char status)
 	ed_pgw_end(b, pos);
 }
 
-void ed_pgw_put_empty(struct ed_buf *b, char type) { ed_pgw_end(b, ed_pgw_begin(b, type)); }
+void ed_pgw_put_empty(struct ed_buf *b, char type)
+{
+	ed_pgw_end(b, ed_pgw_begin(b, type));
+}
 
 void ed_pgw_put_command_complete(struct ed_buf *b, const char *tag)
 {
@@ -426,8 +434,7 @@ int ed_pgw_put_value(struct ed_buf *b, const struct ed_value *v, int16_t format)
 	return b->err;
 }
 
-void ed_pgw_put_startup(struct ed_buf *b, const char *const *keys, const char *const *vals,
-			size_t n)
+void ed_pgw_put_startup(struct ed_buf *b, const char *const *keys, const char *const *vals, size_t n)
 {
 	size_t pos = ed_pgw_begin(b, 0);
 	ed_buf_put_be32(b, ED_PGW_PROTO_3_0);
@@ -451,18 +458,30 @@ void ed_pgw_put_query(struct ed_buf *b, const char *sql)
 const char *ed_pgw_oid_sql_type(uint32_t oid)
 {
 	switch (oid) {
-	case ED_PGW_OID_BOOL: return "BOOLEAN";
-	case ED_PGW_OID_INT2: return "SMALLINT";
-	case ED_PGW_OID_INT4: return "INTEGER";
-	case ED_PGW_OID_INT8: return "BIGINT";
-	case ED_PGW_OID_FLOAT4: return "REAL";
-	case ED_PGW_OID_FLOAT8: return "DOUBLE PRECISION";
-	case ED_PGW_OID_NUMERIC: return "NUMERIC";
-	case ED_PGW_OID_TEXT: return "TEXT";
-	case ED_PGW_OID_VARCHAR: return "VARCHAR";
-	case ED_PGW_OID_TIMESTAMP: return "TIMESTAMP";
-	case ED_PGW_OID_TIMESTAMPTZ: return "TIMESTAMPTZ";
-	case ED_PGW_OID_INTERVAL: return "INTERVAL";
+	case ED_PGW_OID_BOOL:
+		return "BOOLEAN";
+	case ED_PGW_OID_INT2:
+		return "SMALLINT";
+	case ED_PGW_OID_INT4:
+		return "INTEGER";
+	case ED_PGW_OID_INT8:
+		return "BIGINT";
+	case ED_PGW_OID_FLOAT4:
+		return "REAL";
+	case ED_PGW_OID_FLOAT8:
+		return "DOUBLE PRECISION";
+	case ED_PGW_OID_NUMERIC:
+		return "NUMERIC";
+	case ED_PGW_OID_TEXT:
+		return "TEXT";
+	case ED_PGW_OID_VARCHAR:
+		return "VARCHAR";
+	case ED_PGW_OID_TIMESTAMP:
+		return "TIMESTAMP";
+	case ED_PGW_OID_TIMESTAMPTZ:
+		return "TIMESTAMPTZ";
+	case ED_PGW_OID_INTERVAL:
+		return "INTERVAL";
 	}
 	return NULL;
 }
@@ -584,7 +603,8 @@ static int binary_text(uint32_t oid, const uint8_t *p, size_t n, struct ed_buf *
 		int64_t us = (int64_t)be_u(p, 8);
 		if (us > INT64_MAX - PG_EPOCH_US)
 			return ED_EINVAL;
-		v.type = ed_type_make(oid == ED_PGW_OID_TIMESTAMP ? ED_TYPE_TIMESTAMP : ED_TYPE_TIMESTAMPTZ);
+		v.type = ed_type_make(oid == ED_PGW_OID_TIMESTAMP ? ED_TYPE_TIMESTAMP
+								  : ED_TYPE_TIMESTAMPTZ);
 		v.v.i = us + PG_EPOCH_US;
 		return ed_value_format(&v, out);
 	}
@@ -613,8 +633,8 @@ static void put_literal(struct ed_buf *sql, const uint8_t *s, size_t n)
 	ed_buf_put_u8(sql, '\'');
 }
 
-int ed_pgw_param_sql(uint32_t oid, int16_t format, const struct ed_pgw_param *p,
-		     struct ed_buf *sql, char sqlstate[6], char *err, size_t errlen)
+int ed_pgw_param_sql(uint32_t oid, int16_t format, const struct ed_pgw_param *p, struct ed_buf *sql,
+		     char sqlstate[6], char *err, size_t errlen)
 {
 	if (p->len < 0) {
 		ed_buf_append(sql, "NULL", 4);
@@ -622,7 +642,8 @@ int ed_pgw_param_sql(uint32_t oid, int16_t format, const struct ed_pgw_param *p,
 	}
 	const char *type = ed_pgw_oid_sql_type(oid);
 	size_t n = (size_t)p->len;
-	bool textual = format == ED_PGW_FMT_TEXT || oid == ED_PGW_OID_TEXT || oid == ED_PGW_OID_VARCHAR;
+	bool textual = format == ED_PGW_FMT_TEXT || oid == ED_PGW_OID_TEXT ||
+		       oid == ED_PGW_OID_VARCHAR;
 	if (textual && p->data && memchr(p->data, 0, n)) {
 		snprintf(sqlstate, 6, "22021");
 		snprintf(err, errlen, "invalid byte sequence for encoding \"UTF8\": 0x00");
@@ -638,7 +659,8 @@ int ed_pgw_param_sql(uint32_t oid, int16_t format, const struct ed_pgw_param *p,
 	}
 	if (!type) {
 		snprintf(sqlstate, 6, "0A000");
-		snprintf(err, errlen, "binary format for parameters of type oid %u is not supported", oid);
+		snprintf(err, errlen,
+			 "binary format for parameters of type oid %u is not supported", oid);
 		return ED_EINVAL;
 	}
 	struct ed_buf t;
@@ -653,7 +675,8 @@ int ed_pgw_param_sql(uint32_t oid, int16_t format, const struct ed_pgw_param *p,
 		rc = sql->err;
 	} else if (rc != ED_ENOMEM) {
 		snprintf(sqlstate, 6, "22P03");
-		snprintf(err, errlen, "incorrect binary data format in bind parameter (type %s)", type);
+		snprintf(err, errlen, "incorrect binary data format in bind parameter (type %s)",
+			 type);
 		rc = ED_EINVAL;
 	}
 	ed_buf_fini(&t);
@@ -667,8 +690,7 @@ static bool ident_char(char ch)
 	       (ch >= '0' && ch <= '9') || (unsigned char)ch >= 0x80;
 }
 
-int ed_pgw_scan_params(const char *sql, size_t len, ed_pgw_param_fn fn, void *arg,
-		       uint32_t *max_n)
+int ed_pgw_scan_params(const char *sql, size_t len, ed_pgw_param_fn fn, void *arg, uint32_t *max_n)
 {
 	uint32_t maxv = 0;
 	size_t i = 0;

@@ -163,8 +163,7 @@ void ed_pgw_put_error(struct ed_buf *b, char type, const char *severity, const c
 int ed_pgw_put_value(struct ed_buf *b, const struct ed_value *v, int16_t format);
 
 /* Frontend messages (the client). */
-void ed_pgw_put_startup(struct ed_buf *b, const char *const *keys, const char *const *vals,
-			size_t n);
+void ed_pgw_put_startup(struct ed_buf *b, const char *const *keys, const char *const *vals, size_t n);
 void ed_pgw_put_query(struct ed_buf *b, const char *sql);
 
 /* ---- parameters -------------------------------------------------------------------------------- */
@@ -175,8 +174,8 @@ void ed_pgw_put_query(struct ed_buf *b, const char *sql);
  * PostgreSQL text form (binary values are decoded by oid). 0, or ED_EINVAL
  * with a message in err (22P03 bad binary value, 0A000 binary format of an
  * unknown type); ED_ENOMEM. */
-int ed_pgw_param_sql(uint32_t oid, int16_t format, const struct ed_pgw_param *p,
-		     struct ed_buf *sql, char sqlstate[6], char *err, size_t errlen);
+int ed_pgw_param_sql(uint32_t oid, int16_t format, const struct ed_pgw_param *p, struct ed_buf *sql,
+		     char sqlstate[6], char *err, size_t errlen);
 
 /* SQL type name for a cast to oid, NULL if eddy has no such type. */
 const char *ed_pgw_oid_sql_type(uint32_t oid);
@@ -185,7 +184,6 @@ const char *ed_pgw_oid_sql_type(uint32_t oid);
  * and comments: calls fn(arg, byte offset, byte length, n) for each in order
  * and returns the largest n (0 if none). fn may be NULL. */
 typedef int (*ed_pgw_param_fn)(void *arg, size_t off, size_t len, uint32_t n);
-int ed_pgw_scan_params(const char *sql, size_t len, ed_pgw_param_fn fn, void *arg,
-		       uint32_t *max_n);
+int ed_pgw_scan_params(const char *sql, size_t len, ed_pgw_param_fn fn, void *arg, uint32_t *max_n);
 
 #endif

@@ -55,7 +55,8 @@ static int sink_result(void *arg, const struct ed_result *r)
 			size_t pos = ed_pgw_begin(b, 'D');
 			ed_buf_put_be16(b, (uint16_t)r->ncols);
 			for (uint32_t j = 0; j < r->ncols; j++)
-				ed_pgw_put_value(b, &r->rows[(size_t)i * r->ncols + j], ED_PGW_FMT_TEXT);
+				ed_pgw_put_value(b, &r->rows[(size_t)i * r->ncols + j],
+						 ED_PGW_FMT_TEXT);
 			ed_pgw_end(b, pos);
 		}
 		ed_pgw_put_command_complete(b, r->tag);
@@ -93,7 +94,8 @@ static int sink_result(void *arg, const struct ed_result *r)
 		size_t pos = ed_pgw_begin(&res->rows, 'D');
 		ed_buf_put_be16(&res->rows, (uint16_t)r->ncols);
 		for (uint32_t j = 0; j < r->ncols; j++)
-			ed_pgw_put_value(&res->rows, &r->rows[(size_t)i * r->ncols + j], res->formats[j]);
+			ed_pgw_put_value(&res->rows, &r->rows[(size_t)i * r->ncols + j],
+					 res->formats[j]);
 		ed_pgw_end(&res->rows, pos);
 	}
 	if (res->ncols) {
@@ -112,7 +114,7 @@ oom:
 
 /* What run_text found. */
 struct run {
-	bool empty;                      /* no statement at all */
+	bool empty;                          /* no statement at all */
 	char sub_view[ED_SQL_MAX_IDENT + 1]; /* SUBSCRIBE target ("" if none) */
 	enum ed_sql_stmt_kind last_kind;
 };
@@ -141,22 +143,25 @@ static int run_text(struct pgw_conn *c, const char *text, size_t len, struct sin
 		const struct ed_sql_stmt *st = list.v[i];
 		run->last_kind = st->kind;
 		if (c->txn == 'E' && !txn_stmt(st->kind)) {
-			ed_sql_error_set(err, text, len, UINT32_MAX, "25P02",
-					 "current transaction is aborted, commands ignored until end of transaction block");
+			ed_sql_error_set(
+				err, text, len, UINT32_MAX, "25P02",
+				"current transaction is aborted, commands ignored until end of transaction block");
 			rc = ED_EINVAL;
 			break;
 		}
 		if (st->kind == ED_SQL_S_SUBSCRIBE) {
 			if (i + 1 < list.n) {
-				ed_sql_error_set(err, text, len, st->loc, "0A000",
-						 "SUBSCRIBE must be the last statement of a query string");
+				ed_sql_error_set(
+					err, text, len, st->loc, "0A000",
+					"SUBSCRIBE must be the last statement of a query string");
 				rc = ED_EINVAL;
 			} else if (st->u.name.n != 1) {
 				ed_sql_error_set(err, text, len, st->u.name.loc, "42P01",
 						 "SUBSCRIBE takes the name of a materialized view");
 				rc = ED_EINVAL;
 			} else {
-				snprintf(run->sub_view, sizeof(run->sub_view), "%s", st->u.name.parts[0]);
+				snprintf(run->sub_view, sizeof(run->sub_view), "%s",
+					 st->u.name.parts[0]);
 			}
 			break;
 		}
@@ -180,8 +185,8 @@ done:
 
 static void put_sql_error(struct pgw_conn *c, const struct ed_sql_error *err)
 {
-	ed_pgw_put_error(&c->out, 'E', "ERROR", err->sqlstate[0] ? err->sqlstate : "XX000", err->pos,
-			 err->msg);
+	ed_pgw_put_error(&c->out, 'E', "ERROR", err->sqlstate[0] ? err->sqlstate : "XX000",
+			 err->pos, err->msg);
 	if (c->txn == 'T')
 		c->txn = 'E';
 }
@@ -196,7 +201,9 @@ static int view_columns(struct pgw_conn *c, const char *view, struct pgw_result 
 	ed_sql_print_ident(&q, view);
 	ed_buf_append(&q, " LIMIT 0", 8);
 	struct sink k = {c, cols, NULL, 0, err};
-	int rc = q.err ? ED_ENOMEM : ed_session_execute(c->sess, (const char *)q.data, q.len, sink_result, &k, err);
+	int rc = q.err ? ED_ENOMEM
+		       : ed_session_execute(c->sess, (const char *)q.data, q.len, sink_result, &k,
+					    err);
 	ed_buf_fini(&q);
 	return rc;
 }
@@ -420,7 +427,8 @@ static void handle_bind(struct pgw_conn *c, const struct ed_pgw_msg *m)
 	}
 	if (m->u.bind.nparams != st->nparams) {
 		char msg[200];
-		snprintf(msg, sizeof(msg), "bind message supplies %u parameters, but prepared statement \"%s\" requires %u",
+		snprintf(msg, sizeof(msg),
+			 "bind message supplies %u parameters, but prepared statement \"%s\" requires %u",
 			 m->u.bind.nparams, st->name, st->nparams);
 		ext_fail(c, "08P01", "%s", msg);
 		return;
@@ -506,8 +514,8 @@ static int sub_portal_columns(struct pgw_conn *c, struct pgw_portal *p, const ch
 	}
 	if (p->nresfmts > 1 && p->nresfmts != cols->ncols + 1) {
 		ed_sql_error_set(err, "", 0, UINT32_MAX, "08P01",
-				 "bind message has %u result formats but query has %u columns", p->nresfmts,
-				 cols->ncols + 1);
+				 "bind message has %u result formats but query has %u columns",
+				 p->nresfmts, cols->ncols + 1);
 		return ED_EPROTO;
 	}
 	for (uint32_t i = 0; i <= cols->ncols; i++)
@@ -588,7 +596,9 @@ static void describe_statement(struct pgw_conn *c, struct pgw_stmt *st)
 	struct ed_sql_error err;
 	memset(&err, 0, sizeof(err));
 	struct subst s = {st, &m, &sql, 0, &err};
-	int rc = st->nparams && !params ? ED_ENOMEM : ed_pgw_scan_params(st->sql, st->len, subst_param, &s, &maxn);
+	int rc = st->nparams && !params
+			 ? ED_ENOMEM
+			 : ed_pgw_scan_params(st->sql, st->len, subst_param, &s, &maxn);
 	ed_buf_append(&sql, st->sql + s.copied, st->len - s.copied);
 	ed_free(params);
 	p.sql = (char *)sql.data;
@@ -637,10 +647,12 @@ static void handle_execute(struct pgw_conn *c, const struct ed_pgw_msg *m)
 		struct pgw_result cols = {0};
 		int16_t *formats = NULL;
 		portal_sub_view(p, view, sizeof(view));
-		int rc = c->txn == 'E' ? ED_EINVAL : sub_portal_columns(c, p, view, &cols, &formats, &err);
+		int rc = c->txn == 'E' ? ED_EINVAL
+				       : sub_portal_columns(c, p, view, &cols, &formats, &err);
 		if (c->txn == 'E')
-			ed_sql_error_set(&err, "", 0, UINT32_MAX, "25P02",
-					 "current transaction is aborted, commands ignored until end of transaction block");
+			ed_sql_error_set(
+				&err, "", 0, UINT32_MAX, "25P02",
+				"current transaction is aborted, commands ignored until end of transaction block");
 		if (rc == 0)
 			rc = pgw_sub_start(c, view, cols.ncols, formats, true, &err);
 		ed_free(formats);
@@ -665,7 +677,8 @@ static void handle_execute(struct pgw_conn *c, const struct ed_pgw_msg *m)
 	uint32_t n = m->u.execute.max_rows > 0 && (uint32_t)m->u.execute.max_rows < left
 			     ? (uint32_t)m->u.execute.max_rows
 			     : left;
-	ed_buf_append(&c->out, r->rows.data + r->offs[r->sent], r->offs[r->sent + n] - r->offs[r->sent]);
+	ed_buf_append(&c->out, r->rows.data + r->offs[r->sent],
+		      r->offs[r->sent + n] - r->offs[r->sent]);
 	r->sent += n;
 	if (n < left) {
 		ed_pgw_put_empty(&c->out, 's'); /* PortalSuspended */
@@ -707,14 +720,30 @@ void pgw_query_message(struct pgw_conn *c, const struct ed_pgw_msg *m)
 	if (c->skip_to_sync && m->type != 'S')
 		return;
 	switch (m->type) {
-	case 'Q': simple_query(c, m->u.query.sql, m->u.query.len); break;
-	case 'P': handle_parse(c, m); break;
-	case 'B': handle_bind(c, m); break;
-	case 'D': handle_describe(c, m); break;
-	case 'E': handle_execute(c, m); break;
-	case 'C': handle_close(c, m); break;
-	case 'S': handle_sync(c); break;
-	case 'H': pgw_flush(c); break;
+	case 'Q':
+		simple_query(c, m->u.query.sql, m->u.query.len);
+		break;
+	case 'P':
+		handle_parse(c, m);
+		break;
+	case 'B':
+		handle_bind(c, m);
+		break;
+	case 'D':
+		handle_describe(c, m);
+		break;
+	case 'E':
+		handle_execute(c, m);
+		break;
+	case 'C':
+		handle_close(c, m);
+		break;
+	case 'S':
+		handle_sync(c);
+		break;
+	case 'H':
+		pgw_flush(c);
+		break;
 	default:
 		pgw_fatal(c, "08P01", "unexpected message in this state");
 		break;

@@ -69,7 +69,8 @@ static int random_nonce(char *out, size_t nbytes)
 static int derive_keys(struct ed_scram *s)
 {
 	uint8_t ck[32];
-	if (hmac(s->salted, 32, "Client Key", 10, ck) || hmac(s->salted, 32, "Server Key", 10, s->server_key))
+	if (hmac(s->salted, 32, "Client Key", 10, ck) ||
+	    hmac(s->salted, 32, "Server Key", 10, s->server_key))
 		return ED_EIO;
 	SHA256(ck, 32, s->stored_key);
 	OPENSSL_cleanse(ck, sizeof(ck));
@@ -134,8 +135,8 @@ int ed_scram_server_final(struct ed_scram *s, const uint8_t *msg, size_t len, st
 		return ED_EPROTO;
 	/* The proof is the last attribute: without it, the message up to ",p=". */
 	size_t without = (size_t)(proof - m) - 3;
-	int n = snprintf(s->auth_message, sizeof(s->auth_message), "%s,%s,%.*s", s->client_first_bare,
-			 s->server_first, (int)without, m);
+	int n = snprintf(s->auth_message, sizeof(s->auth_message), "%s,%s,%.*s",
+			 s->client_first_bare, s->server_first, (int)without, m);
 	if (n < 0 || (size_t)n >= sizeof(s->auth_message))
 		return ED_EPROTO;
 	uint8_t p[48], sig[32], ck[32], h[32];
@@ -169,8 +170,8 @@ int ed_scram_client_first(struct ed_scram *s, struct ed_buf *out)
 	return out->err;
 }
 
-int ed_scram_client_final(struct ed_scram *s, const char *password, const uint8_t *msg,
-			  size_t len, struct ed_buf *out)
+int ed_scram_client_final(struct ed_scram *s, const char *password, const uint8_t *msg, size_t len,
+			  struct ed_buf *out)
 {
 	const char *m = (const char *)msg;
 	if (len >= sizeof(s->server_first) || memchr(m, 0, len))
@@ -195,8 +196,9 @@ int ed_scram_client_final(struct ed_scram *s, const char *password, const uint8_
 		return ED_EPROTO;
 	memcpy(s->nonce, nonce, nlen);
 	s->nonce[nlen] = 0;
-	if (PKCS5_PBKDF2_HMAC(password, (int)strlen(password), saltb, saltn, iterations, EVP_sha256(),
-			      32, s->salted) != 1 || derive_keys(s))
+	if (PKCS5_PBKDF2_HMAC(password, (int)strlen(password), saltb, saltn, iterations,
+			      EVP_sha256(), 32, s->salted) != 1 ||
+	    derive_keys(s))
 		return ED_EIO;
 	char without[128];
 	snprintf(without, sizeof(without), "c=biws,r=%s", s->nonce);
@@ -205,7 +207,8 @@ int ed_scram_client_final(struct ed_scram *s, const char *password, const uint8_
 	if (n < 0 || (size_t)n >= sizeof(s->auth_message))
 		return ED_EPROTO;
 	uint8_t ck[32], sig[32], proof[32];
-	if (hmac(s->salted, 32, "Client Key", 10, ck) || hmac(s->stored_key, 32, s->auth_message, (size_t)n, sig))
+	if (hmac(s->salted, 32, "Client Key", 10, ck) ||
+	    hmac(s->stored_key, 32, s->auth_message, (size_t)n, sig))
 		return ED_EIO;
 	for (int i = 0; i < 32; i++)
 		proof[i] = ck[i] ^ sig[i];

@@ -23,11 +23,11 @@
 #define ED_SCRAM_MSG_MAX 1024 /* longest SCRAM message accepted */
 
 struct ed_scram {
-	uint8_t salted[32];        /* SaltedPassword (client, and server before keys) */
-	uint8_t stored_key[32];    /* server */
+	uint8_t salted[32];     /* SaltedPassword (client, and server before keys) */
+	uint8_t stored_key[32]; /* server */
 	uint8_t server_key[32];
 	uint8_t salt[16];
-	char nonce[80];            /* full nonce (client + server part) */
+	char nonce[80]; /* full nonce (client + server part) */
 	char client_first_bare[ED_SCRAM_MSG_MAX];
 	char server_first[ED_SCRAM_MSG_MAX];
 	char auth_message[3 * ED_SCRAM_MSG_MAX];
@@ -45,8 +45,8 @@ int ed_scram_server_final(struct ed_scram *s, const uint8_t *msg, size_t len, st
 /* Client: append client-first to out. 0 or ED_EIO. */
 int ed_scram_client_first(struct ed_scram *s, struct ed_buf *out);
 /* Client: read server-first, append client-final to out. 0 or ED_EPROTO. */
-int ed_scram_client_final(struct ed_scram *s, const char *password, const uint8_t *msg,
-			  size_t len, struct ed_buf *out);
+int ed_scram_client_final(struct ed_scram *s, const char *password, const uint8_t *msg, size_t len,
+			  struct ed_buf *out);
 /* Client: check server-final's signature. 0 or ED_EPROTO. */
 int ed_scram_client_verify(struct ed_scram *s, const uint8_t *msg, size_t len);
 

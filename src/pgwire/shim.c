@@ -141,7 +141,8 @@ void pgw_guc_report_all(struct pgw_conn *c)
 {
 	for (size_t i = 0; i < NDEFAULTS; i++)
 		if (defaults[i].report)
-			ed_pgw_put_param_status(&c->out, defaults[i].name, pgw_guc_get(c, defaults[i].name));
+			ed_pgw_put_param_status(&c->out, defaults[i].name,
+						pgw_guc_get(c, defaults[i].name));
 }
 
 /* ---- results ----------------------------------------------------------------------------------- */
@@ -188,11 +189,13 @@ static int shim_set(struct pgw_conn *c, const char *text, size_t len, const stru
 		value[0] = 0;
 		for (uint32_t i = 0; i < st->u.set.nvalues && n < sizeof(value); i++)
 			n += (size_t)snprintf(value + n, sizeof(value) - n, "%s%s", i ? ", " : "",
-					      st->u.set.values[i]->text ? st->u.set.values[i]->text : "");
+					      st->u.set.values[i]->text ? st->u.set.values[i]->text
+									: "");
 		if (strcasecmp(name, "client_encoding") == 0 && strcasecmp(value, "utf8") != 0 &&
 		    strcasecmp(value, "utf-8") != 0 && strcasecmp(value, "unicode") != 0) {
 			ed_sql_error_set(err, text, len, st->loc, "0A000",
-					 "eddy speaks UTF8 only: cannot set client_encoding to \"%s\"", value);
+					 "eddy speaks UTF8 only: cannot set client_encoding to \"%s\"",
+					 value);
 			return ED_EINVAL;
 		}
 		if (strcasecmp(name, "client_encoding") == 0)
@@ -223,7 +226,8 @@ static int shim_show(struct pgw_conn *c, const char *text, size_t len, const str
 		for (size_t i = 0; i < NDEFAULTS; i++) {
 			const char *v = pgw_guc_get(c, defaults[i].name);
 			rows[2 * i].type = types[0];
-			rows[2 * i].v.s = (struct ed_str){defaults[i].name, (uint32_t)strlen(defaults[i].name)};
+			rows[2 * i].v.s = (struct ed_str){defaults[i].name,
+							  (uint32_t)strlen(defaults[i].name)};
 			rows[2 * i + 1].type = types[1];
 			rows[2 * i + 1].v.s = (struct ed_str){v, (uint32_t)strlen(v)};
 		}
@@ -281,8 +285,9 @@ static int shim_txn(struct pgw_conn *c, const struct ed_sql_stmt *st, ed_result_
 static const char *session_func(const struct ed_sql_expr *e)
 {
 	static const char *const names[] = {
-		"version", "current_setting", "current_database", "current_schema", "current_user",
-		"session_user", "current_catalog", "user", "pg_backend_pid", "current_role",
+		"version",        "current_setting", "current_database", "current_schema",
+		"current_user",   "session_user",    "current_catalog",  "user",
+		"pg_backend_pid", "current_role",
 	};
 	const char *name = NULL;
 	if (e->kind == ED_SQL_E_FUNC && !e->u.func.over && !e->u.func.star &&
@@ -327,26 +332,30 @@ static int shim_select(struct pgw_conn *c, const char *text, size_t len,
 			bool missing_ok = nargs == 2 && e->u.func.args[1]->kind == ED_SQL_E_BOOL &&
 					  e->u.func.args[1]->u.b;
 			if (!a0 || a0->kind != ED_SQL_E_STRING || nargs > 2) {
-				ed_sql_error_set(err, text, len, e->loc, "42883",
-						 "current_setting takes a setting name as a string literal");
+				ed_sql_error_set(
+					err, text, len, e->loc, "42883",
+					"current_setting takes a setting name as a string literal");
 				return ED_EINVAL;
 			}
 			const char *v = pgw_guc_get(c, a0->u.str.s);
 			if (!v && !missing_ok) {
 				ed_sql_error_set(err, text, len, a0->loc, "42704",
-						 "unrecognized configuration parameter \"%s\"", a0->u.str.s);
+						 "unrecognized configuration parameter \"%s\"",
+						 a0->u.str.s);
 				return ED_EINVAL;
 			}
 			answer_text(&a, col, v);
 			continue;
 		}
 		if (nargs) {
-			ed_sql_error_set(err, text, len, e->loc, "42883", "function %s takes no arguments", f);
+			ed_sql_error_set(err, text, len, e->loc, "42883",
+					 "function %s takes no arguments", f);
 			return ED_EINVAL;
 		}
 		if (strcmp(f, "version") == 0) {
-			answer_text(&a, col, "PostgreSQL " PGW_SERVER_VERSION " on x86_64-pc-linux-gnu, "
-					     "compatible subset served by eddy");
+			answer_text(&a, col,
+				    "PostgreSQL " PGW_SERVER_VERSION " on x86_64-pc-linux-gnu, "
+				    "compatible subset served by eddy");
 		} else if (strcmp(f, "current_database") == 0 || strcmp(f, "current_catalog") == 0) {
 			answer_text(&a, col, c->database);
 		} else if (strcmp(f, "current_schema") == 0) {

@@ -39,12 +39,12 @@ struct bctx {
 	const struct ed_schema *scope; /* columns expressions may name */
 	const char *qual;              /* name or alias of the FROM item */
 	enum bind_mode mode;
-	struct ed_query *q;            /* MODE_AGG: where aggregates go */
+	struct ed_query *q; /* MODE_AGG: where aggregates go */
 	uint32_t agg_cap;
 	const struct ed_sql_expr *const *group_ast;
-	int32_t ref;                   /* scope index when the last bound expr is a plain column */
-	int32_t win_cols;              /* first window column in scope, -1 */
-	bool win_ref;                  /* a window column was referenced */
+	int32_t ref;      /* scope index when the last bound expr is a plain column */
+	int32_t win_cols; /* first window column in scope, -1 */
+	bool win_ref;     /* a window column was referenced */
 };
 
 static int fail(struct bctx *c, uint32_t loc, const char *state, const char *fmt, ...)
@@ -61,7 +61,10 @@ static int fail(struct bctx *c, uint32_t loc, const char *state, const char *fmt
 	return strcmp(state, ED_SQLSTATE_OUT_OF_MEMORY) == 0 ? ED_ENOMEM : ED_EINVAL;
 }
 
-static int oom(struct bctx *c) { return fail(c, UINT32_MAX, ED_SQLSTATE_OUT_OF_MEMORY, "out of memory"); }
+static int oom(struct bctx *c)
+{
+	return fail(c, UINT32_MAX, ED_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+}
 
 static int expr_fail(struct bctx *c, uint32_t loc, const struct ed_expr_error *e)
 {
@@ -72,12 +75,24 @@ struct ed_type ed_bind_type(const struct ed_sql_type *t)
 {
 	struct ed_type r = ed_type_make(ED_TYPE_TEXT);
 	switch (t->id) {
-	case ED_SQL_T_BOOLEAN: r = ed_type_make(ED_TYPE_BOOL); break;
-	case ED_SQL_T_SMALLINT: r = ed_type_make(ED_TYPE_INT16); break;
-	case ED_SQL_T_INTEGER: r = ed_type_make(ED_TYPE_INT32); break;
-	case ED_SQL_T_BIGINT: r = ed_type_make(ED_TYPE_INT64); break;
-	case ED_SQL_T_REAL: r = ed_type_make(ED_TYPE_FLOAT32); break;
-	case ED_SQL_T_DOUBLE: r = ed_type_make(ED_TYPE_FLOAT64); break;
+	case ED_SQL_T_BOOLEAN:
+		r = ed_type_make(ED_TYPE_BOOL);
+		break;
+	case ED_SQL_T_SMALLINT:
+		r = ed_type_make(ED_TYPE_INT16);
+		break;
+	case ED_SQL_T_INTEGER:
+		r = ed_type_make(ED_TYPE_INT32);
+		break;
+	case ED_SQL_T_BIGINT:
+		r = ed_type_make(ED_TYPE_INT64);
+		break;
+	case ED_SQL_T_REAL:
+		r = ed_type_make(ED_TYPE_FLOAT32);
+		break;
+	case ED_SQL_T_DOUBLE:
+		r = ed_type_make(ED_TYPE_FLOAT64);
+		break;
 	case ED_SQL_T_NUMERIC:
 		r = ed_type_make(ED_TYPE_DECIMAL);
 		if (t->p > 0)
@@ -86,10 +101,18 @@ struct ed_type ed_bind_type(const struct ed_sql_type *t)
 		if (t->p < 0 && t->s < 0)
 			r.scale = 6; /* unconstrained NUMERIC: keep 6 fractional digits */
 		break;
-	case ED_SQL_T_VARCHAR: r.max_len = t->p; break;
-	case ED_SQL_T_TIMESTAMP: r = ed_type_make(ED_TYPE_TIMESTAMP); break;
-	case ED_SQL_T_TIMESTAMPTZ: r = ed_type_make(ED_TYPE_TIMESTAMPTZ); break;
-	case ED_SQL_T_INTERVAL: r = ed_type_make(ED_TYPE_INTERVAL); break;
+	case ED_SQL_T_VARCHAR:
+		r.max_len = t->p;
+		break;
+	case ED_SQL_T_TIMESTAMP:
+		r = ed_type_make(ED_TYPE_TIMESTAMP);
+		break;
+	case ED_SQL_T_TIMESTAMPTZ:
+		r = ed_type_make(ED_TYPE_TIMESTAMPTZ);
+		break;
+	case ED_SQL_T_INTERVAL:
+		r = ed_type_make(ED_TYPE_INTERVAL);
+		break;
 	}
 	return r;
 }
@@ -105,7 +128,8 @@ static bool value_word(const struct ed_sql_value *v, const char *w)
 static int opt_string(struct bctx *c, const struct ed_sql_option *o, const char **out)
 {
 	if (o->value.kind != ED_SQL_V_STRING && o->value.kind != ED_SQL_V_IDENT)
-		return fail(c, o->value.loc, ST_INVALID_PARAM, "option \"%s\" takes a string", o->key);
+		return fail(c, o->value.loc, ST_INVALID_PARAM, "option \"%s\" takes a string",
+			    o->key);
 	*out = ed_arena_strndup(c->a, o->value.text, strlen(o->value.text));
 	return *out ? 0 : oom(c);
 }
@@ -143,8 +167,9 @@ static int opt_int(struct bctx *c, const struct ed_sql_option *o, int64_t lo, in
 	char *end = NULL;
 	long long v = o->value.text ? strtoll(o->value.text, &end, 10) : 0;
 	if (!o->value.text || *end || v < lo || v > hi)
-		return fail(c, o->value.loc, ST_INVALID_PARAM, "option \"%s\" must be an integer in %lld..%lld",
-			    o->key, (long long)lo, (long long)hi);
+		return fail(c, o->value.loc, ST_INVALID_PARAM,
+			    "option \"%s\" must be an integer in %lld..%lld", o->key, (long long)lo,
+			    (long long)hi);
 	*out = v;
 	return 0;
 }
@@ -197,7 +222,8 @@ int ed_bind_source(struct ed_arena *arena, const struct ed_sql_stmt *stmt, const
 		const struct ed_sql_column_def *cd = stmt->u.source.columns[i];
 		for (uint32_t j = 0; j < i; j++)
 			if (strcmp(schema->names[j], cd->name) == 0)
-				return fail(&c, cd->loc, "42701", "column \"%s\" specified more than once", cd->name);
+				return fail(&c, cd->loc, "42701",
+					    "column \"%s\" specified more than once", cd->name);
 		schema->names[i] = ed_arena_strndup(arena, cd->name, strlen(cd->name));
 		if (!schema->names[i])
 			return oom(&c);
@@ -209,24 +235,29 @@ int ed_bind_source(struct ed_arena *arena, const struct ed_sql_stmt *stmt, const
 			if (strcmp(schema->names[i], wm->column) == 0)
 				def->time_col = (int32_t)i;
 		if (def->time_col < 0)
-			return fail(&c, wm->loc, ST_UNDEFINED_COLUMN, "column \"%s\" does not exist", wm->column);
+			return fail(&c, wm->loc, ST_UNDEFINED_COLUMN,
+				    "column \"%s\" does not exist", wm->column);
 		enum ed_type_id t = schema->types[def->time_col].id;
 		if (t != ED_TYPE_TIMESTAMP && t != ED_TYPE_TIMESTAMPTZ)
 			return fail(&c, wm->loc, ED_SQLSTATE_DATATYPE_MISMATCH,
-				    "WATERMARK column \"%s\" must be TIMESTAMP or TIMESTAMPTZ", wm->column);
+				    "WATERMARK column \"%s\" must be TIMESTAMP or TIMESTAMPTZ",
+				    wm->column);
 		const struct ed_sql_expr *e = wm->expr;
 		const struct ed_sql_expr *col = e;
 		if (e->kind == ED_SQL_E_BINARY && e->u.bin.op == ED_SQL_OP_SUB) {
 			col = e->u.bin.l;
-			if ((rc = interval_us(&c, e->u.bin.r, "the watermark delay", &def->wm_delay_us)))
+			if ((rc = interval_us(&c, e->u.bin.r, "the watermark delay",
+					      &def->wm_delay_us)))
 				return rc;
 			if (def->wm_delay_us < 0)
-				return fail(&c, e->u.bin.r->loc, ST_INVALID_PARAM, "the watermark delay must not be negative");
+				return fail(&c, e->u.bin.r->loc, ST_INVALID_PARAM,
+					    "the watermark delay must not be negative");
 		}
 		if (col->kind != ED_SQL_E_COLUMN || col->u.col.n != 1 ||
 		    strcmp(col->u.col.parts[0], wm->column) != 0)
 			return fail(&c, e->loc, ED_SQLSTATE_NOT_SUPPORTED,
-				    "WATERMARK must be written \"%s\" or \"%s - INTERVAL '...'\"", wm->column, wm->column);
+				    "WATERMARK must be written \"%s\" or \"%s - INTERVAL '...'\"",
+				    wm->column, wm->column);
 	}
 	for (uint32_t i = 0; i < stmt->u.source.noptions; i++) {
 		const struct ed_sql_option *o = stmt->u.source.options[i];
@@ -241,7 +272,8 @@ int ed_bind_source(struct ed_arena *arena, const struct ed_sql_stmt *stmt, const
 			else if (value_word(&o->value, "latest"))
 				def->startup = ED_STARTUP_LATEST;
 			else
-				rc = fail(&c, o->value.loc, ST_INVALID_PARAM, "scan.startup.mode must be earliest or latest");
+				rc = fail(&c, o->value.loc, ST_INVALID_PARAM,
+					  "scan.startup.mode must be earliest or latest");
 		} else if (strcmp(o->key, "late.events.topic") == 0)
 			rc = opt_string(&c, o, &def->late_topic);
 		else if (strcmp(o->key, "dead.letter.topic") == 0)
@@ -255,14 +287,17 @@ int ed_bind_source(struct ed_arena *arena, const struct ed_sql_stmt *stmt, const
 			const char *d = NULL;
 			if (!(rc = opt_string(&c, o, &d))) {
 				if (strlen(d) != 1)
-					rc = fail(&c, o->value.loc, ST_INVALID_PARAM, "csv.delimiter must be one character");
+					rc = fail(&c, o->value.loc, ST_INVALID_PARAM,
+						  "csv.delimiter must be one character");
 				else
 					def->csv_delim = d[0];
 			}
 		} else if (strcmp(o->key, "csv.header") == 0)
-			def->csv_header = value_word(&o->value, "true") || (o->value.text && strcmp(o->value.text, "true") == 0);
+			def->csv_header = value_word(&o->value, "true") ||
+					  (o->value.text && strcmp(o->value.text, "true") == 0);
 		else
-			rc = fail(&c, o->loc, ST_INVALID_PARAM, "unknown source option \"%s\"", o->key);
+			rc = fail(&c, o->loc, ST_INVALID_PARAM, "unknown source option \"%s\"",
+				  o->key);
 		if (rc)
 			return rc;
 	}
@@ -272,7 +307,8 @@ int ed_bind_source(struct ed_arena *arena, const struct ed_sql_stmt *stmt, const
 }
 
 int ed_bind_sink_options(struct ed_arena *arena, struct ed_sql_option **opts, uint32_t nopts,
-			 const char *text, size_t len, struct ed_sink_def *def, struct ed_sql_error *err)
+			 const char *text, size_t len, struct ed_sink_def *def,
+			 struct ed_sql_error *err)
 {
 	struct bctx c = {.a = arena, .text = text, .len = len, .err = err};
 	int rc = 0;
@@ -287,7 +323,8 @@ int ed_bind_sink_options(struct ed_arena *arena, struct ed_sql_option **opts, ui
 		else if (strcmp(o->key, "format") == 0) {
 			rc = opt_format(&c, o, &def->format);
 			if (!rc && def->format != ED_FORMAT_JSON)
-				rc = fail(&c, o->value.loc, ED_SQLSTATE_NOT_SUPPORTED, "sinks write format json only");
+				rc = fail(&c, o->value.loc, ED_SQLSTATE_NOT_SUPPORTED,
+					  "sinks write format json only");
 		} else if (strcmp(o->key, "partitions") == 0) {
 			if (!(rc = opt_int(&c, o, 1, 100000, &v)))
 				def->partitions = (int32_t)v;
@@ -361,8 +398,8 @@ static struct ed_expr *negate(struct bctx *c, struct ed_expr *x, uint32_t loc, i
 
 /* A string literal next to a typed operand takes that operand's type, as an
  * "unknown" literal does in PostgreSQL. */
-static struct ed_expr *bind_against(struct bctx *c, const struct ed_sql_expr *e, struct ed_expr *other,
-				    int *rc)
+static struct ed_expr *bind_against(struct bctx *c, const struct ed_sql_expr *e,
+				    struct ed_expr *other, int *rc)
 {
 	if (e->kind == ED_SQL_E_STRING && other) {
 		struct ed_type t = ed_expr_type(other);
@@ -411,7 +448,8 @@ static struct ed_expr *bind_agg(struct bctx *c, const struct ed_sql_expr *e, int
 		return NULL;
 	}
 	if (e->u.func.over) {
-		*rc = fail(c, e->loc, ED_SQLSTATE_NOT_SUPPORTED, "OVER windows are not supported yet");
+		*rc = fail(c, e->loc, ED_SQLSTATE_NOT_SUPPORTED,
+			   "OVER windows are not supported yet");
 		return NULL;
 	}
 	const char *t = ast_text(c, e);
@@ -458,7 +496,8 @@ static struct ed_expr *bind_agg(struct bctx *c, const struct ed_sql_expr *e, int
 	struct ed_expr_error xe = {.row = -1};
 	if (ed_agg_resolve(e->u.func.name, arg ? &at : NULL, e->u.func.distinct, &ac->agg, &xe) != 0) {
 		*rc = xe.sqlstate[0] ? expr_fail(c, e->loc, &xe)
-				     : fail(c, e->loc, "42883", "function %s does not exist", e->u.func.name);
+				     : fail(c, e->loc, "42883", "function %s does not exist",
+					    e->u.func.name);
 		return NULL;
 	}
 	ac->arg = arg;
@@ -503,7 +542,8 @@ static struct ed_expr *bind(struct bctx *c, const struct ed_sql_expr *e, int *rc
 		v.v.b = e->u.b;
 		return mk_const(c, &v, e->loc, rc);
 	case ED_SQL_E_INT:
-		v.type = ed_type_make(e->u.i >= INT32_MIN && e->u.i <= INT32_MAX ? ED_TYPE_INT32 : ED_TYPE_INT64);
+		v.type = ed_type_make(e->u.i >= INT32_MIN && e->u.i <= INT32_MAX ? ED_TYPE_INT32
+										 : ED_TYPE_INT64);
 		v.v.i = e->u.i;
 		return mk_const(c, &v, e->loc, rc);
 	case ED_SQL_E_NUMERIC: {
@@ -563,18 +603,20 @@ static struct ed_expr *bind(struct bctx *c, const struct ed_sql_expr *e, int *rc
 	case ED_SQL_E_UNARY: {
 		struct ed_expr *a = bind(c, e->u.unary.arg, rc);
 		c->ref = -1;
-		return a ? call(c, e->u.unary.op == ED_SQL_OP_NEG ? "neg" : "not", &a, 1, e->loc, rc) : NULL;
+		return a ? call(c, e->u.unary.op == ED_SQL_OP_NEG ? "neg" : "not", &a, 1, e->loc, rc)
+			 : NULL;
 	}
 	case ED_SQL_E_BINARY: {
 		static const char *const names[] = {
-			[ED_SQL_OP_ADD] = "+", [ED_SQL_OP_SUB] = "-", [ED_SQL_OP_MUL] = "*",
-			[ED_SQL_OP_DIV] = "/", [ED_SQL_OP_MOD] = "%", [ED_SQL_OP_CONCAT] = "||",
-			[ED_SQL_OP_EQ] = "=", [ED_SQL_OP_NE] = "<>", [ED_SQL_OP_LT] = "<",
-			[ED_SQL_OP_LE] = "<=", [ED_SQL_OP_GT] = ">", [ED_SQL_OP_GE] = ">=",
+			[ED_SQL_OP_ADD] = "+",   [ED_SQL_OP_SUB] = "-", [ED_SQL_OP_MUL] = "*",
+			[ED_SQL_OP_DIV] = "/",   [ED_SQL_OP_MOD] = "%", [ED_SQL_OP_CONCAT] = "||",
+			[ED_SQL_OP_EQ] = "=",    [ED_SQL_OP_NE] = "<>", [ED_SQL_OP_LT] = "<",
+			[ED_SQL_OP_LE] = "<=",   [ED_SQL_OP_GT] = ">",  [ED_SQL_OP_GE] = ">=",
 			[ED_SQL_OP_AND] = "and", [ED_SQL_OP_OR] = "or",
 		};
 		if (e->u.bin.op == ED_SQL_OP_JSON_GET || e->u.bin.op == ED_SQL_OP_JSON_GET_TEXT) {
-			*rc = fail(c, e->loc, ED_SQLSTATE_NOT_SUPPORTED, "JSON operators are not supported yet");
+			*rc = fail(c, e->loc, ED_SQLSTATE_NOT_SUPPORTED,
+				   "JSON operators are not supported yet");
 			return NULL;
 		}
 		struct ed_expr *a[2];
@@ -601,8 +643,12 @@ static struct ed_expr *bind(struct bctx *c, const struct ed_sql_expr *e, int *rc
 			x = call(c, neg ? "is_not_null" : "is_null", a, 1, e->loc, rc);
 			neg = false;
 			break;
-		case ED_SQL_IS_TRUE: x = call(c, "is_true", a, 1, e->loc, rc); break;
-		case ED_SQL_IS_FALSE: x = call(c, "is_false", a, 1, e->loc, rc); break;
+		case ED_SQL_IS_TRUE:
+			x = call(c, "is_true", a, 1, e->loc, rc);
+			break;
+		case ED_SQL_IS_FALSE:
+			x = call(c, "is_false", a, 1, e->loc, rc);
+			break;
 		case ED_SQL_IS_DISTINCT_FROM:
 			if (!(a[1] = bind_against(c, e->u.is.rhs, a[0], rc)))
 				return NULL;
@@ -619,7 +665,8 @@ static struct ed_expr *bind(struct bctx *c, const struct ed_sql_expr *e, int *rc
 			*rc = oom(c);
 			return NULL;
 		}
-		if (!(a[0] = bind(c, e->u.in.arg, rc)) || !bind_list(c, e->u.in.list, n, a + 1, a[0], rc))
+		if (!(a[0] = bind(c, e->u.in.arg, rc)) ||
+		    !bind_list(c, e->u.in.list, n, a + 1, a[0], rc))
 			return NULL;
 		struct ed_expr *x = call(c, "in", a, n + 1, e->loc, rc);
 		c->ref = -1;
@@ -679,7 +726,8 @@ static struct ed_expr *bind(struct bctx *c, const struct ed_sql_expr *e, int *rc
 		struct ed_type t = ed_bind_type(&e->u.cast.type);
 		if (e->u.cast.arg->kind == ED_SQL_E_STRING) {
 			struct ed_expr_error xe = {.row = -1};
-			if (ed_value_parse(e->u.cast.arg->u.str.s, e->u.cast.arg->u.str.len, t, c->a, &v, &xe)) {
+			if (ed_value_parse(e->u.cast.arg->u.str.s, e->u.cast.arg->u.str.len, t,
+					   c->a, &v, &xe)) {
 				*rc = expr_fail(c, e->u.cast.arg->loc, &xe);
 				return NULL;
 			}
@@ -703,7 +751,8 @@ static struct ed_expr *bind(struct bctx *c, const struct ed_sql_expr *e, int *rc
 			return x;
 		}
 		if (e->u.func.over) {
-			*rc = fail(c, e->loc, ED_SQLSTATE_NOT_SUPPORTED, "OVER windows are not supported yet");
+			*rc = fail(c, e->loc, ED_SQLSTATE_NOT_SUPPORTED,
+				   "OVER windows are not supported yet");
 			return NULL;
 		}
 		uint32_t n = e->u.func.nargs;
@@ -764,9 +813,12 @@ static int bind_targets(struct bctx *c, const struct ed_sql_select *sel, struct 
 		const struct ed_sql_target *t = sel->targets[i];
 		if (t->star) {
 			if (c->mode == MODE_AGG)
-				return fail(c, t->loc, ST_GROUPING, "SELECT * is not allowed with GROUP BY");
+				return fail(c, t->loc, ST_GROUPING,
+					    "SELECT * is not allowed with GROUP BY");
 			if (t->star_qual && (!c->qual || strcmp(t->star_qual, c->qual) != 0))
-				return fail(c, t->loc, ST_UNDEFINED_TABLE, "missing FROM-clause entry for table \"%s\"", t->star_qual);
+				return fail(c, t->loc, ST_UNDEFINED_TABLE,
+					    "missing FROM-clause entry for table \"%s\"",
+					    t->star_qual);
 			n += c->scope ? c->scope->n : 0;
 		} else
 			n++;
@@ -806,7 +858,8 @@ static int bind_targets(struct bctx *c, const struct ed_sql_select *sel, struct 
 		for (uint32_t j = 0; j < k; j++)
 			if (strcmp(out->names[j], out->names[k]) == 0)
 				return fail(c, t->loc, "42701",
-					    "column \"%s\" specified more than once (give it an alias)", out->names[k]);
+					    "column \"%s\" specified more than once (give it an alias)",
+					    out->names[k]);
 		k++;
 	}
 	return 0;
@@ -820,30 +873,39 @@ static bool has_aggregate(const struct ed_sql_expr *e)
 		return false;
 	switch (e->kind) {
 	case ED_SQL_E_FUNC:
-		if (e->u.func.syntax == ED_SQL_CALL_PLAIN && !e->u.func.over && ed_agg_is_aggregate(e->u.func.name))
+		if (e->u.func.syntax == ED_SQL_CALL_PLAIN && !e->u.func.over &&
+		    ed_agg_is_aggregate(e->u.func.name))
 			return true;
 		for (uint32_t i = 0; i < e->u.func.nargs; i++)
 			if (has_aggregate(e->u.func.args[i]))
 				return true;
 		return false;
-	case ED_SQL_E_UNARY: return has_aggregate(e->u.unary.arg);
-	case ED_SQL_E_BINARY: return has_aggregate(e->u.bin.l) || has_aggregate(e->u.bin.r);
-	case ED_SQL_E_IS: return has_aggregate(e->u.is.arg) || has_aggregate(e->u.is.rhs);
+	case ED_SQL_E_UNARY:
+		return has_aggregate(e->u.unary.arg);
+	case ED_SQL_E_BINARY:
+		return has_aggregate(e->u.bin.l) || has_aggregate(e->u.bin.r);
+	case ED_SQL_E_IS:
+		return has_aggregate(e->u.is.arg) || has_aggregate(e->u.is.rhs);
 	case ED_SQL_E_IN:
 		for (uint32_t i = 0; i < e->u.in.n; i++)
 			if (has_aggregate(e->u.in.list[i]))
 				return true;
 		return has_aggregate(e->u.in.arg);
 	case ED_SQL_E_BETWEEN:
-		return has_aggregate(e->u.between.arg) || has_aggregate(e->u.between.lo) || has_aggregate(e->u.between.hi);
-	case ED_SQL_E_LIKE: return has_aggregate(e->u.like.arg) || has_aggregate(e->u.like.pattern);
+		return has_aggregate(e->u.between.arg) || has_aggregate(e->u.between.lo) ||
+		       has_aggregate(e->u.between.hi);
+	case ED_SQL_E_LIKE:
+		return has_aggregate(e->u.like.arg) || has_aggregate(e->u.like.pattern);
 	case ED_SQL_E_CASE:
 		for (uint32_t i = 0; i < e->u.kase.nwhens; i++)
-			if (has_aggregate(e->u.kase.whens[i]->cond) || has_aggregate(e->u.kase.whens[i]->result))
+			if (has_aggregate(e->u.kase.whens[i]->cond) ||
+			    has_aggregate(e->u.kase.whens[i]->result))
 				return true;
 		return has_aggregate(e->u.kase.arg) || has_aggregate(e->u.kase.else_);
-	case ED_SQL_E_CAST: return has_aggregate(e->u.cast.arg);
-	default: return false;
+	case ED_SQL_E_CAST:
+		return has_aggregate(e->u.cast.arg);
+	default:
+		return false;
 	}
 }
 
@@ -852,7 +914,8 @@ static int bind_from(struct bctx *c, struct ed_catalog *cat, const struct ed_sql
 {
 	if (sel->nfrom != 1)
 		return fail(c, sel->loc, ED_SQLSTATE_NOT_SUPPORTED,
-			    sel->nfrom ? "joins are not supported yet" : "a continuous query needs a FROM clause");
+			    sel->nfrom ? "joins are not supported yet"
+				       : "a continuous query needs a FROM clause");
 	const struct ed_sql_from *f = sel->from[0];
 	const struct ed_sql_name *tn = NULL;
 	uint32_t tloc = f->loc;
@@ -860,8 +923,10 @@ static int bind_from(struct bctx *c, struct ed_catalog *cat, const struct ed_sql
 		tn = &f->u.table;
 	else if (f->kind == ED_SQL_FROM_FUNC && f->u.func.tvf != ED_SQL_TVF_NONE) {
 		if (f->u.func.nargs < 2 || f->u.func.args[0]->kind != ED_SQL_E_COLUMN ||
-		    (f->u.func.args[1]->kind != ED_SQL_E_COLUMN && f->u.func.args[1]->kind != ED_SQL_E_FUNC))
-			return fail(c, f->loc, ED_SQLSTATE_SYNTAX, "%s(source, time_column, ...) expected", f->u.func.name);
+		    (f->u.func.args[1]->kind != ED_SQL_E_COLUMN &&
+		     f->u.func.args[1]->kind != ED_SQL_E_FUNC))
+			return fail(c, f->loc, ED_SQLSTATE_SYNTAX,
+				    "%s(source, time_column, ...) expected", f->u.func.name);
 		tn = &f->u.func.args[0]->u.col;
 		tloc = f->u.func.args[0]->loc;
 	} else
@@ -869,12 +934,15 @@ static int bind_from(struct bctx *c, struct ed_catalog *cat, const struct ed_sql
 			    f->kind == ED_SQL_FROM_JOIN ? "joins are not supported yet"
 							: "this FROM item is not supported yet");
 	if (tn->n != 1)
-		return fail(c, tloc, ED_SQLSTATE_NOT_SUPPORTED, "schema-qualified names are not supported");
+		return fail(c, tloc, ED_SQLSTATE_NOT_SUPPORTED,
+			    "schema-qualified names are not supported");
 	struct ed_catalog_obj *in = ed_catalog_find(cat, tn->parts[0]);
 	if (!in)
-		return fail(c, tloc, ST_UNDEFINED_TABLE, "relation \"%s\" does not exist", tn->parts[0]);
+		return fail(c, tloc, ST_UNDEFINED_TABLE, "relation \"%s\" does not exist",
+			    tn->parts[0]);
 	if (in->kind == ED_OBJ_SINK)
-		return fail(c, tloc, ST_WRONG_OBJECT, "\"%s\" is a sink; it cannot be read", in->name);
+		return fail(c, tloc, ST_WRONG_OBJECT, "\"%s\" is a sink; it cannot be read",
+			    in->name);
 	q->input = in;
 	q->input_is_view = in->kind == ED_OBJ_VIEW;
 	q->in = in->schema;
@@ -890,9 +958,11 @@ static int bind_from(struct bctx *c, struct ed_catalog *cat, const struct ed_sql
 		if (args[1]->kind == ED_SQL_E_FUNC) {
 			/* PROCTIME(): rows are stamped with the engine clock when
 			 * the pipeline reads them; the clock closes windows. */
-			if (strcmp(args[1]->u.func.name, "proctime") != 0 || args[1]->u.func.nargs != 0)
+			if (strcmp(args[1]->u.func.name, "proctime") != 0 ||
+			    args[1]->u.func.nargs != 0)
 				return fail(c, args[1]->loc, ED_SQLSTATE_SYNTAX,
-					    "%s(source, time_column | PROCTIME(), ...) expected", f->u.func.name);
+					    "%s(source, time_column | PROCTIME(), ...) expected",
+					    f->u.func.name);
 			if (in->kind != ED_OBJ_SOURCE)
 				return fail(c, tloc, ED_SQLSTATE_NOT_SUPPORTED,
 					    "processing-time windows over a materialized view are not supported yet");
@@ -910,7 +980,8 @@ static int bind_from(struct bctx *c, struct ed_catalog *cat, const struct ed_sql
 				if (strcmp(in->schema.names[i], tcol) == 0)
 					q->win_time_col = (int32_t)i;
 			if (q->win_time_col < 0)
-				return fail(c, args[1]->loc, ST_UNDEFINED_COLUMN, "column \"%s\" does not exist", tcol);
+				return fail(c, args[1]->loc, ST_UNDEFINED_COLUMN,
+					    "column \"%s\" does not exist", tcol);
 			if (q->win_time_col != in->source.time_col)
 				return fail(c, args[1]->loc, ED_SQLSTATE_NOT_SUPPORTED,
 					    "windows must use the WATERMARK column \"%s\"",
@@ -918,37 +989,45 @@ static int bind_from(struct bctx *c, struct ed_catalog *cat, const struct ed_sql
 		}
 		if (tvf == ED_SQL_TVF_TUMBLE) {
 			if (na < 3 || na > 4)
-				return fail(c, f->loc, ED_SQLSTATE_SYNTAX, "TUMBLE(source, time_column, size [, offset])");
+				return fail(c, f->loc, ED_SQLSTATE_SYNTAX,
+					    "TUMBLE(source, time_column, size [, offset])");
 			q->win = ED_WIN_TUMBLE;
 			if ((rc = interval_us(c, args[2], "the window size", &q->win_size_us)))
 				return rc;
-			if (na == 4 && (rc = interval_us(c, args[3], "the window offset", &q->win_offset_us)))
+			if (na == 4 &&
+			    (rc = interval_us(c, args[3], "the window offset", &q->win_offset_us)))
 				return rc;
 			q->win_slide_us = q->win_size_us;
 		} else if (tvf == ED_SQL_TVF_HOP) {
 			if (na < 4 || na > 5)
-				return fail(c, f->loc, ED_SQLSTATE_SYNTAX, "HOP(source, time_column, slide, size [, offset])");
+				return fail(c, f->loc, ED_SQLSTATE_SYNTAX,
+					    "HOP(source, time_column, slide, size [, offset])");
 			q->win = ED_WIN_HOP;
 			if ((rc = interval_us(c, args[2], "the hop slide", &q->win_slide_us)) ||
 			    (rc = interval_us(c, args[3], "the window size", &q->win_size_us)))
 				return rc;
-			if (na == 5 && (rc = interval_us(c, args[4], "the window offset", &q->win_offset_us)))
+			if (na == 5 &&
+			    (rc = interval_us(c, args[4], "the window offset", &q->win_offset_us)))
 				return rc;
 			if (q->win_slide_us > 0 && q->win_size_us / q->win_slide_us > 1000)
 				return fail(c, f->loc, ED_SQLSTATE_NOT_SUPPORTED,
 					    "a hop window may overlap at most 1000 others (size / slide)");
 		} else {
 			if (na != 3)
-				return fail(c, f->loc, ED_SQLSTATE_SYNTAX, "SESSION(source, time_column, gap)");
+				return fail(c, f->loc, ED_SQLSTATE_SYNTAX,
+					    "SESSION(source, time_column, gap)");
 			q->win = ED_WIN_SESSION;
 			if ((rc = interval_us(c, args[2], "the session gap", &q->win_gap_us)))
 				return rc;
 		}
 		if ((q->win == ED_WIN_SESSION ? q->win_gap_us : q->win_size_us) <= 0 ||
 		    (q->win == ED_WIN_HOP && q->win_slide_us <= 0))
-			return fail(c, args[2]->loc, ST_INVALID_PARAM, "window sizes must be positive");
-		if (q->win_offset_us < 0 || (q->win != ED_WIN_SESSION && q->win_offset_us >= q->win_slide_us))
-			return fail(c, f->loc, ST_INVALID_PARAM, "the window offset must be in [0, slide)");
+			return fail(c, args[2]->loc, ST_INVALID_PARAM,
+				    "window sizes must be positive");
+		if (q->win_offset_us < 0 ||
+		    (q->win != ED_WIN_SESSION && q->win_offset_us >= q->win_slide_us))
+			return fail(c, f->loc, ST_INVALID_PARAM,
+				    "the window offset must be in [0, slide)");
 		if ((rc = alloc_schema(c, &q->scan, n + 2)))
 			return rc;
 		memcpy(q->scan.names, in->schema.names, n * sizeof(char *));
@@ -956,7 +1035,8 @@ static int bind_from(struct bctx *c, struct ed_catalog *cat, const struct ed_sql
 		q->scan.names[n] = "window_start";
 		q->scan.names[n + 1] = "window_end";
 		if (q->win_proctime)
-			q->scan.types[n] = q->scan.types[n + 1] = (struct ed_type){.id = ED_TYPE_TIMESTAMPTZ};
+			q->scan.types[n] = q->scan.types[n + 1] = (struct ed_type){
+				.id = ED_TYPE_TIMESTAMPTZ};
 		else
 			q->scan.types[n] = q->scan.types[n + 1] = in->schema.types[q->win_time_col];
 		c->win_cols = (int32_t)n;
@@ -973,7 +1053,8 @@ int ed_bind_query(struct ed_arena *arena, struct ed_catalog *cat, const struct e
 	memset(q, 0, sizeof(*q));
 	q->group_win_end = q->group_win_start = -1;
 	if (sel->distinct)
-		return fail(&c, sel->loc, ED_SQLSTATE_NOT_SUPPORTED, "SELECT DISTINCT in a continuous query is not supported yet (use GROUP BY)");
+		return fail(&c, sel->loc, ED_SQLSTATE_NOT_SUPPORTED,
+			    "SELECT DISTINCT in a continuous query is not supported yet (use GROUP BY)");
 	if (sel->norder || sel->limit || sel->offset)
 		return fail(&c, sel->loc, ED_SQLSTATE_NOT_SUPPORTED,
 			    "ORDER BY, LIMIT and OFFSET apply to pull queries, not to continuous ones");
@@ -987,8 +1068,10 @@ int ed_bind_query(struct ed_arena *arena, struct ed_catalog *cat, const struct e
 		if (c.win_ref && q->win == ED_WIN_SESSION)
 			return fail(&c, sel->where->loc, ED_SQLSTATE_NOT_SUPPORTED,
 				    "session window bounds are not known in WHERE");
-		if (ed_expr_type(q->where).id != ED_TYPE_BOOL && ed_expr_type(q->where).id != ED_TYPE_NULL)
-			return fail(&c, sel->where->loc, ED_SQLSTATE_DATATYPE_MISMATCH, "argument of WHERE must be type boolean");
+		if (ed_expr_type(q->where).id != ED_TYPE_BOOL &&
+		    ed_expr_type(q->where).id != ED_TYPE_NULL)
+			return fail(&c, sel->where->loc, ED_SQLSTATE_DATATYPE_MISMATCH,
+				    "argument of WHERE must be type boolean");
 		q->where_text = ast_text(&c, sel->where);
 	}
 	/* Is this an aggregation? */
@@ -997,7 +1080,8 @@ int ed_bind_query(struct ed_arena *arena, struct ed_catalog *cat, const struct e
 		has_agg = sel->targets[i]->expr && has_aggregate(sel->targets[i]->expr);
 	q->aggregate = has_agg;
 	if (q->win == ED_WIN_SESSION && !has_agg)
-		return fail(&c, sel->loc, ED_SQLSTATE_NOT_SUPPORTED, "SESSION windows need GROUP BY window_start, window_end");
+		return fail(&c, sel->loc, ED_SQLSTATE_NOT_SUPPORTED,
+			    "SESSION windows need GROUP BY window_start, window_end");
 	if (has_agg) {
 		q->ngroup = sel->ngroup;
 		q->group = ed_arena_alloc(arena, (q->ngroup + 1) * sizeof(*q->group));
@@ -1007,8 +1091,11 @@ int ed_bind_query(struct ed_arena *arena, struct ed_catalog *cat, const struct e
 		for (uint32_t i = 0; i < q->ngroup; i++) {
 			const struct ed_sql_expr *ge = sel->group[i];
 			if (ge->kind == ED_SQL_E_INT) {
-				if (ge->u.i < 1 || ge->u.i > (int64_t)sel->ntargets || !sel->targets[ge->u.i - 1]->expr)
-					return fail(&c, ge->loc, "42P10", "GROUP BY position %lld is not in select list", (long long)ge->u.i);
+				if (ge->u.i < 1 || ge->u.i > (int64_t)sel->ntargets ||
+				    !sel->targets[ge->u.i - 1]->expr)
+					return fail(&c, ge->loc, "42P10",
+						    "GROUP BY position %lld is not in select list",
+						    (long long)ge->u.i);
 				ge = sel->targets[ge->u.i - 1]->expr;
 			}
 			if (!(q->group[i] = bind(&c, ge, &rc)))
@@ -1017,15 +1104,17 @@ int ed_bind_query(struct ed_arena *arena, struct ed_catalog *cat, const struct e
 				q->group_win_start = (int32_t)i;
 			if (c.win_cols >= 0 && c.ref == c.win_cols + 1)
 				q->group_win_end = (int32_t)i;
-			q->group_text[i] = ge->kind == ED_SQL_E_COLUMN
-						   ? ed_arena_strndup(arena, ge->u.col.parts[ge->u.col.n - 1],
-								      strlen(ge->u.col.parts[ge->u.col.n - 1]))
-						   : ast_text(&c, ge);
+			q->group_text[i] =
+				ge->kind == ED_SQL_E_COLUMN
+					? ed_arena_strndup(arena, ge->u.col.parts[ge->u.col.n - 1],
+							   strlen(ge->u.col.parts[ge->u.col.n - 1]))
+					: ast_text(&c, ge);
 			if (!q->group_text[i])
 				return oom(&c);
 		}
 		if (q->win == ED_WIN_SESSION && c.win_ref && q->where)
-			return fail(&c, sel->loc, ED_SQLSTATE_NOT_SUPPORTED, "session window bounds are not known in WHERE");
+			return fail(&c, sel->loc, ED_SQLSTATE_NOT_SUPPORTED,
+				    "session window bounds are not known in WHERE");
 		if (q->win != ED_WIN_NONE && q->group_win_start < 0 && q->group_win_end < 0)
 			return fail(&c, sel->loc, ED_SQLSTATE_NOT_SUPPORTED,
 				    "a windowed aggregation must GROUP BY window_start or window_end");
@@ -1051,7 +1140,8 @@ int ed_bind_query(struct ed_arena *arena, struct ed_catalog *cat, const struct e
 	}
 	if (has_agg) {
 		if (q->nagg > 64)
-			return fail(&c, sel->loc, ED_SQLSTATE_TOO_COMPLEX, "at most 64 aggregates per query");
+			return fail(&c, sel->loc, ED_SQLSTATE_TOO_COMPLEX,
+				    "at most 64 aggregates per query");
 		for (uint32_t i = 0; i < q->nagg; i++) {
 			q->agg.names[q->ngroup + i] = q->aggs[i].agg.name;
 			q->agg.types[q->ngroup + i] = q->aggs[i].agg.result_type;
@@ -1059,7 +1149,8 @@ int ed_bind_query(struct ed_arena *arena, struct ed_catalog *cat, const struct e
 		q->agg.n = q->ngroup + q->nagg;
 		if (q->win == ED_WIN_NONE)
 			for (uint32_t i = 0; i < q->nagg; i++)
-				if (q->input_is_view && !q->input->append_only && !q->aggs[i].agg.retractable)
+				if (q->input_is_view && !q->input->append_only &&
+				    !q->aggs[i].agg.retractable)
 					return fail(&c, sel->loc, ED_SQLSTATE_NOT_SUPPORTED,
 						    "%s cannot retract rows; it cannot read the updating view \"%s\"",
 						    q->aggs[i].agg.name, q->input->name);
@@ -1092,7 +1183,8 @@ int ed_bind_query(struct ed_arena *arena, struct ed_catalog *cat, const struct e
 static int const_int(struct bctx *c, const struct ed_sql_expr *e, const char *what, int64_t *out)
 {
 	if (e->kind != ED_SQL_E_INT || e->u.i < 0)
-		return fail(c, e->loc, ED_SQLSTATE_NOT_SUPPORTED, "%s must be a non-negative integer literal", what);
+		return fail(c, e->loc, ED_SQLSTATE_NOT_SUPPORTED,
+			    "%s must be a non-negative integer literal", what);
 	*out = e->u.i;
 	return 0;
 }
@@ -1111,7 +1203,8 @@ static void find_lookup(struct bctx *c, const struct ed_sql_expr *e, struct ed_p
 		col = e->u.bin.r;
 		val = e->u.bin.l;
 	}
-	if (col->kind != ED_SQL_E_COLUMN || val->kind == ED_SQL_E_COLUMN || val->kind == ED_SQL_E_PARAM)
+	if (col->kind != ED_SQL_E_COLUMN || val->kind == ED_SQL_E_COLUMN ||
+	    val->kind == ED_SQL_E_PARAM)
 		return;
 	uint32_t idx;
 	struct ed_sql_error saved = *c->err;
@@ -1163,21 +1256,23 @@ static int alloc_order(struct bctx *c, const struct ed_sql_select *sel, struct e
  * DISTINCT as GROUP BY of every target. ORDER BY then sorts the aggregated
  * rows: by output name, position, an expression written as in the SELECT
  * list, or an expression over the output columns. */
-static int bind_pull_grouped(struct bctx *c, struct ed_catalog *cat, const struct ed_sql_select *sel,
-			     struct ed_pull *q)
+static int bind_pull_grouped(struct bctx *c, struct ed_catalog *cat,
+			     const struct ed_sql_select *sel, struct ed_pull *q)
 {
 	int rc;
 	if (sel->nfrom != 1)
-		return fail(c, sel->loc, ED_SQLSTATE_NOT_SUPPORTED, "an aggregating pull query needs FROM view");
+		return fail(c, sel->loc, ED_SQLSTATE_NOT_SUPPORTED,
+			    "an aggregating pull query needs FROM view");
 	const struct ed_sql_from *f = sel->from[0];
 	const struct ed_sql_name *tn = &f->u.table;
 	struct ed_catalog_obj *v = tn->n == 1 ? ed_catalog_find(cat, tn->parts[0]) : NULL;
 	if (!v)
-		return fail(c, f->loc, ST_UNDEFINED_TABLE, "relation \"%s\" does not exist", tn->parts[tn->n - 1]);
+		return fail(c, f->loc, ST_UNDEFINED_TABLE, "relation \"%s\" does not exist",
+			    tn->parts[tn->n - 1]);
 	if (v->kind != ED_OBJ_VIEW)
 		return fail(c, f->loc, ST_WRONG_OBJECT,
-			    "\"%s\" is a %s: pull queries read materialized views (create one over it)", v->name,
-			    ed_obj_kind_name(v->kind));
+			    "\"%s\" is a %s: pull queries read materialized views (create one over it)",
+			    v->name, ed_obj_kind_name(v->kind));
 	struct ed_sql_select s2 = *sel;
 	s2.norder = 0;
 	s2.order = NULL;
@@ -1185,14 +1280,16 @@ static int bind_pull_grouped(struct bctx *c, struct ed_catalog *cat, const struc
 	s2.distinct = false;
 	if (sel->distinct) {
 		if (sel->ngroup || sel->having)
-			return fail(c, sel->loc, ED_SQLSTATE_NOT_SUPPORTED, "SELECT DISTINCT with GROUP BY or HAVING is not supported");
+			return fail(c, sel->loc, ED_SQLSTATE_NOT_SUPPORTED,
+				    "SELECT DISTINCT with GROUP BY or HAVING is not supported");
 		s2.ngroup = sel->ntargets;
 		s2.group = ed_arena_alloc(c->a, (sel->ntargets + 1) * sizeof(*s2.group));
 		if (!s2.group)
 			return oom(c);
 		for (uint32_t i = 0; i < sel->ntargets; i++) {
 			if (!sel->targets[i]->expr)
-				return fail(c, sel->targets[i]->loc, ED_SQLSTATE_NOT_SUPPORTED, "SELECT DISTINCT * is not supported");
+				return fail(c, sel->targets[i]->loc, ED_SQLSTATE_NOT_SUPPORTED,
+					    "SELECT DISTINCT * is not supported");
 			if (has_aggregate(sel->targets[i]->expr))
 				return fail(c, sel->targets[i]->loc, ED_SQLSTATE_NOT_SUPPORTED,
 					    "SELECT DISTINCT with aggregates is not supported");
@@ -1223,10 +1320,13 @@ static int bind_pull_grouped(struct bctx *c, struct ed_catalog *cat, const struc
 		const struct ed_sql_order_item *o = sel->order[i];
 		const struct ed_sql_expr *e = o->expr;
 		q->desc[i] = o->desc;
-		q->nulls_first[i] = o->nulls == ED_SQL_NULLS_FIRST || (o->nulls == ED_SQL_NULLS_DEFAULT && o->desc);
+		q->nulls_first[i] = o->nulls == ED_SQL_NULLS_FIRST ||
+				    (o->nulls == ED_SQL_NULLS_DEFAULT && o->desc);
 		if (e->kind == ED_SQL_E_INT) {
 			if (e->u.i < 1 || e->u.i > (int64_t)q->out.n)
-				return fail(c, e->loc, "42P10", "ORDER BY position %lld is not in select list", (long long)e->u.i);
+				return fail(c, e->loc, "42P10",
+					    "ORDER BY position %lld is not in select list",
+					    (long long)e->u.i);
 			q->order[i] = q->proj[e->u.i - 1];
 			continue;
 		}
@@ -1267,7 +1367,8 @@ int ed_bind_pull(struct ed_arena *arena, struct ed_catalog *cat, const struct ed
 		const struct ed_sql_name *tn = &f->u.table;
 		struct ed_catalog_obj *v = tn->n == 1 ? ed_catalog_find(cat, tn->parts[0]) : NULL;
 		if (!v)
-			return fail(&c, f->loc, ST_UNDEFINED_TABLE, "relation \"%s\" does not exist", tn->parts[tn->n - 1]);
+			return fail(&c, f->loc, ST_UNDEFINED_TABLE,
+				    "relation \"%s\" does not exist", tn->parts[tn->n - 1]);
 		if (v->kind != ED_OBJ_VIEW)
 			return fail(&c, f->loc, ST_WRONG_OBJECT,
 				    "\"%s\" is a %s: pull queries read materialized views (create one over it)",
@@ -1280,11 +1381,14 @@ int ed_bind_pull(struct ed_arena *arena, struct ed_catalog *cat, const struct ed
 	c.mode = MODE_NOAGG;
 	if (sel->where) {
 		if (!q->view)
-			return fail(&c, sel->where->loc, ED_SQLSTATE_NOT_SUPPORTED, "WHERE needs a FROM clause");
+			return fail(&c, sel->where->loc, ED_SQLSTATE_NOT_SUPPORTED,
+				    "WHERE needs a FROM clause");
 		if (!(q->where = bind(&c, sel->where, &rc)))
 			return rc;
-		if (ed_expr_type(q->where).id != ED_TYPE_BOOL && ed_expr_type(q->where).id != ED_TYPE_NULL)
-			return fail(&c, sel->where->loc, ED_SQLSTATE_DATATYPE_MISMATCH, "argument of WHERE must be type boolean");
+		if (ed_expr_type(q->where).id != ED_TYPE_BOOL &&
+		    ed_expr_type(q->where).id != ED_TYPE_NULL)
+			return fail(&c, sel->where->loc, ED_SQLSTATE_DATATYPE_MISMATCH,
+				    "argument of WHERE must be type boolean");
 		if (q->view->nkey) {
 			bool have[64] = {0};
 			q->lookup = ed_arena_alloc(arena, q->view->nkey * sizeof(struct ed_value));
@@ -1307,10 +1411,13 @@ int ed_bind_pull(struct ed_arena *arena, struct ed_catalog *cat, const struct ed
 		const struct ed_sql_order_item *o = sel->order[i];
 		const struct ed_sql_expr *e = o->expr;
 		q->desc[i] = o->desc;
-		q->nulls_first[i] = o->nulls == ED_SQL_NULLS_FIRST || (o->nulls == ED_SQL_NULLS_DEFAULT && o->desc);
+		q->nulls_first[i] = o->nulls == ED_SQL_NULLS_FIRST ||
+				    (o->nulls == ED_SQL_NULLS_DEFAULT && o->desc);
 		if (e->kind == ED_SQL_E_INT) {
 			if (e->u.i < 1 || e->u.i > (int64_t)q->out.n)
-				return fail(&c, e->loc, "42P10", "ORDER BY position %lld is not in select list", (long long)e->u.i);
+				return fail(&c, e->loc, "42P10",
+					    "ORDER BY position %lld is not in select list",
+					    (long long)e->u.i);
 			q->order[i] = q->proj[e->u.i - 1];
 			continue;
 		}

@@ -149,9 +149,12 @@ struct ed_catalog_obj *ed_catalog_dependent(const struct ed_catalog *cat,
 const char *ed_obj_kind_name(enum ed_obj_kind kind)
 {
 	switch (kind) {
-	case ED_OBJ_SOURCE: return "source";
-	case ED_OBJ_VIEW: return "materialized view";
-	case ED_OBJ_SINK: return "sink";
+	case ED_OBJ_SOURCE:
+		return "source";
+	case ED_OBJ_VIEW:
+		return "materialized view";
+	case ED_OBJ_SINK:
+		return "sink";
 	}
 	return "object";
 }

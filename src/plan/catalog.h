@@ -36,9 +36,9 @@ struct ed_catalog_obj {
 	struct ed_catalog_obj *input; /* what a view or sink reads */
 	uint32_t nkey;                /* views: primary key columns */
 	uint32_t *key;
-	bool append_only;             /* views: only inserts ever */
-	void *rt;                     /* the engine's runtime object */
-	struct ed_arena arena;        /* owns everything above */
+	bool append_only;      /* views: only inserts ever */
+	void *rt;              /* the engine's runtime object */
+	struct ed_arena arena; /* owns everything above */
 	struct ed_catalog_obj *next;
 };
 

@@ -50,7 +50,8 @@ void ed_plan_graph_init(struct ed_plan_graph *g, struct ed_arena *arena)
 	g->arena = arena;
 }
 
-struct ed_plan_node *ed_plan_node_add(struct ed_plan_graph *g, enum ed_node_kind kind, const char *text)
+struct ed_plan_node *ed_plan_node_add(struct ed_plan_graph *g, enum ed_node_kind kind,
+				      const char *text)
 {
 	if (g->n == g->cap) {
 		uint32_t cap = g->cap ? g->cap * 2 : 16;
@@ -93,7 +94,8 @@ int ed_plan_link(struct ed_plan_graph *g, struct ed_plan_node *from, struct ed_p
 }
 
 /* EXPLAIN text of a node (arena-allocated). */
-static const char *node_text(struct ed_plan_graph *g, enum ed_node_kind kind, const struct ed_query *q)
+static const char *node_text(struct ed_plan_graph *g, enum ed_node_kind kind,
+			     const struct ed_query *q)
 {
 	struct ed_buf b;
 	ed_buf_init(&b);
@@ -108,7 +110,9 @@ static const char *node_text(struct ed_plan_graph *g, enum ed_node_kind kind, co
 		}
 		ed_buf_printf(&b, ")");
 		break;
-	case ED_NODE_VIEW_CHANGES: ed_buf_printf(&b, "Changes of materialized view %s", in->name); break;
+	case ED_NODE_VIEW_CHANGES:
+		ed_buf_printf(&b, "Changes of materialized view %s", in->name);
+		break;
 	case ED_NODE_WINDOW: {
 		const char *tc = q->win_proctime ? "PROCTIME()" : q->in.names[q->win_time_col];
 		if (q->win == ED_WIN_TUMBLE) {
@@ -130,11 +134,15 @@ static const char *node_text(struct ed_plan_graph *g, enum ed_node_kind kind, co
 		ed_buf_printf(&b, ")");
 		break;
 	}
-	case ED_NODE_FILTER: ed_buf_printf(&b, "Filter: %s", q->where_text); break;
+	case ED_NODE_FILTER:
+		ed_buf_printf(&b, "Filter: %s", q->where_text);
+		break;
 	case ED_NODE_AGGREGATE: {
-		const char *mode = q->win == ED_WIN_SESSION ? "session, emit once when the watermark passes the session end"
-				   : q->win != ED_WIN_NONE ? "windowed, emit once when the watermark passes window_end"
-							   : "updating, emits a changelog";
+		const char *mode = q->win == ED_WIN_SESSION
+					   ? "session, emit once when the watermark passes the session end"
+				   : q->win != ED_WIN_NONE
+					   ? "windowed, emit once when the watermark passes window_end"
+					   : "updating, emits a changelog";
 		ed_buf_printf(&b, "HashAggregate (%s) keys: ", mode);
 		list(&b, q->group_text, q->ngroup);
 		ed_buf_printf(&b, "; aggregates: ");
@@ -142,20 +150,23 @@ static const char *node_text(struct ed_plan_graph *g, enum ed_node_kind kind, co
 			ed_buf_printf(&b, "%s%s", i ? ", " : "", q->aggs[i].text);
 		break;
 	}
-	case ED_NODE_HAVING: ed_buf_printf(&b, "Filter (HAVING): %s", q->having_text); break;
+	case ED_NODE_HAVING:
+		ed_buf_printf(&b, "Filter (HAVING): %s", q->having_text);
+		break;
 	case ED_NODE_PROJECT:
 		ed_buf_printf(&b, "Project: ");
 		list(&b, q->proj_text, q->out.n);
 		break;
-	default: break;
+	default:
+		break;
 	}
 	const char *s = b.err ? NULL : ed_arena_strndup(g->arena, (const char *)b.data, b.len);
 	ed_buf_fini(&b);
 	return s;
 }
 
-static struct ed_plan_node *op_node(struct ed_plan_graph *g, enum ed_node_kind kind, const struct ed_query *q,
-				    struct ed_plan_node **prev)
+static struct ed_plan_node *op_node(struct ed_plan_graph *g, enum ed_node_kind kind,
+				    const struct ed_query *q, struct ed_plan_node **prev)
 {
 	const char *t = node_text(g, kind, q);
 	struct ed_plan_node *n = t ? ed_plan_node_add(g, kind, t) : NULL;
@@ -202,40 +213,60 @@ int ed_plan_add_query(struct ed_plan_graph *g, const struct ed_query *q, enum ed
 
 /* The exec operator of one node; HAVING and the projection after an
  * aggregate are part of the aggregate operator (NULL here). */
-static int node_operator(const struct ed_plan_node *n, struct ed_pipe_stats *stats, struct ed_operator **op)
+static int node_operator(const struct ed_plan_node *n, struct ed_pipe_stats *stats,
+			 struct ed_operator **op)
 {
 	const struct ed_query *q = n->q;
 	*op = NULL;
 	switch (n->kind) {
 	case ED_NODE_WINDOW: {
 		struct ed_window_spec ws = {
-			.win = q->win, .in = q->in, .scan = q->scan, .win_time_col = q->win_time_col,
-			.win_proctime = q->win_proctime, .win_size_us = q->win_size_us,
-			.win_slide_us = q->win_slide_us, .win_offset_us = q->win_offset_us,
+			.win = q->win,
+			.in = q->in,
+			.scan = q->scan,
+			.win_time_col = q->win_time_col,
+			.win_proctime = q->win_proctime,
+			.win_size_us = q->win_size_us,
+			.win_slide_us = q->win_slide_us,
+			.win_offset_us = q->win_offset_us,
 		};
 		return ed_op_window_new(&ws, stats, op);
 	}
-	case ED_NODE_FILTER: return ed_op_filter_new(q->where, &q->scan, stats, op);
+	case ED_NODE_FILTER:
+		return ed_op_filter_new(q->where, &q->scan, stats, op);
 	case ED_NODE_AGGREGATE: {
 		struct ed_agg_spec as = {
-			.win = q->win, .win_time_col = q->win_time_col, .win_gap_us = q->win_gap_us,
-			.win_size_us = q->win_size_us, .ngroup = q->ngroup, .group = q->group,
-			.group_win_start = q->group_win_start, .group_win_end = q->group_win_end, .nagg = q->nagg,
-			.aggs = q->aggs, .agg = q->agg, .out = q->out, .having = q->having, .proj = q->proj,
+			.win = q->win,
+			.win_time_col = q->win_time_col,
+			.win_gap_us = q->win_gap_us,
+			.win_size_us = q->win_size_us,
+			.ngroup = q->ngroup,
+			.group = q->group,
+			.group_win_start = q->group_win_start,
+			.group_win_end = q->group_win_end,
+			.nagg = q->nagg,
+			.aggs = q->aggs,
+			.agg = q->agg,
+			.out = q->out,
+			.having = q->having,
+			.proj = q->proj,
 		};
 		return ed_op_agg_new(&as, stats, op);
 	}
-	case ED_NODE_PROJECT: return q->aggregate ? 0 : ed_op_project_new(q->proj, &q->out, stats, op);
-	default: return 0;
+	case ED_NODE_PROJECT:
+		return q->aggregate ? 0 : ed_op_project_new(q->proj, &q->out, stats, op);
+	default:
+		return 0;
 	}
 }
 
-int ed_plan_build_path(const struct ed_plan_node *term, struct ed_pipe_stats *stats, struct ed_operator **head,
-		       struct ed_operator **tail, char *err, size_t errlen)
+int ed_plan_build_path(const struct ed_plan_node *term, struct ed_pipe_stats *stats,
+		       struct ed_operator **head, struct ed_operator **tail, char *err, size_t errlen)
 {
 	const struct ed_plan_node *path[16];
 	uint32_t n = 0;
-	for (const struct ed_plan_node *nd = term->nin ? term->in[0] : NULL; nd && nd->q; nd = nd->nin ? nd->in[0] : NULL) {
+	for (const struct ed_plan_node *nd = term->nin ? term->in[0] : NULL; nd && nd->q;
+	     nd = nd->nin ? nd->in[0] : NULL) {
 		if (nd->nin > 1 || n == sizeof(path) / sizeof(path[0])) {
 			snprintf(err, errlen, "operators with several inputs are not supported yet");
 			return ED_EINVAL;
@@ -284,7 +315,8 @@ int ed_plan_build(const struct ed_query *q, struct ed_pipe_stats *stats, struct 
 
 /* ---- EXPLAIN --------------------------------------------------------------------------------- */
 
-static void explain_node(const struct ed_plan_node *n, const struct ed_plan_node *from, int depth, struct ed_buf *out)
+static void explain_node(const struct ed_plan_node *n, const struct ed_plan_node *from, int depth,
+			 struct ed_buf *out)
 {
 	line(out, depth);
 	ed_buf_printf(out, "%s", n->text);

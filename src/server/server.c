@@ -38,14 +38,14 @@ struct server_config {
 	int32_t default_partitions;
 	size_t max_frame_bytes;
 	int log_level;
-	int sql_port;  /* PostgreSQL protocol; 0 = any free port */
-	char sql_user[128];     /* with sql_password: SCRAM-SHA-256 instead of trust */
+	int sql_port;       /* PostgreSQL protocol; 0 = any free port */
+	char sql_user[128]; /* with sql_password: SCRAM-SHA-256 instead of trust */
 	char sql_password[256];
-	int http_port; /* HTTP API, metrics; 0 = any free port */
-	size_t max_body_bytes; /* HTTP request body limit */
-	char init_file[4096]; /* statements run at start (--init) */
-	int workers;          /* engine pipeline threads */
-	int stmt_threads;     /* engine statement threads */
+	int http_port;                 /* HTTP API, metrics; 0 = any free port */
+	size_t max_body_bytes;         /* HTTP request body limit */
+	char init_file[4096];          /* statements run at start (--init) */
+	int workers;                   /* engine pipeline threads */
+	int stmt_threads;              /* engine statement threads */
 	int64_t startup_timeout_ms;    /* every port: handshake / first request */
 	int64_t kafka_idle_timeout_ms; /* 0 = never */
 	int64_t sql_idle_timeout_ms;
@@ -353,14 +353,27 @@ static int parse_args(struct server_config *c, int argc, char **argv)
 			c->auto_create_topics = true;
 			continue;
 		}
-		static const char *const known[] = {"data-dir", "bind", "kafka-port", "advertise",
-						     "auto-create-topics", "default-partitions",
-						     "max-frame-bytes", "log-level", "init", "workers",
-						     "sql-port", "sql-user", "sql-password",
-						     "http-port", "max-body-bytes", "statement-threads",
-						     "startup-timeout-ms", "kafka-idle-timeout-ms",
-						     "sql-idle-timeout-ms", "http-idle-timeout-ms",
-						     NULL};
+		static const char *const known[] = {"data-dir",
+						    "bind",
+						    "kafka-port",
+						    "advertise",
+						    "auto-create-topics",
+						    "default-partitions",
+						    "max-frame-bytes",
+						    "log-level",
+						    "init",
+						    "workers",
+						    "sql-port",
+						    "sql-user",
+						    "sql-password",
+						    "http-port",
+						    "max-body-bytes",
+						    "statement-threads",
+						    "startup-timeout-ms",
+						    "kafka-idle-timeout-ms",
+						    "sql-idle-timeout-ms",
+						    "http-idle-timeout-ms",
+						    NULL};
 		bool is_known = false;
 		for (int j = 0; known[j]; j++)
 			is_known |= strcmp(key, known[j]) == 0;
@@ -370,7 +383,8 @@ static int parse_args(struct server_config *c, int argc, char **argv)
 		}
 		if (!val) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "eddy server: --%s needs a value (see --help)\n", key);
+				fprintf(stderr, "eddy server: --%s needs a value (see --help)\n",
+					key);
 				return -1;
 			}
 			val = argv[++i];

@@ -83,16 +83,29 @@ enum ed_sql_expr_kind {
 enum ed_sql_unop { ED_SQL_OP_NEG = 1, ED_SQL_OP_NOT };
 
 enum ed_sql_binop {
-	ED_SQL_OP_ADD = 1, ED_SQL_OP_SUB, ED_SQL_OP_MUL, ED_SQL_OP_DIV, ED_SQL_OP_MOD,
-	ED_SQL_OP_CONCAT,       /* || */
-	ED_SQL_OP_JSON_GET,     /* -> */
+	ED_SQL_OP_ADD = 1,
+	ED_SQL_OP_SUB,
+	ED_SQL_OP_MUL,
+	ED_SQL_OP_DIV,
+	ED_SQL_OP_MOD,
+	ED_SQL_OP_CONCAT,        /* || */
+	ED_SQL_OP_JSON_GET,      /* -> */
 	ED_SQL_OP_JSON_GET_TEXT, /* ->> */
-	ED_SQL_OP_EQ, ED_SQL_OP_NE, ED_SQL_OP_LT, ED_SQL_OP_LE, ED_SQL_OP_GT, ED_SQL_OP_GE,
-	ED_SQL_OP_AND, ED_SQL_OP_OR,
+	ED_SQL_OP_EQ,
+	ED_SQL_OP_NE,
+	ED_SQL_OP_LT,
+	ED_SQL_OP_LE,
+	ED_SQL_OP_GT,
+	ED_SQL_OP_GE,
+	ED_SQL_OP_AND,
+	ED_SQL_OP_OR,
 };
 
 enum ed_sql_is_test {
-	ED_SQL_IS_NULL = 1, ED_SQL_IS_TRUE, ED_SQL_IS_FALSE, ED_SQL_IS_UNKNOWN,
+	ED_SQL_IS_NULL = 1,
+	ED_SQL_IS_TRUE,
+	ED_SQL_IS_FALSE,
+	ED_SQL_IS_UNKNOWN,
 	ED_SQL_IS_DISTINCT_FROM, /* rhs set */
 };
 
@@ -109,9 +122,9 @@ enum ed_sql_frame_mode { ED_SQL_FRAME_NONE = 0, ED_SQL_FRAME_ROWS, ED_SQL_FRAME_
 
 enum ed_sql_bound_kind {
 	ED_SQL_BOUND_UNBOUNDED_PRECEDING = 1,
-	ED_SQL_BOUND_PRECEDING,  /* offset PRECEDING */
+	ED_SQL_BOUND_PRECEDING, /* offset PRECEDING */
 	ED_SQL_BOUND_CURRENT_ROW,
-	ED_SQL_BOUND_FOLLOWING,  /* offset FOLLOWING */
+	ED_SQL_BOUND_FOLLOWING, /* offset FOLLOWING */
 	ED_SQL_BOUND_UNBOUNDED_FOLLOWING,
 };
 
@@ -243,14 +256,22 @@ enum ed_sql_from_kind {
 };
 
 enum ed_sql_join_kind {
-	ED_SQL_JOIN_INNER = 1, ED_SQL_JOIN_LEFT, ED_SQL_JOIN_RIGHT, ED_SQL_JOIN_FULL,
+	ED_SQL_JOIN_INNER = 1,
+	ED_SQL_JOIN_LEFT,
+	ED_SQL_JOIN_RIGHT,
+	ED_SQL_JOIN_FULL,
 	ED_SQL_JOIN_CROSS, /* no condition */
 };
 
 /* Window table functions. Their arguments are (source, time column, ...):
  * TUMBLE(src, ts, size [, offset]), HOP(src, ts, slide, size [, offset]),
  * SESSION(src, ts, gap); args[0] and args[1] are ED_SQL_E_COLUMN. */
-enum ed_sql_window_tvf { ED_SQL_TVF_NONE = 0, ED_SQL_TVF_TUMBLE, ED_SQL_TVF_HOP, ED_SQL_TVF_SESSION };
+enum ed_sql_window_tvf {
+	ED_SQL_TVF_NONE = 0,
+	ED_SQL_TVF_TUMBLE,
+	ED_SQL_TVF_HOP,
+	ED_SQL_TVF_SESSION
+};
 
 struct ed_sql_select;
 
@@ -282,7 +303,7 @@ struct ed_sql_select {
 	uint32_t ntargets;
 	struct ed_sql_from **from; /* comma-separated list; nfrom 0 = no FROM */
 	uint32_t nfrom;
-	struct ed_sql_expr *where;  /* NULL if none */
+	struct ed_sql_expr *where; /* NULL if none */
 	struct ed_sql_expr **group;
 	uint32_t ngroup;
 	struct ed_sql_expr *having; /* NULL if none */
@@ -296,24 +317,27 @@ struct ed_sql_select {
 /* ---- statements ------------------------------------------------------------ */
 
 enum ed_sql_stmt_kind {
-	ED_SQL_S_SELECT = 1,     /* u.select */
-	ED_SQL_S_CREATE_SOURCE,  /* u.source */
-	ED_SQL_S_CREATE_VIEW,    /* u.view: CREATE MATERIALIZED VIEW */
-	ED_SQL_S_CREATE_SINK,    /* u.sink */
-	ED_SQL_S_DROP,           /* u.drop */
-	ED_SQL_S_SHOW_OBJECTS,   /* u.show_objects */
-	ED_SQL_S_SHOW_VAR,       /* u.name: SHOW x (SHOW ALL is "all") */
-	ED_SQL_S_DESCRIBE,       /* u.name */
-	ED_SQL_S_EXPLAIN,        /* u.explain */
-	ED_SQL_S_SET,            /* u.set */
+	ED_SQL_S_SELECT = 1,    /* u.select */
+	ED_SQL_S_CREATE_SOURCE, /* u.source */
+	ED_SQL_S_CREATE_VIEW,   /* u.view: CREATE MATERIALIZED VIEW */
+	ED_SQL_S_CREATE_SINK,   /* u.sink */
+	ED_SQL_S_DROP,          /* u.drop */
+	ED_SQL_S_SHOW_OBJECTS,  /* u.show_objects */
+	ED_SQL_S_SHOW_VAR,      /* u.name: SHOW x (SHOW ALL is "all") */
+	ED_SQL_S_DESCRIBE,      /* u.name */
+	ED_SQL_S_EXPLAIN,       /* u.explain */
+	ED_SQL_S_SET,           /* u.set */
 	ED_SQL_S_BEGIN,
 	ED_SQL_S_COMMIT,
 	ED_SQL_S_ROLLBACK,
-	ED_SQL_S_SUBSCRIBE,      /* u.name */
+	ED_SQL_S_SUBSCRIBE, /* u.name */
 };
 
 enum ed_sql_object_kind {
-	ED_SQL_OBJ_SOURCE = 1, ED_SQL_OBJ_VIEW, ED_SQL_OBJ_SINK, ED_SQL_OBJ_TOPIC,
+	ED_SQL_OBJ_SOURCE = 1,
+	ED_SQL_OBJ_VIEW,
+	ED_SQL_OBJ_SINK,
+	ED_SQL_OBJ_TOPIC,
 };
 
 /* A value in WITH (k = v) or SET x = v. */

@@ -27,10 +27,9 @@ struct kw_entry {
 #define ED_KWC_R ED_KWC_RESERVED
 #define ED_KWC_U ED_KWC_UNRESERVED
 #define ED_KWC_F ED_KWC_FUNC
-static const struct kw_entry kw_table[] = {
-	{"", ED_KWC_UNRESERVED}, /* ED_KW_NONE */
+static const struct kw_entry kw_table[] = {{"", ED_KWC_UNRESERVED}, /* ED_KW_NONE */
 #define KW_ROW(n, c) {#n, ED_KWC_##c},
-	ED_SQL_KEYWORDS(KW_ROW)
+					   ED_SQL_KEYWORDS(KW_ROW)
 #undef KW_ROW
 };
 
@@ -338,11 +337,21 @@ static void lex_string(struct ed_sql_parser *p, struct ed_sql_token *tok, bool e
 		uint32_t cp = 0;
 		int digits = 0;
 		switch (e) {
-		case 'b': out[o++] = '\b'; continue;
-		case 'f': out[o++] = '\f'; continue;
-		case 'n': out[o++] = '\n'; continue;
-		case 'r': out[o++] = '\r'; continue;
-		case 't': out[o++] = '\t'; continue;
+		case 'b':
+			out[o++] = '\b';
+			continue;
+		case 'f':
+			out[o++] = '\f';
+			continue;
+		case 'n':
+			out[o++] = '\n';
+			continue;
+		case 'r':
+			out[o++] = '\r';
+			continue;
+		case 't':
+			out[o++] = '\t';
+			continue;
 		case 'x':
 			while (digits < 2 && i < n && hexval(s[i]) >= 0)
 				cp = cp * 16 + (uint32_t)hexval(s[i++]), digits++;
@@ -574,16 +583,36 @@ void ed_sql_lex(struct ed_sql_parser *p, struct ed_sql_token *tok)
 		lex_param(p, tok);
 	} else {
 		switch (c) {
-		case '(': t = ED_TOK_LPAREN; break;
-		case ')': t = ED_TOK_RPAREN; break;
-		case ',': t = ED_TOK_COMMA; break;
-		case ';': t = ED_TOK_SEMI; break;
-		case '.': t = ED_TOK_DOT; break;
-		case '+': t = ED_TOK_PLUS; break;
-		case '*': t = ED_TOK_STAR; break;
-		case '/': t = ED_TOK_SLASH; break;
-		case '%': t = ED_TOK_PERCENT; break;
-		case '=': t = ED_TOK_EQ; break;
+		case '(':
+			t = ED_TOK_LPAREN;
+			break;
+		case ')':
+			t = ED_TOK_RPAREN;
+			break;
+		case ',':
+			t = ED_TOK_COMMA;
+			break;
+		case ';':
+			t = ED_TOK_SEMI;
+			break;
+		case '.':
+			t = ED_TOK_DOT;
+			break;
+		case '+':
+			t = ED_TOK_PLUS;
+			break;
+		case '*':
+			t = ED_TOK_STAR;
+			break;
+		case '/':
+			t = ED_TOK_SLASH;
+			break;
+		case '%':
+			t = ED_TOK_PERCENT;
+			break;
+		case '=':
+			t = ED_TOK_EQ;
+			break;
 		case '-':
 			if (d == '>') {
 				bool two = i + 2 < n && s[i + 2] == '>';

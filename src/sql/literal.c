@@ -25,8 +25,8 @@
 #define USEC_PER_SEC INT64_C(1000000)
 #define USEC_PER_DAY (INT64_C(86400) * USEC_PER_SEC)
 
-static int fail(const char **sqlstate, const char *code, char *msg, size_t msgsz,
-		const char *fmt, const char *s, size_t len)
+static int fail(const char **sqlstate, const char *code, char *msg, size_t msgsz, const char *fmt,
+		const char *s, size_t len)
 {
 	*sqlstate = code;
 	snprintf(msg, msgsz, fmt, (int)(len > 60 ? 60 : len), s);
@@ -41,15 +41,42 @@ static const struct {
 	const char *word;
 	enum iv_unit unit;
 } iv_words[] = {
-	{"microsecond", U_USEC}, {"microseconds", U_USEC}, {"us", U_USEC},
-	{"millisecond", U_MSEC}, {"milliseconds", U_MSEC}, {"ms", U_MSEC},
-	{"second", U_SEC}, {"seconds", U_SEC}, {"sec", U_SEC}, {"secs", U_SEC}, {"s", U_SEC},
-	{"minute", U_MIN}, {"minutes", U_MIN}, {"min", U_MIN}, {"mins", U_MIN}, {"m", U_MIN},
-	{"hour", U_HOUR}, {"hours", U_HOUR}, {"hr", U_HOUR}, {"hrs", U_HOUR}, {"h", U_HOUR},
-	{"day", U_DAY}, {"days", U_DAY}, {"d", U_DAY},
-	{"week", U_WEEK}, {"weeks", U_WEEK}, {"w", U_WEEK},
-	{"month", U_MONTH}, {"months", U_MONTH}, {"mon", U_MONTH}, {"mons", U_MONTH},
-	{"year", U_YEAR}, {"years", U_YEAR}, {"yr", U_YEAR}, {"yrs", U_YEAR}, {"y", U_YEAR},
+	{"microsecond", U_USEC},
+	{"microseconds", U_USEC},
+	{"us", U_USEC},
+	{"millisecond", U_MSEC},
+	{"milliseconds", U_MSEC},
+	{"ms", U_MSEC},
+	{"second", U_SEC},
+	{"seconds", U_SEC},
+	{"sec", U_SEC},
+	{"secs", U_SEC},
+	{"s", U_SEC},
+	{"minute", U_MIN},
+	{"minutes", U_MIN},
+	{"min", U_MIN},
+	{"mins", U_MIN},
+	{"m", U_MIN},
+	{"hour", U_HOUR},
+	{"hours", U_HOUR},
+	{"hr", U_HOUR},
+	{"hrs", U_HOUR},
+	{"h", U_HOUR},
+	{"day", U_DAY},
+	{"days", U_DAY},
+	{"d", U_DAY},
+	{"week", U_WEEK},
+	{"weeks", U_WEEK},
+	{"w", U_WEEK},
+	{"month", U_MONTH},
+	{"months", U_MONTH},
+	{"mon", U_MONTH},
+	{"mons", U_MONTH},
+	{"year", U_YEAR},
+	{"years", U_YEAR},
+	{"yr", U_YEAR},
+	{"yrs", U_YEAR},
+	{"y", U_YEAR},
 };
 
 static enum iv_unit unit_word(const char *w, size_t n)
@@ -69,13 +96,20 @@ static enum iv_unit unit_word(const char *w, size_t n)
 static enum iv_unit unit_from_kw(int kw)
 {
 	switch (kw) {
-	case ED_KW_YEAR: return U_YEAR;
-	case ED_KW_MONTH: return U_MONTH;
-	case ED_KW_DAY: return U_DAY;
-	case ED_KW_HOUR: return U_HOUR;
-	case ED_KW_MINUTE: return U_MIN;
-	case ED_KW_SECOND: return U_SEC;
-	default: return U_NONE;
+	case ED_KW_YEAR:
+		return U_YEAR;
+	case ED_KW_MONTH:
+		return U_MONTH;
+	case ED_KW_DAY:
+		return U_DAY;
+	case ED_KW_HOUR:
+		return U_HOUR;
+	case ED_KW_MINUTE:
+		return U_MIN;
+	case ED_KW_SECOND:
+		return U_SEC;
+	default:
+		return U_NONE;
 	}
 }
 
@@ -125,11 +159,21 @@ static void iv_add(struct iv_acc *a, enum iv_unit u, int sign, const struct dec 
 {
 	__int128 w = (__int128)sign * d->whole, f = (__int128)sign * d->nanos;
 	switch (u) {
-	case U_USEC: a->usec += w + f / 1000000000; break;
-	case U_MSEC: a->usec += w * 1000 + f / 1000000; break;
-	case U_SEC: a->usec += w * USEC_PER_SEC + f / 1000; break;
-	case U_MIN: a->usec += w * 60 * USEC_PER_SEC + f * 60 / 1000; break;
-	case U_HOUR: a->usec += w * 3600 * USEC_PER_SEC + f * 3600 / 1000; break;
+	case U_USEC:
+		a->usec += w + f / 1000000000;
+		break;
+	case U_MSEC:
+		a->usec += w * 1000 + f / 1000000;
+		break;
+	case U_SEC:
+		a->usec += w * USEC_PER_SEC + f / 1000;
+		break;
+	case U_MIN:
+		a->usec += w * 60 * USEC_PER_SEC + f * 60 / 1000;
+		break;
+	case U_HOUR:
+		a->usec += w * 3600 * USEC_PER_SEC + f * 3600 / 1000;
+		break;
 	case U_DAY:
 		a->days += w;
 		a->usec += f * 86400 / 1000;
@@ -219,15 +263,18 @@ int ed_sql_interval_parse(const char *s, size_t n, int unit_kw, struct ed_sql_in
 			/* h:mm[:ss[.frac]] */
 			struct dec m, sec = {0, 0, false};
 			if (d.nanos)
-				return fail(sqlstate, ED_SQLSTATE_BAD_DATETIME, msg, msgsz, bad, s, n);
+				return fail(sqlstate, ED_SQLSTATE_BAD_DATETIME, msg, msgsz, bad, s,
+					    n);
 			j = read_dec(s, i + 1, n, &m);
 			if (j == i + 1 || m.nanos || m.big || m.whole > 59)
-				return fail(sqlstate, ED_SQLSTATE_BAD_DATETIME, msg, msgsz, bad, s, n);
+				return fail(sqlstate, ED_SQLSTATE_BAD_DATETIME, msg, msgsz, bad, s,
+					    n);
 			i = j;
 			if (i < n && s[i] == ':') {
 				j = read_dec(s, i + 1, n, &sec);
 				if (j == i + 1 || sec.big || sec.whole > 59)
-					return fail(sqlstate, ED_SQLSTATE_BAD_DATETIME, msg, msgsz, bad, s, n);
+					return fail(sqlstate, ED_SQLSTATE_BAD_DATETIME, msg, msgsz,
+						    bad, s, n);
 				i = j;
 			}
 			iv_add(&a, U_HOUR, sign, &d);
@@ -241,7 +288,8 @@ int ed_sql_interval_parse(const char *s, size_t n, int unit_kw, struct ed_sql_in
 				k++;
 			enum iv_unit u = k > i ? unit_word(s + i, k - i) : U_SEC;
 			if (u == U_NONE || (k == i && i < n && !is_blank(s[i])))
-				return fail(sqlstate, ED_SQLSTATE_BAD_DATETIME, msg, msgsz, bad, s, n);
+				return fail(sqlstate, ED_SQLSTATE_BAD_DATETIME, msg, msgsz, bad, s,
+					    n);
 			i = k;
 			iv_add(&a, u, sign, &d);
 		}
@@ -263,9 +311,9 @@ int ed_sql_interval_parse(const char *s, size_t n, int unit_kw, struct ed_sql_in
 		a.usec = -a.usec;
 	}
 done:
-	if (a.months > INT32_MAX || a.months < -(__int128)INT32_MAX ||
-	    a.days > INT32_MAX || a.days < -(__int128)INT32_MAX ||
-	    a.usec > INT64_MAX / 2 || a.usec < -(__int128)(INT64_MAX / 2))
+	if (a.months > INT32_MAX || a.months < -(__int128)INT32_MAX || a.days > INT32_MAX ||
+	    a.days < -(__int128)INT32_MAX || a.usec > INT64_MAX / 2 ||
+	    a.usec < -(__int128)(INT64_MAX / 2))
 		goto overflow;
 	out->months = (int32_t)a.months;
 	out->days = (int32_t)a.days;
@@ -273,8 +321,10 @@ done:
 	return 0;
 not_a_number:
 	*sqlstate = ED_SQLSTATE_NOT_SUPPORTED;
-	snprintf(msg, msgsz, "INTERVAL with a unit takes a bare number, e.g. INTERVAL '10' SECOND;"
-		 " write INTERVAL '%.*s' without the unit", (int)(n > 60 ? 60 : n), s);
+	snprintf(msg, msgsz,
+		 "INTERVAL with a unit takes a bare number, e.g. INTERVAL '10' SECOND;"
+		 " write INTERVAL '%.*s' without the unit",
+		 (int)(n > 60 ? 60 : n), s);
 	return ED_EINVAL;
 overflow:
 	return fail(sqlstate, ED_SQLSTATE_INTERVAL_OVERFLOW, msg, msgsz,
@@ -327,10 +377,10 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 	if (m <= 2)
 		y--;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;                          /* 0..399 */
-	int64_t mp = m > 2 ? m - 3 : m + 9;                   /* March = 0 */
-	int64_t doy = (153 * mp + 2) / 5 + d - 1;             /* 0..365 */
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;  /* 0..146096 */
+	int64_t yoe = y - era * 400;                         /* 0..399 */
+	int64_t mp = m > 2 ? m - 3 : m + 9;                  /* March = 0 */
+	int64_t doy = (153 * mp + 2) / 5 + d - 1;            /* 0..365 */
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; /* 0..146096 */
 	return era * 146097 + doe - 719468;
 }
 
@@ -367,8 +417,8 @@ static int read_fixed(const char *s, size_t *i, size_t n, int digits, int *out)
 #define TS_MIN (days_from_civil(1, 1, 1) * USEC_PER_DAY)
 #define TS_MAX (days_from_civil(10000, 1, 1) * USEC_PER_DAY - 1)
 
-int ed_sql_timestamp_parse(const char *s, size_t n, bool tz, int64_t *out,
-			   const char **sqlstate, char *msg, size_t msgsz)
+int ed_sql_timestamp_parse(const char *s, size_t n, bool tz, int64_t *out, const char **sqlstate,
+			   char *msg, size_t msgsz)
 {
 	static const char bad[] = "invalid input syntax for type timestamp: \"%.*s\"";
 	static const char range[] = "date/time field value out of range: \"%.*s\"";
@@ -379,11 +429,10 @@ int ed_sql_timestamp_parse(const char *s, size_t n, bool tz, int64_t *out,
 	while (i < n && is_blank(s[i]))
 		i++;
 	if (read_fixed(s, &i, n, 4, &y) || i >= n || s[i++] != '-' ||
-	    read_fixed(s, &i, n, 2, &mo) || i >= n || s[i++] != '-' ||
-	    read_fixed(s, &i, n, 2, &d))
+	    read_fixed(s, &i, n, 2, &mo) || i >= n || s[i++] != '-' || read_fixed(s, &i, n, 2, &d))
 		return fail(sqlstate, ED_SQLSTATE_BAD_DATETIME, msg, msgsz, bad, s, n);
-	if (i < n && (s[i] == 'T' || s[i] == 't' || s[i] == ' ') && i + 1 < n &&
-	    s[i + 1] >= '0' && s[i + 1] <= '9') {
+	if (i < n && (s[i] == 'T' || s[i] == 't' || s[i] == ' ') && i + 1 < n && s[i + 1] >= '0' &&
+	    s[i + 1] <= '9') {
 		i++;
 		if (read_fixed(s, &i, n, 2, &h) || i >= n || s[i++] != ':' ||
 		    read_fixed(s, &i, n, 2, &mi))
@@ -391,7 +440,8 @@ int ed_sql_timestamp_parse(const char *s, size_t n, bool tz, int64_t *out,
 		if (i < n && s[i] == ':') {
 			i++;
 			if (read_fixed(s, &i, n, 2, &sec))
-				return fail(sqlstate, ED_SQLSTATE_BAD_DATETIME, msg, msgsz, bad, s, n);
+				return fail(sqlstate, ED_SQLSTATE_BAD_DATETIME, msg, msgsz, bad, s,
+					    n);
 			if (i < n && s[i] == '.') {
 				size_t fs = ++i;
 				while (i < n && s[i] >= '0' && s[i] <= '9') {
@@ -407,7 +457,8 @@ int ed_sql_timestamp_parse(const char *s, size_t n, bool tz, int64_t *out,
 					i++;
 				}
 				if (i == fs)
-					return fail(sqlstate, ED_SQLSTATE_BAD_DATETIME, msg, msgsz, bad, s, n);
+					return fail(sqlstate, ED_SQLSTATE_BAD_DATETIME, msg, msgsz,
+						    bad, s, n);
 			}
 		}
 	}
@@ -432,8 +483,8 @@ int ed_sql_timestamp_parse(const char *s, size_t n, bool tz, int64_t *out,
 	if (i != n)
 		return fail(sqlstate, ED_SQLSTATE_BAD_DATETIME, msg, msgsz, bad, s, n);
 	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (y < 1 || mo < 1 || mo > 12 || d < 1 ||
-	    d > mdays[mo - 1] + (mo == 2 && leap(y)) || h > 23 || mi > 59 || sec > 59)
+	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap(y)) ||
+	    h > 23 || mi > 59 || sec > 59)
 		return fail(sqlstate, ED_SQLSTATE_DATETIME_OVERFLOW, msg, msgsz, range, s, n);
 	int64_t v = days_from_civil(y, mo, d) * USEC_PER_DAY +
 		    ((int64_t)h * 3600 + mi * 60 + sec) * USEC_PER_SEC + frac_us;
@@ -456,8 +507,8 @@ void ed_sql_timestamp_format(struct ed_buf *b, int64_t usec, bool tz)
 	int m, d;
 	civil_from_days(days, &y, &m, &d);
 	int64_t secs = rem / USEC_PER_SEC, us = rem % USEC_PER_SEC;
-	ed_buf_printf(b, "%04lld-%02d-%02d %02d:%02d:%02d", (long long)y, m, d,
-		      (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+	ed_buf_printf(b, "%04lld-%02d-%02d %02d:%02d:%02d", (long long)y, m, d, (int)(secs / 3600),
+		      (int)(secs / 60 % 60), (int)(secs % 60));
 	if (us) {
 		char frac[8];
 		snprintf(frac, sizeof frac, "%06lld", (long long)us);

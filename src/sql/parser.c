@@ -41,7 +41,17 @@
 
 /* Precedence levels (see the table above). */
 enum {
-	P_OR = 1, P_AND, P_NOT, P_IS, P_CMP, P_IN, P_OTHER, P_ADD, P_MUL, P_UNARY, P_CAST,
+	P_OR = 1,
+	P_AND,
+	P_NOT,
+	P_IS,
+	P_CMP,
+	P_IN,
+	P_OTHER,
+	P_ADD,
+	P_MUL,
+	P_UNARY,
+	P_CAST,
 };
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -85,8 +95,7 @@ static bool accept(struct ed_sql_parser *p, enum ed_sql_tok_type type)
 /* An identifier usable as a name: quoted, or a word that is not reserved. */
 static bool tok_is_name(const struct ed_sql_token *t)
 {
-	return t->type == ED_TOK_IDENT &&
-	       (t->quoted || ed_sql_kw_category(t->kw) != ED_KWC_RESERVED);
+	return t->type == ED_TOK_IDENT && (t->quoted || ed_sql_kw_category(t->kw) != ED_KWC_RESERVED);
 }
 
 /* Reports a syntax error at the current token; returns NULL. */
@@ -97,8 +106,8 @@ static void *syntax(struct ed_sql_parser *p, const char *expected)
 		return NULL;
 	if (t->type == ED_TOK_EOF)
 		return ed_sql_fail(p, p->len, ED_EINVAL, ED_SQLSTATE_SYNTAX,
-				   "syntax error at end of input%s%s", expected ? ": expected " : "",
-				   expected ? expected : "");
+				   "syntax error at end of input%s%s",
+				   expected ? ": expected " : "", expected ? expected : "");
 	uint32_t n = t->len > 40 ? 40 : t->len;
 	while (n < t->len && n > 0 && ((unsigned char)p->text[t->loc + n] & 0xC0) == 0x80)
 		n--;
@@ -610,7 +619,7 @@ static bool parse_frame_bound(struct ed_sql_parser *p, struct ed_sql_frame_bound
 	if (is_kw(p, ED_KW_UNBOUNDED) &&
 	    (tok_is_kw(n1, ED_KW_PRECEDING) || tok_is_kw(n1, ED_KW_FOLLOWING))) {
 		b->kind = tok_is_kw(n1, ED_KW_PRECEDING) ? ED_SQL_BOUND_UNBOUNDED_PRECEDING
-							  : ED_SQL_BOUND_UNBOUNDED_FOLLOWING;
+							 : ED_SQL_BOUND_UNBOUNDED_FOLLOWING;
 		ed_sql_advance(p);
 		ed_sql_advance(p);
 		return true;
@@ -663,9 +672,9 @@ static struct ed_sql_window_spec *parse_over(struct ed_sql_parser *p)
 			w->end.kind = ED_SQL_BOUND_CURRENT_ROW;
 		}
 		if (w->start.kind == ED_SQL_BOUND_UNBOUNDED_FOLLOWING ||
-		    w->end.kind == ED_SQL_BOUND_UNBOUNDED_PRECEDING ||
-		    w->start.kind > w->end.kind ||
-		    (w->start.kind == ED_SQL_BOUND_FOLLOWING && w->end.kind == ED_SQL_BOUND_CURRENT_ROW))
+		    w->end.kind == ED_SQL_BOUND_UNBOUNDED_PRECEDING || w->start.kind > w->end.kind ||
+		    (w->start.kind == ED_SQL_BOUND_FOLLOWING &&
+		     w->end.kind == ED_SQL_BOUND_CURRENT_ROW))
 			return ed_sql_fail(p, floc, ED_EINVAL, ED_SQLSTATE_SYNTAX,
 					   "window frame ends before it starts");
 	}
@@ -920,28 +929,62 @@ static int binop_level(struct ed_sql_parser *p, enum ed_sql_binop *op)
 	const struct ed_sql_token *t = tok(p);
 	*op = 0;
 	switch (t->type) {
-	case ED_TOK_PLUS: *op = ED_SQL_OP_ADD; return P_ADD;
-	case ED_TOK_MINUS: *op = ED_SQL_OP_SUB; return P_ADD;
-	case ED_TOK_STAR: *op = ED_SQL_OP_MUL; return P_MUL;
-	case ED_TOK_SLASH: *op = ED_SQL_OP_DIV; return P_MUL;
-	case ED_TOK_PERCENT: *op = ED_SQL_OP_MOD; return P_MUL;
-	case ED_TOK_CONCAT: *op = ED_SQL_OP_CONCAT; return P_OTHER;
-	case ED_TOK_ARROW: *op = ED_SQL_OP_JSON_GET; return P_OTHER;
-	case ED_TOK_ARROW2: *op = ED_SQL_OP_JSON_GET_TEXT; return P_OTHER;
-	case ED_TOK_EQ: *op = ED_SQL_OP_EQ; return P_CMP;
-	case ED_TOK_NE: *op = ED_SQL_OP_NE; return P_CMP;
-	case ED_TOK_LT: *op = ED_SQL_OP_LT; return P_CMP;
-	case ED_TOK_LE: *op = ED_SQL_OP_LE; return P_CMP;
-	case ED_TOK_GT: *op = ED_SQL_OP_GT; return P_CMP;
-	case ED_TOK_GE: *op = ED_SQL_OP_GE; return P_CMP;
-	case ED_TOK_CAST: return P_CAST;
+	case ED_TOK_PLUS:
+		*op = ED_SQL_OP_ADD;
+		return P_ADD;
+	case ED_TOK_MINUS:
+		*op = ED_SQL_OP_SUB;
+		return P_ADD;
+	case ED_TOK_STAR:
+		*op = ED_SQL_OP_MUL;
+		return P_MUL;
+	case ED_TOK_SLASH:
+		*op = ED_SQL_OP_DIV;
+		return P_MUL;
+	case ED_TOK_PERCENT:
+		*op = ED_SQL_OP_MOD;
+		return P_MUL;
+	case ED_TOK_CONCAT:
+		*op = ED_SQL_OP_CONCAT;
+		return P_OTHER;
+	case ED_TOK_ARROW:
+		*op = ED_SQL_OP_JSON_GET;
+		return P_OTHER;
+	case ED_TOK_ARROW2:
+		*op = ED_SQL_OP_JSON_GET_TEXT;
+		return P_OTHER;
+	case ED_TOK_EQ:
+		*op = ED_SQL_OP_EQ;
+		return P_CMP;
+	case ED_TOK_NE:
+		*op = ED_SQL_OP_NE;
+		return P_CMP;
+	case ED_TOK_LT:
+		*op = ED_SQL_OP_LT;
+		return P_CMP;
+	case ED_TOK_LE:
+		*op = ED_SQL_OP_LE;
+		return P_CMP;
+	case ED_TOK_GT:
+		*op = ED_SQL_OP_GT;
+		return P_CMP;
+	case ED_TOK_GE:
+		*op = ED_SQL_OP_GE;
+		return P_CMP;
+	case ED_TOK_CAST:
+		return P_CAST;
 	case ED_TOK_IDENT:
 		if (t->quoted)
 			return 0;
 		switch (t->kw) {
-		case ED_KW_OR: *op = ED_SQL_OP_OR; return P_OR;
-		case ED_KW_AND: *op = ED_SQL_OP_AND; return P_AND;
-		case ED_KW_IS: return P_IS;
+		case ED_KW_OR:
+			*op = ED_SQL_OP_OR;
+			return P_OR;
+		case ED_KW_AND:
+			*op = ED_SQL_OP_AND;
+			return P_AND;
+		case ED_KW_IS:
+			return P_IS;
 		case ED_KW_IN:
 		case ED_KW_BETWEEN:
 		case ED_KW_LIKE:
@@ -1020,7 +1063,8 @@ static struct ed_sql_expr *parse_in_like(struct ed_sql_parser *p, struct ed_sql_
 	if (kw == ED_KW_BETWEEN) {
 		e = new_expr(p, ED_SQL_E_BETWEEN, loc);
 		if (!child(p, e, lhs) || !child(p, e, e->u.between.lo = parse_expr(p, P_IN + 1)) ||
-		    !expect_kw(p, ED_KW_AND) || !child(p, e, e->u.between.hi = parse_expr(p, P_IN + 1)))
+		    !expect_kw(p, ED_KW_AND) ||
+		    !child(p, e, e->u.between.hi = parse_expr(p, P_IN + 1)))
 			return NULL;
 		e->u.between.negated = neg;
 		e->u.between.arg = lhs;
@@ -1116,7 +1160,8 @@ static bool parse_alias(struct ed_sql_parser *p, char **alias)
 static bool check_tvf(struct ed_sql_parser *p, struct ed_sql_from *f)
 {
 	static const char *const usage[] = {
-		NULL, "TUMBLE(source, time_column | PROCTIME(), size [, offset])",
+		NULL,
+		"TUMBLE(source, time_column | PROCTIME(), size [, offset])",
 		"HOP(source, time_column | PROCTIME(), slide, size [, offset])",
 		"SESSION(source, time_column | PROCTIME(), gap)",
 	};
@@ -1133,9 +1178,9 @@ static bool check_tvf(struct ed_sql_parser *p, struct ed_sql_from *f)
 		return true;
 	struct ed_sql_expr **a = f->u.func.args;
 	/* The time argument is a column, or PROCTIME() for processing time. */
-	bool proctime = f->u.func.nargs >= 2 && a[1]->kind == ED_SQL_E_FUNC && !a[1]->u.func.schema &&
-			strcmp(a[1]->u.func.name, "proctime") == 0 && a[1]->u.func.nargs == 0 &&
-			!a[1]->u.func.star && !a[1]->u.func.over;
+	bool proctime = f->u.func.nargs >= 2 && a[1]->kind == ED_SQL_E_FUNC &&
+			!a[1]->u.func.schema && strcmp(a[1]->u.func.name, "proctime") == 0 &&
+			a[1]->u.func.nargs == 0 && !a[1]->u.func.star && !a[1]->u.func.over;
 	if (f->u.func.nargs < lo[k] || f->u.func.nargs > hi[k] || a[0]->kind != ED_SQL_E_COLUMN ||
 	    (a[1]->kind != ED_SQL_E_COLUMN && !proctime)) {
 		ed_sql_fail(p, f->loc, ED_EINVAL, ED_SQLSTATE_SYNTAX,
@@ -1197,7 +1242,8 @@ static struct ed_sql_from *parse_from_item(struct ed_sql_parser *p)
 		f->u.func.name = name.parts[0];
 		f->u.func.args = (struct ed_sql_expr **)args.v;
 		f->u.func.nargs = args.n;
-		if (!expect(p, ED_TOK_RPAREN, "')'") || !check_tvf(p, f) || !parse_alias(p, &f->alias))
+		if (!expect(p, ED_TOK_RPAREN, "')'") || !check_tvf(p, f) ||
+		    !parse_alias(p, &f->alias))
 			f = NULL;
 		goto out;
 	}
@@ -1246,7 +1292,8 @@ static struct ed_sql_from *parse_join_tree(struct ed_sql_parser *p)
 		j->u.join.kind = kind;
 		j->u.join.l = left;
 		j->u.join.r = right;
-		j->height = (uint16_t)((left->height > right->height ? left->height : right->height) + 1);
+		j->height = (uint16_t)((left->height > right->height ? left->height : right->height) +
+				       1);
 		if (j->height > ED_SQL_MAX_DEPTH)
 			return ed_sql_fail(p, loc, ED_ETOOBIG, ED_SQLSTATE_TOO_COMPLEX,
 					   "statement is too complex: more than %d joins",
@@ -1536,8 +1583,9 @@ static bool parse_create(struct ed_sql_parser *p, struct ed_sql_stmt *st)
 		return parse_options(p, &st->u.sink.options, &st->u.sink.noptions);
 	}
 	if (is_kw(p, ED_KW_TABLE) || is_kw(p, ED_KW_VIEW)) {
-		not_supported(p, loc, is_kw(p, ED_KW_TABLE) ? "CREATE TABLE (use CREATE SOURCE)"
-							    : "CREATE VIEW (use CREATE MATERIALIZED VIEW)");
+		not_supported(p, loc,
+			      is_kw(p, ED_KW_TABLE) ? "CREATE TABLE (use CREATE SOURCE)"
+						    : "CREATE VIEW (use CREATE MATERIALIZED VIEW)");
 		return false;
 	}
 	syntax(p, "SOURCE, MATERIALIZED VIEW or SINK");
@@ -1595,7 +1643,10 @@ static bool parse_show(struct ed_sql_parser *p, struct ed_sql_stmt *st)
 				return false;
 			special = "transaction_isolation";
 		}
-		char *name = special ? (char *)special : parse_dotted(p, "a setting name or SOURCES, MATERIALIZED VIEWS, SINKS, TOPICS");
+		char *name =
+			special ? (char *)special
+				: parse_dotted(p,
+					       "a setting name or SOURCES, MATERIALIZED VIEWS, SINKS, TOPICS");
 		char **parts = alloc(p, sizeof *parts);
 		if (!name || !parts)
 			return false;
@@ -1777,8 +1828,8 @@ out:
 	return st;
 }
 
-int ed_sql_parse(struct ed_arena *arena, const char *text, size_t len,
-		 struct ed_sql_stmt_list *out, struct ed_sql_error *err)
+int ed_sql_parse(struct ed_arena *arena, const char *text, size_t len, struct ed_sql_stmt_list *out,
+		 struct ed_sql_error *err)
 {
 	struct ed_sql_parser p;
 	struct vec stmts = {0};

@@ -13,7 +13,17 @@
 #include "sql/sql_int.h"
 
 enum {
-	P_OR = 1, P_AND, P_NOT, P_IS, P_CMP, P_IN, P_OTHER, P_ADD, P_MUL, P_UNARY, P_CAST,
+	P_OR = 1,
+	P_AND,
+	P_NOT,
+	P_IS,
+	P_CMP,
+	P_IN,
+	P_OTHER,
+	P_ADD,
+	P_MUL,
+	P_UNARY,
+	P_CAST,
 	P_ATOM = 12,
 };
 
@@ -132,17 +142,28 @@ static void print_setting(struct ed_buf *b, const char *name, bool show)
 const char *ed_sql_type_name(enum ed_sql_type_id id)
 {
 	switch (id) {
-	case ED_SQL_T_BOOLEAN: return "BOOLEAN";
-	case ED_SQL_T_SMALLINT: return "SMALLINT";
-	case ED_SQL_T_INTEGER: return "INTEGER";
-	case ED_SQL_T_BIGINT: return "BIGINT";
-	case ED_SQL_T_REAL: return "REAL";
-	case ED_SQL_T_DOUBLE: return "DOUBLE PRECISION";
-	case ED_SQL_T_NUMERIC: return "NUMERIC";
-	case ED_SQL_T_VARCHAR: return "VARCHAR";
-	case ED_SQL_T_TIMESTAMP: return "TIMESTAMP";
-	case ED_SQL_T_TIMESTAMPTZ: return "TIMESTAMPTZ";
-	case ED_SQL_T_INTERVAL: return "INTERVAL";
+	case ED_SQL_T_BOOLEAN:
+		return "BOOLEAN";
+	case ED_SQL_T_SMALLINT:
+		return "SMALLINT";
+	case ED_SQL_T_INTEGER:
+		return "INTEGER";
+	case ED_SQL_T_BIGINT:
+		return "BIGINT";
+	case ED_SQL_T_REAL:
+		return "REAL";
+	case ED_SQL_T_DOUBLE:
+		return "DOUBLE PRECISION";
+	case ED_SQL_T_NUMERIC:
+		return "NUMERIC";
+	case ED_SQL_T_VARCHAR:
+		return "VARCHAR";
+	case ED_SQL_T_TIMESTAMP:
+		return "TIMESTAMP";
+	case ED_SQL_T_TIMESTAMPTZ:
+		return "TIMESTAMPTZ";
+	case ED_SQL_T_INTERVAL:
+		return "INTERVAL";
 	}
 	return "?";
 }
@@ -163,22 +184,38 @@ void ed_sql_print_type(struct ed_buf *b, const struct ed_sql_type *t)
 const char *ed_sql_binop_name(enum ed_sql_binop op)
 {
 	switch (op) {
-	case ED_SQL_OP_ADD: return "+";
-	case ED_SQL_OP_SUB: return "-";
-	case ED_SQL_OP_MUL: return "*";
-	case ED_SQL_OP_DIV: return "/";
-	case ED_SQL_OP_MOD: return "%";
-	case ED_SQL_OP_CONCAT: return "||";
-	case ED_SQL_OP_JSON_GET: return "->";
-	case ED_SQL_OP_JSON_GET_TEXT: return "->>";
-	case ED_SQL_OP_EQ: return "=";
-	case ED_SQL_OP_NE: return "<>";
-	case ED_SQL_OP_LT: return "<";
-	case ED_SQL_OP_LE: return "<=";
-	case ED_SQL_OP_GT: return ">";
-	case ED_SQL_OP_GE: return ">=";
-	case ED_SQL_OP_AND: return "AND";
-	case ED_SQL_OP_OR: return "OR";
+	case ED_SQL_OP_ADD:
+		return "+";
+	case ED_SQL_OP_SUB:
+		return "-";
+	case ED_SQL_OP_MUL:
+		return "*";
+	case ED_SQL_OP_DIV:
+		return "/";
+	case ED_SQL_OP_MOD:
+		return "%";
+	case ED_SQL_OP_CONCAT:
+		return "||";
+	case ED_SQL_OP_JSON_GET:
+		return "->";
+	case ED_SQL_OP_JSON_GET_TEXT:
+		return "->>";
+	case ED_SQL_OP_EQ:
+		return "=";
+	case ED_SQL_OP_NE:
+		return "<>";
+	case ED_SQL_OP_LT:
+		return "<";
+	case ED_SQL_OP_LE:
+		return "<=";
+	case ED_SQL_OP_GT:
+		return ">";
+	case ED_SQL_OP_GE:
+		return ">=";
+	case ED_SQL_OP_AND:
+		return "AND";
+	case ED_SQL_OP_OR:
+		return "OR";
 	}
 	return "?";
 }
@@ -186,16 +223,27 @@ const char *ed_sql_binop_name(enum ed_sql_binop op)
 static int binop_level(enum ed_sql_binop op)
 {
 	switch (op) {
-	case ED_SQL_OP_OR: return P_OR;
-	case ED_SQL_OP_AND: return P_AND;
-	case ED_SQL_OP_EQ: case ED_SQL_OP_NE: case ED_SQL_OP_LT:
-	case ED_SQL_OP_LE: case ED_SQL_OP_GT: case ED_SQL_OP_GE:
+	case ED_SQL_OP_OR:
+		return P_OR;
+	case ED_SQL_OP_AND:
+		return P_AND;
+	case ED_SQL_OP_EQ:
+	case ED_SQL_OP_NE:
+	case ED_SQL_OP_LT:
+	case ED_SQL_OP_LE:
+	case ED_SQL_OP_GT:
+	case ED_SQL_OP_GE:
 		return P_CMP;
-	case ED_SQL_OP_CONCAT: case ED_SQL_OP_JSON_GET: case ED_SQL_OP_JSON_GET_TEXT:
+	case ED_SQL_OP_CONCAT:
+	case ED_SQL_OP_JSON_GET:
+	case ED_SQL_OP_JSON_GET_TEXT:
 		return P_OTHER;
-	case ED_SQL_OP_ADD: case ED_SQL_OP_SUB:
+	case ED_SQL_OP_ADD:
+	case ED_SQL_OP_SUB:
 		return P_ADD;
-	case ED_SQL_OP_MUL: case ED_SQL_OP_DIV: case ED_SQL_OP_MOD:
+	case ED_SQL_OP_MUL:
+	case ED_SQL_OP_DIV:
+	case ED_SQL_OP_MOD:
 		return P_MUL;
 	}
 	return P_ATOM;
@@ -204,11 +252,18 @@ static int binop_level(enum ed_sql_binop op)
 static int level(const struct ed_sql_expr *e)
 {
 	switch (e->kind) {
-	case ED_SQL_E_UNARY: return e->u.unary.op == ED_SQL_OP_NOT ? P_NOT : P_UNARY;
-	case ED_SQL_E_BINARY: return binop_level(e->u.bin.op);
-	case ED_SQL_E_IS: return P_IS;
-	case ED_SQL_E_IN: case ED_SQL_E_BETWEEN: case ED_SQL_E_LIKE: return P_IN;
-	default: return P_ATOM;
+	case ED_SQL_E_UNARY:
+		return e->u.unary.op == ED_SQL_OP_NOT ? P_NOT : P_UNARY;
+	case ED_SQL_E_BINARY:
+		return binop_level(e->u.bin.op);
+	case ED_SQL_E_IS:
+		return P_IS;
+	case ED_SQL_E_IN:
+	case ED_SQL_E_BETWEEN:
+	case ED_SQL_E_LIKE:
+		return P_IN;
+	default:
+		return P_ATOM;
 	}
 }
 
@@ -256,9 +311,15 @@ static void porder(struct pctx *c, struct ed_sql_order_item *const *v, uint32_t 
 static void pbound(struct pctx *c, const struct ed_sql_frame_bound *b)
 {
 	switch (b->kind) {
-	case ED_SQL_BOUND_UNBOUNDED_PRECEDING: put(c, "UNBOUNDED PRECEDING"); break;
-	case ED_SQL_BOUND_UNBOUNDED_FOLLOWING: put(c, "UNBOUNDED FOLLOWING"); break;
-	case ED_SQL_BOUND_CURRENT_ROW: put(c, "CURRENT ROW"); break;
+	case ED_SQL_BOUND_UNBOUNDED_PRECEDING:
+		put(c, "UNBOUNDED PRECEDING");
+		break;
+	case ED_SQL_BOUND_UNBOUNDED_FOLLOWING:
+		put(c, "UNBOUNDED FOLLOWING");
+		break;
+	case ED_SQL_BOUND_CURRENT_ROW:
+		put(c, "CURRENT ROW");
+		break;
 	case ED_SQL_BOUND_PRECEDING:
 	case ED_SQL_BOUND_FOLLOWING:
 		/* A column named unbounded would read back as UNBOUNDED PRECEDING. */
@@ -341,12 +402,24 @@ static void pexpr(struct pctx *c, const struct ed_sql_expr *e)
 {
 	struct ed_buf *b = c->b;
 	switch (e->kind) {
-	case ED_SQL_E_NULL: put(c, "NULL"); break;
-	case ED_SQL_E_BOOL: put(c, e->u.b ? "TRUE" : "FALSE"); break;
-	case ED_SQL_E_INT: ed_buf_printf(b, "%lld", (long long)e->u.i); break;
-	case ED_SQL_E_NUMERIC: put(c, e->u.text); break;
-	case ED_SQL_E_STRING: ed_sql_print_string(b, e->u.str.s, e->u.str.len); break;
-	case ED_SQL_E_PARAM: ed_buf_printf(b, "$%u", e->u.param); break;
+	case ED_SQL_E_NULL:
+		put(c, "NULL");
+		break;
+	case ED_SQL_E_BOOL:
+		put(c, e->u.b ? "TRUE" : "FALSE");
+		break;
+	case ED_SQL_E_INT:
+		ed_buf_printf(b, "%lld", (long long)e->u.i);
+		break;
+	case ED_SQL_E_NUMERIC:
+		put(c, e->u.text);
+		break;
+	case ED_SQL_E_STRING:
+		ed_sql_print_string(b, e->u.str.s, e->u.str.len);
+		break;
+	case ED_SQL_E_PARAM:
+		ed_buf_printf(b, "$%u", e->u.param);
+		break;
 	case ED_SQL_E_TIMESTAMP:
 		put(c, e->u.ts.tz ? "TIMESTAMPTZ '" : "TIMESTAMP '");
 		ed_sql_timestamp_format(b, e->u.ts.usec, e->u.ts.tz);
@@ -357,7 +430,9 @@ static void pexpr(struct pctx *c, const struct ed_sql_expr *e)
 		ed_sql_interval_format(b, &e->u.iv);
 		put(c, "'");
 		break;
-	case ED_SQL_E_COLUMN: print_name(b, &e->u.col); break;
+	case ED_SQL_E_COLUMN:
+		print_name(b, &e->u.col);
+		break;
 	case ED_SQL_E_UNARY:
 		if (e->u.unary.op == ED_SQL_OP_NOT) {
 			put(c, "NOT ");
@@ -391,10 +466,18 @@ static void pexpr(struct pctx *c, const struct ed_sql_expr *e)
 		pchild(c, e->u.is.arg, P_IS);
 		put(c, e->u.is.negated ? " IS NOT " : " IS ");
 		switch (e->u.is.test) {
-		case ED_SQL_IS_NULL: put(c, "NULL"); break;
-		case ED_SQL_IS_TRUE: put(c, "TRUE"); break;
-		case ED_SQL_IS_FALSE: put(c, "FALSE"); break;
-		case ED_SQL_IS_UNKNOWN: put(c, "UNKNOWN"); break;
+		case ED_SQL_IS_NULL:
+			put(c, "NULL");
+			break;
+		case ED_SQL_IS_TRUE:
+			put(c, "TRUE");
+			break;
+		case ED_SQL_IS_FALSE:
+			put(c, "FALSE");
+			break;
+		case ED_SQL_IS_UNKNOWN:
+			put(c, "UNKNOWN");
+			break;
 		case ED_SQL_IS_DISTINCT_FROM:
 			put(c, "DISTINCT FROM ");
 			pchild(c, e->u.is.rhs, P_IS + 1);
@@ -569,11 +652,21 @@ void ed_sql_print_select(struct ed_buf *b, const struct ed_sql_select *sel, unsi
 static void pvalue(struct pctx *c, const struct ed_sql_value *v)
 {
 	switch (v->kind) {
-	case ED_SQL_V_STRING: ed_sql_print_string(c->b, v->text, strlen(v->text)); break;
-	case ED_SQL_V_NUMBER: put(c, v->text); break;
-	case ED_SQL_V_BOOL: put(c, strcmp(v->text, "true") == 0 ? "TRUE" : "FALSE"); break;
-	case ED_SQL_V_IDENT: ed_sql_print_ident(c->b, v->text); break;
-	case ED_SQL_V_DEFAULT: put(c, "DEFAULT"); break;
+	case ED_SQL_V_STRING:
+		ed_sql_print_string(c->b, v->text, strlen(v->text));
+		break;
+	case ED_SQL_V_NUMBER:
+		put(c, v->text);
+		break;
+	case ED_SQL_V_BOOL:
+		put(c, strcmp(v->text, "true") == 0 ? "TRUE" : "FALSE");
+		break;
+	case ED_SQL_V_IDENT:
+		ed_sql_print_ident(c->b, v->text);
+		break;
+	case ED_SQL_V_DEFAULT:
+		put(c, "DEFAULT");
+		break;
 	}
 }
 
@@ -603,7 +696,8 @@ static void pstmt(struct pctx *c, const struct ed_sql_stmt *st)
 		pselect(c, st->u.select);
 		break;
 	case ED_SQL_S_CREATE_SOURCE:
-		put(c, st->u.source.if_not_exists ? "CREATE SOURCE IF NOT EXISTS " : "CREATE SOURCE ");
+		put(c,
+		    st->u.source.if_not_exists ? "CREATE SOURCE IF NOT EXISTS " : "CREATE SOURCE ");
 		print_name(c->b, &st->u.source.name);
 		if (st->u.source.ncolumns || st->u.source.watermark) {
 			put(c, " (");
@@ -627,7 +721,7 @@ static void pstmt(struct pctx *c, const struct ed_sql_stmt *st)
 		break;
 	case ED_SQL_S_CREATE_VIEW:
 		put(c, st->u.view.if_not_exists ? "CREATE MATERIALIZED VIEW IF NOT EXISTS "
-						 : "CREATE MATERIALIZED VIEW ");
+						: "CREATE MATERIALIZED VIEW ");
 		print_name(c->b, &st->u.view.name);
 		put(c, " AS ");
 		pselect(c, st->u.view.query);
@@ -686,9 +780,15 @@ static void pstmt(struct pctx *c, const struct ed_sql_stmt *st)
 			pvalue(c, st->u.set.values[i]);
 		}
 		break;
-	case ED_SQL_S_BEGIN: put(c, "BEGIN"); break;
-	case ED_SQL_S_COMMIT: put(c, "COMMIT"); break;
-	case ED_SQL_S_ROLLBACK: put(c, "ROLLBACK"); break;
+	case ED_SQL_S_BEGIN:
+		put(c, "BEGIN");
+		break;
+	case ED_SQL_S_COMMIT:
+		put(c, "COMMIT");
+		break;
+	case ED_SQL_S_ROLLBACK:
+		put(c, "ROLLBACK");
+		break;
 	}
 }
 

@@ -57,14 +57,14 @@ struct ed_sql_stmt_list {
  * ED_EINVAL (bad SQL: 42601, 22xxx, 42704, 42622, 42P02, 0A000), ED_ETOOBIG
  * (54000 text longer than ED_SQL_MAX_TEXT, 54001 nesting deeper than
  * ED_SQL_MAX_DEPTH) or ED_ENOMEM (53200 arena exhausted); out is then empty. */
-int ed_sql_parse(struct ed_arena *arena, const char *text, size_t len,
-		 struct ed_sql_stmt_list *out, struct ed_sql_error *err);
+int ed_sql_parse(struct ed_arena *arena, const char *text, size_t len, struct ed_sql_stmt_list *out,
+		 struct ed_sql_error *err);
 
 /* Fills err: sqlstate, the position of byte offset loc of text as a 1-based
  * character position (loc == UINT32_MAX: no position), and a printf message.
  * For the binder and planner, which report errors against AST locations. */
-void ed_sql_error_set(struct ed_sql_error *err, const char *text, size_t len,
-		      uint32_t loc, const char *sqlstate, const char *fmt, ...)
+void ed_sql_error_set(struct ed_sql_error *err, const char *text, size_t len, uint32_t loc,
+		      const char *sqlstate, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
 /* 1-based character (UTF-8 code point) position of byte offset loc in text. */

@@ -15,6 +15,8 @@
  * R: reserved, never an identifier unless quoted. F: an identifier except
  * right before '(' where it starts a special call syntax. U: unreserved, an
  * identifier wherever the grammar is not looking for this very word. */
+/* The keyword list is laid out by hand. */
+/* clang-format off */
 #define ED_SQL_KEYWORDS(X) \
 	X(ABORT, U) X(ALL, R) X(AND, R) X(AS, R) X(ASC, R) X(BEGIN, U) \
 	X(BETWEEN, R) X(BIGINT, U) X(BOOL, U) X(BOOLEAN, U) X(BOTH, R) X(BY, U) \
@@ -42,13 +44,14 @@
 	X(USING, R) X(VARCHAR, U) X(VARYING, U) X(VIEW, U) X(VIEWS, U) \
 	X(WATERMARK, U) X(WHEN, R) X(WHERE, R) X(WINDOW, R) X(WITH, R) \
 	X(WITHOUT, U) X(WORK, U) X(YEAR, U) X(ZONE, U)
+/* clang-format on */
 
 enum ed_sql_kw {
 	ED_KW_NONE = 0,
 #define ED_SQL_KW_ENUM(name, cat) ED_KW_##name,
 	ED_SQL_KEYWORDS(ED_SQL_KW_ENUM)
 #undef ED_SQL_KW_ENUM
-	ED_KW_COUNT_
+		ED_KW_COUNT_
 };
 
 enum ed_sql_kw_cat { ED_KWC_UNRESERVED = 0, ED_KWC_RESERVED, ED_KWC_FUNC };
@@ -68,10 +71,26 @@ enum ed_sql_tok_type {
 	ED_TOK_INTEGER, /* digits only: text at loc/len */
 	ED_TOK_DECIMAL, /* 1.5, .5, 1e10: text at loc/len */
 	ED_TOK_PARAM,   /* $n: param */
-	ED_TOK_LPAREN, ED_TOK_RPAREN, ED_TOK_COMMA, ED_TOK_SEMI, ED_TOK_DOT,
-	ED_TOK_PLUS, ED_TOK_MINUS, ED_TOK_STAR, ED_TOK_SLASH, ED_TOK_PERCENT,
-	ED_TOK_EQ, ED_TOK_NE, ED_TOK_LT, ED_TOK_LE, ED_TOK_GT, ED_TOK_GE,
-	ED_TOK_CONCAT, ED_TOK_CAST, ED_TOK_ARROW, ED_TOK_ARROW2,
+	ED_TOK_LPAREN,
+	ED_TOK_RPAREN,
+	ED_TOK_COMMA,
+	ED_TOK_SEMI,
+	ED_TOK_DOT,
+	ED_TOK_PLUS,
+	ED_TOK_MINUS,
+	ED_TOK_STAR,
+	ED_TOK_SLASH,
+	ED_TOK_PERCENT,
+	ED_TOK_EQ,
+	ED_TOK_NE,
+	ED_TOK_LT,
+	ED_TOK_LE,
+	ED_TOK_GT,
+	ED_TOK_GE,
+	ED_TOK_CONCAT,
+	ED_TOK_CAST,
+	ED_TOK_ARROW,
+	ED_TOK_ARROW2,
 };
 
 struct ed_sql_token {
@@ -119,8 +138,8 @@ void ed_sql_advance(struct ed_sql_parser *p);
  * describing the problem in msg (sqlstate set to the 22xxx code). */
 int ed_sql_interval_parse(const char *s, size_t len, int unit_kw, struct ed_sql_interval *out,
 			  const char **sqlstate, char *msg, size_t msgsz);
-int ed_sql_timestamp_parse(const char *s, size_t len, bool tz, int64_t *out,
-			   const char **sqlstate, char *msg, size_t msgsz);
+int ed_sql_timestamp_parse(const char *s, size_t len, bool tz, int64_t *out, const char **sqlstate,
+			   char *msg, size_t msgsz);
 void ed_sql_interval_format(struct ed_buf *b, const struct ed_sql_interval *iv);
 void ed_sql_timestamp_format(struct ed_buf *b, int64_t usec, bool tz);
 

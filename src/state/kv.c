@@ -34,9 +34,15 @@ void ed_kv_fini(struct ed_kv *kv)
 	memset(kv, 0, sizeof(*kv));
 }
 
-uint64_t ed_kv_hash(const void *key, size_t klen) { return ed_hash64(key, klen); }
+uint64_t ed_kv_hash(const void *key, size_t klen)
+{
+	return ed_hash64(key, klen);
+}
 
-static size_t probe_start(const struct ed_kv *kv, uint64_t hash) { return (size_t)hash & (kv->nslots - 1); }
+static size_t probe_start(const struct ed_kv *kv, uint64_t hash)
+{
+	return (size_t)hash & (kv->nslots - 1);
+}
 
 struct ed_kv_entry *ed_kv_find(const struct ed_kv *kv, const void *key, uint32_t klen, uint64_t hash)
 {
@@ -47,7 +53,8 @@ struct ed_kv_entry *ed_kv_find(const struct ed_kv *kv, const void *key, uint32_t
 		const struct ed_kv_slot *s = &kv->slots[i];
 		if (!s->e)
 			return NULL;
-		if (s->hash == hash && s->e->klen == klen && (klen == 0 || memcmp(s->e->data, key, klen) == 0))
+		if (s->hash == hash && s->e->klen == klen &&
+		    (klen == 0 || memcmp(s->e->data, key, klen) == 0))
 			return s->e;
 	}
 }
@@ -251,7 +258,8 @@ int ed_kv_changes(const struct ed_kv *kv, ed_kv_change_fn fn, void *arg)
 	}
 	const uint8_t *p = kv->deleted.data, *end = p + kv->deleted.len;
 	while (rc == 0 && p + 4 <= end) {
-		uint32_t klen = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+		uint32_t klen = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+				p[3];
 		p += 4;
 		/* A key deleted and then re-inserted is reported by its upsert only. */
 		if (!ed_kv_find(kv, p, klen, ed_kv_hash(p, klen)))

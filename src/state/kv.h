@@ -36,17 +36,26 @@ struct ed_kv_entry {
 	uint32_t klen;
 	uint32_t vlen;
 	uint32_t vcap;
-	int32_t dirty; /* index in the dirty list, -1 if clean */
-	uint64_t user; /* free for the owner (e.g. a sequence or a window id) */
+	int32_t dirty;  /* index in the dirty list, -1 if clean */
+	uint64_t user;  /* free for the owner (e.g. a sequence or a window id) */
 	uint8_t data[]; /* key, padding to 16, value */
 };
 
-static inline const uint8_t *ed_kv_key(const struct ed_kv_entry *e) { return e->data; }
-static inline size_t ed_kv_value_off(uint32_t klen) { return ((size_t)klen + 15) & ~(size_t)15; }
-static inline uint8_t *ed_kv_value(struct ed_kv_entry *e) { return e->data + ed_kv_value_off(e->klen); }
+static inline const uint8_t *ed_kv_key(const struct ed_kv_entry *e)
+{
+	return e->data;
+}
+static inline size_t ed_kv_value_off(uint32_t klen)
+{
+	return ((size_t)klen + 15) & ~(size_t)15;
+}
+static inline uint8_t *ed_kv_value(struct ed_kv_entry *e)
+{
+	return e->data + ed_kv_value_off(e->klen);
+}
 
 struct ed_kv_slot {
-	uint64_t hash; /* the entry's hash */
+	uint64_t hash;         /* the entry's hash */
 	struct ed_kv_entry *e; /* NULL: empty */
 };
 

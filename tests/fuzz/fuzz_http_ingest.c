@@ -54,13 +54,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < in.n; i++) {
 			const struct ed_ingest_rec *r = &in.recs[i];
 			if (!o.envelope) {
-				check(in_body(r->value, r->value_len, body, n), "value outside the body");
-				check(ed_hjson_valid(r->value, (size_t)r->value_len), "value is not valid JSON");
+				check(in_body(r->value, r->value_len, body, n),
+				      "value outside the body");
+				check(ed_hjson_valid(r->value, (size_t)r->value_len),
+				      "value is not valid JSON");
 				check(r->value[0] == '{', "value is not an object");
-				check(r->partition == -1 && r->timestamp == -1, "plain record with a placement");
+				check(r->partition == -1 && r->timestamp == -1,
+				      "plain record with a placement");
 			}
 			check(r->key == NULL ? r->key_len == -1 : r->key_len >= 0, "key length");
-			check(r->value == NULL ? r->value_len == -1 : r->value_len >= 0, "value length");
+			check(r->value == NULL ? r->value_len == -1 : r->value_len >= 0,
+			      "value length");
 			volatile uint8_t sum = 0; /* touch every byte: ASan checks the spans */
 			for (int32_t k = 0; k < r->key_len; k++)
 				sum ^= (uint8_t)r->key[k];

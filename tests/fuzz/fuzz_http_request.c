@@ -45,7 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc != 0)
 		return 0;
 	check(h.head_len <= size, "head within the input");
-	check((const uint8_t *)h.target >= data && (const uint8_t *)h.target + h.target_len <= data + h.head_len,
+	check((const uint8_t *)h.target >= data &&
+		      (const uint8_t *)h.target + h.target_len <= data + h.head_len,
 	      "target within the head");
 	check(!(h.chunked && h.content_length >= 0), "both lengths accepted");
 

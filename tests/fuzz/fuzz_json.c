@@ -33,17 +33,17 @@ static void check(int cond, const char *what)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const paths[NCOLS] = {"id", "name", "price", "ts", "ok", "score",
-						 "a.b.n", "a.b", "s", "f", "dur", "t"};
+	static const char *const paths[NCOLS] = {"id",    "name", "price", "ts", "ok",  "score",
+						 "a.b.n", "a.b",  "s",     "f",  "dur", "t"};
 	/* Re-encoding uses flat names: the nested ones get distinct keys. */
-	static const char *const flat[NCOLS] = {"id", "name", "price", "ts", "ok", "score",
-						"n", "b", "s", "f", "dur", "t"};
+	static const char *const flat[NCOLS] = {"id", "name", "price", "ts", "ok",  "score",
+						"n",  "b",    "s",     "f",  "dur", "t"};
 	struct ed_type types[NCOLS] = {
-		ed_type_make(ED_TYPE_INT64), ed_type_make(ED_TYPE_TEXT),
-		ed_type_make(ED_TYPE_DECIMAL), ed_type_make(ED_TYPE_TIMESTAMPTZ),
-		ed_type_make(ED_TYPE_BOOL), ed_type_make(ED_TYPE_FLOAT64),
-		ed_type_make(ED_TYPE_INT32), ed_type_make(ED_TYPE_TEXT),
-		ed_type_make(ED_TYPE_INT16), ed_type_make(ED_TYPE_FLOAT32),
+		ed_type_make(ED_TYPE_INT64),    ed_type_make(ED_TYPE_TEXT),
+		ed_type_make(ED_TYPE_DECIMAL),  ed_type_make(ED_TYPE_TIMESTAMPTZ),
+		ed_type_make(ED_TYPE_BOOL),     ed_type_make(ED_TYPE_FLOAT64),
+		ed_type_make(ED_TYPE_INT32),    ed_type_make(ED_TYPE_TEXT),
+		ed_type_make(ED_TYPE_INT16),    ed_type_make(ED_TYPE_FLOAT32),
 		ed_type_make(ED_TYPE_INTERVAL), ed_type_make(ED_TYPE_TIMESTAMP),
 	};
 	types[2].precision = 12;
@@ -68,7 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(ed_json_encode_row(&c, 0, flat, &a) == 0, "encode");
 		int rc = ed_decode_record(&dflat, a.data, a.len, &c, 1, why, sizeof why);
 		if (rc)
-			fprintf(stderr, "re-decode of %.*s: %s\n", (int)a.len, (const char *)a.data, why);
+			fprintf(stderr, "re-decode of %.*s: %s\n", (int)a.len, (const char *)a.data,
+				why);
 		check(rc == 0, "encoded row decodes");
 		check(ed_json_encode_row(&c, 1, flat, &b) == 0, "encode again");
 		check(a.len == b.len && memcmp(a.data, b.data, a.len) == 0, "encode fixed point");

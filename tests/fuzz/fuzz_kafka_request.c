@@ -30,8 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				size_t off = 0;
 				while (r->p && r->len > 0 && off < (size_t)r->len) {
 					struct ed_batch_info bi;
-					if (ed_batch_validate(r->p + off, (size_t)r->len - off, 1 << 20, &bi,
-							      err, sizeof(err)) < 0)
+					if (ed_batch_validate(r->p + off, (size_t)r->len - off,
+							      1 << 20, &bi, err, sizeof(err)) < 0)
 						break;
 					off += (size_t)bi.size;
 				}

@@ -46,7 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t off = 1;
 	while (size - off >= 5) {
 		const uint8_t *p = data + off;
-		uint32_t len = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
+		uint32_t len = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 |
+			       p[4];
 		if (len < 4 || len - 4 > size - off - 5)
 			break;
 		struct ed_pgw_msg m;
@@ -59,7 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						struct ed_buf sql;
 						char st[6], err[160];
 						ed_buf_init(&sql);
-						ed_pgw_param_sql(oids[k], f, &m.u.bind.params[i], &sql, st, err, sizeof(err));
+						ed_pgw_param_sql(oids[k], f, &m.u.bind.params[i],
+								 &sql, st, err, sizeof(err));
 						ed_buf_fini(&sql);
 					}
 		} else if (rc == 0 && m.type == 'Q') {
@@ -70,7 +72,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const char *mech;
 			const uint8_t *d;
 			size_t dl;
-			if (ed_pgw_decode_sasl_initial(m.u.raw.data, m.u.raw.len, &mech, &d, &dl) == 0 && d) {
+			if (ed_pgw_decode_sasl_initial(m.u.raw.data, m.u.raw.len, &mech, &d, &dl) ==
+				    0 &&
+			    d) {
 				struct ed_scram s;
 				struct ed_buf out;
 				memset(&s, 0, sizeof(s));

@@ -39,7 +39,9 @@ static void extra_metrics(void *arg, struct ed_http_prom *w)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s DATA_DIR PORT_FILE [--port N] [--max-body N] [--auto-create] [--sse-max N]\n", argv[0]);
+		fprintf(stderr,
+			"usage: %s DATA_DIR PORT_FILE [--port N] [--max-body N] [--auto-create] [--sse-max N]\n",
+			argv[0]);
 		return 2;
 	}
 	struct ed_http_config cfg;

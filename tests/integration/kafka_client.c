@@ -138,10 +138,11 @@ static rd_kafka_t *new_producer(const char *broker)
 static void produce_one(rd_kafka_t *rk, const char *topic, int32_t part, const char *val)
 {
 	for (;;) {
-		rd_kafka_resp_err_t e = rd_kafka_producev(
-			rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(part),
-			RD_KAFKA_V_VALUE((void *)val, strlen(val)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-			RD_KAFKA_V_END);
+		rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+							  RD_KAFKA_V_PARTITION(part),
+							  RD_KAFKA_V_VALUE((void *)val, strlen(val)),
+							  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+							  RD_KAFKA_V_END);
 		if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
 			rd_kafka_poll(rk, 10);
 			continue;
@@ -267,8 +268,8 @@ static int mode_verify(const char *broker, const char *topic, long n)
 		long v = -1;
 		sscanf((const char *)m->payload, "v%ld", &v);
 		if (v != next[m->partition])
-			die("partition %d offset %" PRId64 ": got v%ld, want v%ld", (int)m->partition,
-			    m->offset, v, next[m->partition]);
+			die("partition %d offset %" PRId64 ": got v%ld, want v%ld",
+			    (int)m->partition, m->offset, v, next[m->partition]);
 		next[m->partition] += np;
 		got++;
 		rd_kafka_message_destroy(m);
@@ -478,8 +479,8 @@ static int mode_resume(const char *broker, const char *topic, const char *group,
 		int64_t c = tl->elems[p].offset;
 		int64_t w = want[p] > 0 ? want[p] : RD_KAFKA_OFFSET_INVALID;
 		if (c != w)
-			die("partition %d: committed offset %" PRId64 " after restart, want %" PRId64, p,
-			    c, w);
+			die("partition %d: committed offset %" PRId64 " after restart, want %" PRId64,
+			    p, c, w);
 	}
 	rd_kafka_topic_partition_list_destroy(tl);
 	subscribe(rk, topic);
@@ -544,8 +545,8 @@ static int mode_crashcheck(const char *broker, const char *topic, const char *pa
 		if (!m->err) {
 			int p = m->partition;
 			if (m->offset != count[p])
-				die("partition %d: offset %" PRId64 " where %" PRId64 " expected", p,
-				    m->offset, count[p]);
+				die("partition %d: offset %" PRId64 " where %" PRId64 " expected",
+				    p, m->offset, count[p]);
 			if (count[p] == cap[p]) {
 				cap[p] = cap[p] ? cap[p] * 2 : 1024;
 				vals[p] = realloc(vals[p], (size_t)cap[p] * sizeof(long));
@@ -566,7 +567,8 @@ static int mode_crashcheck(const char *broker, const char *topic, const char *pa
 	for (int p = 0; p < np; p++)
 		for (int64_t i = 1; i < count[p]; i++)
 			if (vals[p][i] <= vals[p][i - 1])
-				die("partition %d: value %ld at offset %" PRId64 " after %ld (duplicate "
+				die("partition %d: value %ld at offset %" PRId64
+				    " after %ld (duplicate "
 				    "or reordered)",
 				    p, vals[p][i], i, vals[p][i - 1]);
 	/* every acknowledged record is stored at its acknowledged offset */
@@ -578,10 +580,11 @@ static int mode_crashcheck(const char *broker, const char *topic, const char *pa
 	long v, nack = 0;
 	while (fscanf(f, "%d %" SCNd64 " %ld", &p, &off, &v) == 3) {
 		if (p < 0 || p >= np || off < 0 || off >= count[p])
-			die("acked record %ld (partition %d offset %" PRId64 ") is missing", v, p, off);
+			die("acked record %ld (partition %d offset %" PRId64 ") is missing", v, p,
+			    off);
 		if (vals[p][off] != v)
-			die("acked record %ld at partition %d offset %" PRId64 " holds %ld", v, p, off,
-			    vals[p][off]);
+			die("acked record %ld at partition %d offset %" PRId64 " holds %ld", v, p,
+			    off, vals[p][off]);
 		nack++;
 	}
 	fclose(f);

@@ -79,8 +79,8 @@ static void put32(uint8_t *p, uint32_t v)
 /* Mutate a copy of a corpus frame into out (room for MAX_LEN + 64). */
 static size_t mutate(uint8_t *out)
 {
-	static const uint32_t edges32[] = {0, 1, 0xffffffffu, 0xfffffffeu, 0x7fffffffu, 0x80000000u,
-					   1000, 65536};
+	static const uint32_t edges32[] = {0,           1,           0xffffffffu, 0xfffffffeu,
+					   0x7fffffffu, 0x80000000u, 1000,        65536};
 	static const uint16_t edges16[] = {0, 0xffff, 1, 0x7fff, 0x8000};
 	size_t i = (size_t)rand() % nframes;
 	size_t n = lens[i];

@@ -87,7 +87,8 @@ static int next_event(FILE *csv, long i, char *line, size_t cap, int *part)
 	int v = (int)(rng() % 1000) - 100;
 	*part = (int)(rng() % NPARTS);
 	fprintf(csv, "%ld,k%d,%d,%" PRId64 ",%d\n", i, key, v, ts, *part);
-	return snprintf(line, cap, "{\"id\":%ld,\"k\":\"k%d\",\"v\":%d,\"ts\":%" PRId64 "}", i, key, v, ts);
+	return snprintf(line, cap, "{\"id\":%ld,\"k\":\"k%d\",\"v\":%d,\"ts\":%" PRId64 "}", i, key,
+			v, ts);
 }
 
 static FILE *open_out(const char *out_dir, const char *name)
@@ -176,7 +177,8 @@ static long export_late(struct ed_log *lg, const char *out_dir)
 				struct ed_record rec;
 				while (ed_record_iter_next(&it, &rec) == 1) {
 					long id;
-					if (rec.offset >= next && sscanf((const char *)rec.value, "{\"id\":%ld", &id) == 1) {
+					if (rec.offset >= next && sscanf((const char *)rec.value,
+									 "{\"id\":%ld", &id) == 1) {
 						fprintf(f, "%ld\n", id);
 						count++;
 					}
@@ -217,7 +219,8 @@ static int write_rows(void *arg, const struct ed_result *r)
 				ed_buf_printf(&b, "%" PRId64, v->v.i / 1000);
 			else
 				ed_value_format(v, &b);
-			fprintf(s->f, "%s%.*s", c ? "," : "", (int)b.len, b.len ? (const char *)b.data : "");
+			fprintf(s->f, "%s%.*s", c ? "," : "", (int)b.len,
+				b.len ? (const char *)b.data : "");
 		}
 		fputc('\n', s->f);
 		s->rows++;
@@ -288,7 +291,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc != 5) {
-		fprintf(stderr, "usage: %s DATA_DIR OUT_DIR N SEED | --ddl | --events OUT_DIR N SEED\n", argv[0]);
+		fprintf(stderr,
+			"usage: %s DATA_DIR OUT_DIR N SEED | --ddl | --events OUT_DIR N SEED\n",
+			argv[0]);
 		return 2;
 	}
 	const char *data = argv[1], *out_dir = argv[2];
@@ -320,15 +325,16 @@ int main(int argc, char **argv)
 	if (ed_engine_wait_idle(eng, 600000) != 0)
 		die("engine", "pipelines did not catch up within 600 s");
 	int64_t t2 = ed_mono_ms();
-	printf("engine: consumed and aggregated in %.2f s (%.0f events/s per view)\n", (double)(t2 - t1) / 1000.0,
-	       (double)n * 1000.0 / (double)(t2 - t1 > 0 ? t2 - t1 : 1));
+	printf("engine: consumed and aggregated in %.2f s (%.0f events/s per view)\n",
+	       (double)(t2 - t1) / 1000.0, (double)n * 1000.0 / (double)(t2 - t1 > 0 ? t2 - t1 : 1));
 	struct sink src = {NULL, 0, {0}};
 	sql(ses, "SHOW SOURCES", source_row, &src);
 	export_view(ses, out_dir, "tumble_v");
 	export_view(ses, out_dir, "hop_v");
 	export_view(ses, out_dir, "session_v");
 	long late = export_late(lg, out_dir);
-	printf("engine: %" PRId64 " records, %" PRId64 " late (%ld in the late topic), watermark %" PRId64 " ms\n",
+	printf("engine: %" PRId64 " records, %" PRId64
+	       " late (%ld in the late topic), watermark %" PRId64 " ms\n",
 	       src.num[0], src.num[1], late, src.num[2]);
 	char path[1024];
 	snprintf(path, sizeof(path), "%s/meta.csv", out_dir);
@@ -341,7 +347,9 @@ int main(int argc, char **argv)
 	ed_engine_close(eng);
 	ed_log_close(lg);
 	if (src.num[0] != n || src.num[1] != late) {
-		fprintf(stderr, "sql_compare: records %" PRId64 " (want %ld), late %" PRId64 " vs %ld in the topic\n",
+		fprintf(stderr,
+			"sql_compare: records %" PRId64 " (want %ld), late %" PRId64
+			" vs %ld in the topic\n",
 			src.num[0], n, src.num[1], late);
 		return 1;
 	}

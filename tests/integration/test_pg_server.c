@@ -47,21 +47,38 @@ int main(int argc, char **argv)
 	pc.port = 0;
 	kc.port = 0;
 	static const struct option opts[] = {
-		{"data-dir", required_argument, NULL, 'd'}, {"sql-port", required_argument, NULL, 's'},
-		{"kafka-port", required_argument, NULL, 'k'}, {"user", required_argument, NULL, 'u'},
+		{"data-dir", required_argument, NULL, 'd'},
+		{"sql-port", required_argument, NULL, 's'},
+		{"kafka-port", required_argument, NULL, 'k'},
+		{"user", required_argument, NULL, 'u'},
 		{"password", required_argument, NULL, 'p'},
-		{"max-subscribe-bytes", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0},
+		{"max-subscribe-bytes", required_argument, NULL, 'm'},
+		{NULL, 0, NULL, 0},
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': dir = optarg; break;
-		case 's': pc.port = atoi(optarg); break;
-		case 'k': kc.port = atoi(optarg); break;
-		case 'u': pc.user = optarg; break;
-		case 'p': pc.password = optarg; pc.auth = ED_PGWIRE_AUTH_SCRAM; break;
-		case 'm': pc.max_subscribe_bytes = (size_t)atoll(optarg); break;
-		default: return 2;
+		case 'd':
+			dir = optarg;
+			break;
+		case 's':
+			pc.port = atoi(optarg);
+			break;
+		case 'k':
+			kc.port = atoi(optarg);
+			break;
+		case 'u':
+			pc.user = optarg;
+			break;
+		case 'p':
+			pc.password = optarg;
+			pc.auth = ED_PGWIRE_AUTH_SCRAM;
+			break;
+		case 'm':
+			pc.max_subscribe_bytes = (size_t)atoll(optarg);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (!dir) {

@@ -45,7 +45,8 @@ static void test_crc32c_vectors(void **state)
 		assert_int_equal(fns[f](0, dec, 32), 0x113FDB5Cu);
 		/* Incremental equals one-shot, at every split and alignment. */
 		for (size_t split = 0; split <= 32; split++)
-			assert_int_equal(fns[f](fns[f](0, inc, split), inc + split, 32 - split), 0x46DD794Eu);
+			assert_int_equal(fns[f](fns[f](0, inc, split), inc + split, 32 - split),
+					 0x46DD794Eu);
 	}
 	/* Hardware and software agree on random data of every length/offset. */
 	uint8_t buf[1100];
@@ -54,7 +55,8 @@ static void test_crc32c_vectors(void **state)
 		buf[i] = (uint8_t)rand();
 	for (size_t off = 0; off < 9; off++)
 		for (size_t len = 0; len < 1024; len += 37)
-			assert_int_equal(ed_crc32c_sw(0, buf + off, len), ed_crc32c_hw(0, buf + off, len));
+			assert_int_equal(ed_crc32c_sw(0, buf + off, len),
+					 ed_crc32c_hw(0, buf + off, len));
 	/* Long inputs take the three-way interleaved path (8 KiB and 256 B
 	 * blocks joined by shift tables): check it at sizes around the block
 	 * boundaries and split at odd places. */
@@ -68,7 +70,8 @@ static void test_crc32c_vectors(void **state)
 		assert_int_equal(ed_crc32c_hw(0, big + 3, sizes[i] - 3), want);
 		size_t cut = sizes[i] / 3;
 		assert_int_equal(ed_crc32c_hw(ed_crc32c_hw(0, big + 3, cut), big + 3 + cut,
-					      sizes[i] - 3 - cut), want);
+					      sizes[i] - 3 - cut),
+				 want);
 	}
 	free(big);
 }
@@ -76,7 +79,8 @@ static void test_crc32c_vectors(void **state)
 static void test_varint(void **state)
 {
 	(void)state;
-	int64_t vals[] = {0, 1, -1, 63, -64, 64, -65, 300, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN};
+	int64_t vals[] = {0,   1,   -1,        63,        -64,       64,
+			  -65, 300, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN};
 	uint8_t b[ED_VARINT_MAX];
 	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
 		size_t n = ed_varint_put(b, vals[i]);
@@ -110,7 +114,10 @@ static void test_murmur2(void **state)
 {
 	(void)state;
 	/* Values from Kafka's own partitioner tests (as signed int32). */
-	struct { const char *s; int32_t h; } cases[] = {
+	struct {
+		const char *s;
+		int32_t h;
+	} cases[] = {
 		{"21", -973932308},
 		{"foobar", -790332482},
 		{"a-little-bit-long-string", -985981536},
@@ -273,10 +280,14 @@ static void test_clock_err(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_crc32c_vectors), cmocka_unit_test(test_varint),
-		cmocka_unit_test(test_murmur2),        cmocka_unit_test(test_buf_cursor),
-		cmocka_unit_test(test_mem),            cmocka_unit_test(test_arena),
-		cmocka_unit_test(test_io_injection),   cmocka_unit_test(test_clock_err),
+		cmocka_unit_test(test_crc32c_vectors),
+		cmocka_unit_test(test_varint),
+		cmocka_unit_test(test_murmur2),
+		cmocka_unit_test(test_buf_cursor),
+		cmocka_unit_test(test_mem),
+		cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_io_injection),
+		cmocka_unit_test(test_clock_err),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

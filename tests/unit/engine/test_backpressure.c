@@ -80,8 +80,9 @@ static void test_slow_sink_slows_its_pipeline(void **state)
 			size_t len;
 			struct ed_append_result res;
 			assert_int_equal(ed_batch_builder_finish(&bb, &b, &len), 0);
-			assert_int_equal(ed_partition_append(ed_topic_partition(in, 0), b, len, &res, err,
-							     sizeof err), 0);
+			assert_int_equal(ed_partition_append(ed_topic_partition(in, 0), b, len,
+							     &res, err, sizeof err),
+					 0);
 			ed_batch_builder_reset(&bb);
 		}
 	}

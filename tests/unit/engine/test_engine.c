@@ -92,7 +92,8 @@ static int collect(void *arg, const struct ed_result *r)
 				ed_buf_append(&b, "NULL", 4);
 			else
 				ed_value_format(v, &b);
-			n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%.*s", c ? "|" : "", (int)b.len, (char *)b.data);
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%.*s", c ? "|" : "",
+					      (int)b.len, (char *)b.data);
 			ed_buf_fini(&b);
 		}
 		n += (size_t)snprintf(out + n, sizeof(out) - n, "\n");
@@ -130,26 +131,33 @@ static void produce(const char *topic, int32_t part, const char *const *values, 
 	struct ed_batch_builder bb;
 	ed_batch_builder_init(&bb, ED_CODEC_NONE);
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(ed_batch_builder_add(&bb, 0, NULL, -1, values[i], (int32_t)strlen(values[i]), NULL, 0), 0);
+		assert_int_equal(ed_batch_builder_add(&bb, 0, NULL, -1, values[i],
+						      (int32_t)strlen(values[i]), NULL, 0),
+				 0);
 	uint8_t *b;
 	size_t len;
 	assert_int_equal(ed_batch_builder_finish(&bb, &b, &len), 0);
 	struct ed_append_result res;
 	char err[128];
-	assert_int_equal(ed_partition_append(ed_topic_partition(t, part), b, len, &res, err, sizeof(err)), 0);
+	assert_int_equal(ed_partition_append(ed_topic_partition(t, part), b, len, &res, err,
+					     sizeof(err)),
+			 0);
 	ed_batch_builder_fini(&bb);
 	ed_topic_unref(t);
 }
 
-static void settle(void) { assert_int_equal(ed_engine_wait_idle(eng, 10000), 0); }
+static void settle(void)
+{
+	assert_int_equal(ed_engine_wait_idle(eng, 10000), 0);
+}
 
-#define EV(user, amount, ts) "{\"user\":\"" user "\",\"amount\":" #amount ",\"ts\":\"2026-11-25T12:00:" ts "Z\"}"
+#define EV(user, amount, ts) \
+	"{\"user\":\"" user "\",\"amount\":" #amount ",\"ts\":\"2026-11-25T12:00:" ts "Z\"}"
 
-static const char *SOURCE =
-	"CREATE SOURCE bids (user TEXT, amount BIGINT, ts TIMESTAMP, "
-	"WATERMARK FOR ts AS ts - INTERVAL '2' SECOND) "
-	"WITH (topic = 'bids', format = 'json', late.events.topic = 'bids_late', "
-	"dead.letter.topic = 'bids_dlq')";
+static const char *SOURCE = "CREATE SOURCE bids (user TEXT, amount BIGINT, ts TIMESTAMP, "
+			    "WATERMARK FOR ts AS ts - INTERVAL '2' SECOND) "
+			    "WITH (topic = 'bids', format = 'json', late.events.topic = 'bids_late', "
+			    "dead.letter.topic = 'bids_dlq')";
 
 static void test_tumble_end_to_end(void **state)
 {
@@ -158,13 +166,12 @@ static void test_tumble_end_to_end(void **state)
 	q("CREATE MATERIALIZED VIEW per_user AS SELECT user, window_start, window_end, COUNT(*) AS n, "
 	  "SUM(amount) AS total FROM TUMBLE(bids, ts, INTERVAL '10' SECOND) GROUP BY user, window_start, window_end");
 	static const char *const ev[] = {
-		EV("a", 1, "01"), EV("b", 5, "03"), EV("a", 2, "08"),
-		EV("a", 4, "05"),  /* late: watermark is 08 - 2 = 06 */
-		EV("b", 6, "07"),  /* out of order, not late */
-		EV("b", 7, "12"),  /* watermark -> 10: window [0,10) closes */
-		EV("a", 100, "02"), /* late: behind the watermark */
-		"{not json",
-		EV("a", 3, "15"),
+		EV("a", 1, "01"),   EV("b", 5, "03"),
+		EV("a", 2, "08"),   EV("a", 4, "05"), /* late: watermark is 08 - 2 = 06 */
+		EV("b", 6, "07"),                     /* out of order, not late */
+		EV("b", 7, "12"),                     /* watermark -> 10: window [0,10) closes */
+		EV("a", 100, "02"),                   /* late: behind the watermark */
+		"{not json",        EV("a", 3, "15"),
 	};
 	produce("bids", 0, ev, sizeof(ev) / sizeof(ev[0]));
 	settle();
@@ -225,10 +232,8 @@ static void test_metrics(void **state)
 	  "FROM TUMBLE(bids, ts, INTERVAL '10' SECOND) GROUP BY user, window_start, window_end");
 	q("CREATE SINK totals AS SELECT user, SUM(amount) AS total FROM bids GROUP BY user WITH (topic = 'totals')");
 	static const char *const ev[] = {
-		EV("a", 1, "01"), EV("b", 5, "03"), EV("a", 2, "08"),
-		EV("a", 4, "05"), /* late */
-		"{not json",
-		EV("b", 7, "12"), /* closes [0,10) */
+		EV("a", 1, "01"), EV("b", 5, "03"), EV("a", 2, "08"), EV("a", 4, "05"), /* late */
+		"{not json",      EV("b", 7, "12"), /* closes [0,10) */
 	};
 	produce("bids", 0, ev, sizeof(ev) / sizeof(ev[0]));
 	settle();
@@ -266,8 +271,8 @@ static void test_shared_reader(void **state)
 	q("CREATE MATERIALIZED VIEW v2 AS SELECT user, window_end, SUM(amount) AS s "
 	  "FROM TUMBLE(bids, ts, INTERVAL '10' SECOND) GROUP BY user, window_end");
 	q("CREATE MATERIALIZED VIEW v3 AS SELECT user, amount FROM bids WHERE amount > 2");
-	static const char *const ev[] = {EV("a", 1, "01"), EV("b", 5, "03"), EV("a", 2, "08"), "{not json",
-					 EV("b", 7, "12")};
+	static const char *const ev[] = {EV("a", 1, "01"), EV("b", 5, "03"), EV("a", 2, "08"),
+					 "{not json", EV("b", 7, "12")};
 	produce("bids", 0, ev, sizeof(ev) / sizeof(ev[0]));
 	settle();
 	mbuf[0] = 0;
@@ -303,7 +308,8 @@ static void test_hop_session_updating(void **state)
 	q("CREATE MATERIALIZED VIEW totals AS SELECT user, SUM(amount) AS total, COUNT(*) AS n FROM bids GROUP BY user");
 	q("CREATE SINK totals_out FROM totals WITH (topic = 'totals_out')");
 	static const char *const ev[] = {
-		EV("a", 1, "01"), EV("a", 2, "02"), EV("b", 9, "04"), EV("a", 3, "09"), EV("a", 4, "30"),
+		EV("a", 1, "01"), EV("a", 2, "02"), EV("b", 9, "04"),
+		EV("a", 3, "09"), EV("a", 4, "30"),
 	};
 	produce("bids", 0, ev, sizeof(ev) / sizeof(ev[0]));
 	settle();

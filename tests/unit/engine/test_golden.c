@@ -67,7 +67,7 @@ struct golden {
 	struct ed_engine *eng;
 	struct ed_session *ses;
 	int64_t now;
-	char *text;   /* the file, NUL-terminated, split into lines in place */
+	char *text; /* the file, NUL-terminated, split into lines in place */
 	char **lines;
 	size_t nlines;
 	size_t at;
@@ -81,9 +81,13 @@ static char golden_dir[1024];
 static char *file_names[MAX_FILES];
 static size_t nfiles;
 
-static int64_t golden_clock(void *arg) { return ((struct golden *)arg)->now; }
+static int64_t golden_clock(void *arg)
+{
+	return ((struct golden *)arg)->now;
+}
 
-static void gfail(struct golden *g, size_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void gfail(struct golden *g, size_t line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void gfail(struct golden *g, size_t line, const char *fmt, ...)
 {
@@ -145,9 +149,13 @@ static void render_records(struct golden *g, const char *topic, size_t line)
 						continue;
 					ed_buf_printf(&g->actual, "%d ", (int)p);
 					if (rec.key_len >= 0)
-						ed_buf_printf(&g->actual, "key=%.*s ", (int)rec.key_len, (const char *)rec.key);
-					ed_buf_printf(&g->actual, "%.*s\n", rec.value_len < 0 ? 0 : (int)rec.value_len,
-						      rec.value_len < 0 ? "" : (const char *)rec.value);
+						ed_buf_printf(&g->actual, "key=%.*s ",
+							      (int)rec.key_len,
+							      (const char *)rec.key);
+					ed_buf_printf(&g->actual, "%.*s\n",
+						      rec.value_len < 0 ? 0 : (int)rec.value_len,
+						      rec.value_len < 0 ? ""
+									: (const char *)rec.value);
 				}
 				int64_t last = ed_batch_last_offset(&it.bi);
 				off += (size_t)it.bi.size;
@@ -236,14 +244,18 @@ static void keep_line(struct golden *g, const char *s)
  * consumed when stop is NULL; consumed when it is "----"). */
 static void gather(struct golden *g, const char *stop, struct ed_buf *out, bool as_sql)
 {
-	while (g->at < g->nlines && !blank(g->lines[g->at]) && !(stop && strcmp(g->lines[g->at], stop) == 0)) {
+	while (g->at < g->nlines && !blank(g->lines[g->at]) &&
+	       !(stop && strcmp(g->lines[g->at], stop) == 0)) {
 		keep_line(g, g->lines[g->at]);
 		ed_buf_printf(out, "%s%s", g->lines[g->at], as_sql ? "\n" : "\n");
 		g->at++;
 	}
 }
 
-static int cmp_lines(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_lines(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static char *sorted_text(const char *s, size_t len)
 {
@@ -306,7 +318,8 @@ static void run_statement(struct golden *g, size_t line, const char *sqlstate)
 	struct ed_sql_error err;
 	int rc = ed_session_execute(g->ses, (const char *)sql.data, sql.len, NULL, NULL, &err);
 	if (!sqlstate && rc)
-		gfail(g, line, "statement failed: %s (position %u) %s", err.sqlstate, err.pos, err.msg);
+		gfail(g, line, "statement failed: %s (position %u) %s", err.sqlstate, err.pos,
+		      err.msg);
 	else if (sqlstate && rc == 0)
 		gfail(g, line, "statement succeeded, expected error %s", sqlstate);
 	else if (sqlstate && strcmp(sqlstate, err.sqlstate) != 0)
@@ -383,8 +396,10 @@ static void run_file(struct golden *g)
 			gather(g, "----", &sql, true);
 			settle(g, line);
 			struct ed_sql_error err;
-			if (ed_session_execute(g->ses, (const char *)sql.data, sql.len, render_result, &g->actual, &err) != 0)
-				gfail(g, line, "query failed: %s (position %u) %s", err.sqlstate, err.pos, err.msg);
+			if (ed_session_execute(g->ses, (const char *)sql.data, sql.len,
+					       render_result, &g->actual, &err) != 0)
+				gfail(g, line, "query failed: %s (position %u) %s", err.sqlstate,
+				      err.pos, err.msg);
 			else
 				expect(g, line, strcmp(w2, "rowsort") == 0, "query result");
 			ed_buf_fini(&sql);
@@ -435,7 +450,10 @@ static void test_file(void **state)
 		fail_msg("%s", failure);
 }
 
-static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static void find_files(void)
 {

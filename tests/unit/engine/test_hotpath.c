@@ -49,7 +49,10 @@ static int sink_wm(struct ed_operator *op, int64_t wm)
 	return 0;
 }
 
-static void sink_free(struct ed_operator *op) { (void)op; }
+static void sink_free(struct ed_operator *op)
+{
+	(void)op;
+}
 
 struct fixture {
 	struct ed_arena arena;
@@ -79,18 +82,20 @@ static void fixture_init(struct fixture *f)
 	memset(f, 0, sizeof(*f));
 	ed_arena_init(&f->arena, 0);
 	assert_int_equal(ed_catalog_init(&f->cat, NULL), 0);
-	static const char src[] = "CREATE SOURCE bids (user TEXT, amount BIGINT, ts TIMESTAMP, "
-				  "WATERMARK FOR ts AS ts - INTERVAL '2' SECOND) WITH (topic = 'bids', format = 'json')";
+	static const char src[] =
+		"CREATE SOURCE bids (user TEXT, amount BIGINT, ts TIMESTAMP, "
+		"WATERMARK FOR ts AS ts - INTERVAL '2' SECOND) WITH (topic = 'bids', format = 'json')";
 	struct ed_sql_error err;
 	f->src = ed_catalog_obj_new(ED_OBJ_SOURCE);
 	assert_non_null(f->src);
 	f->src->name = "bids";
-	if (ed_bind_source(&f->src->arena, parse1(&f->arena, src), src, strlen(src), &f->src->schema,
-			   &f->src->source, &err))
+	if (ed_bind_source(&f->src->arena, parse1(&f->arena, src), src, strlen(src),
+			   &f->src->schema, &f->src->source, &err))
 		fail_msg("bind source: %s", err.msg);
 	ed_catalog_add(&f->cat, f->src);
-	static const char view[] = "SELECT user, window_start, window_end, COUNT(*) AS n, SUM(amount) AS total "
-				   "FROM TUMBLE(bids, ts, INTERVAL '10' SECOND) GROUP BY user, window_start, window_end";
+	static const char view[] =
+		"SELECT user, window_start, window_end, COUNT(*) AS n, SUM(amount) AS total "
+		"FROM TUMBLE(bids, ts, INTERVAL '10' SECOND) GROUP BY user, window_start, window_end";
 	const struct ed_sql_stmt *st = parse1(&f->arena, view);
 	if (ed_bind_query(&f->arena, &f->cat, st->u.select, view, strlen(view), &f->q, &err))
 		fail_msg("bind query: %s", err.msg);
@@ -98,9 +103,13 @@ static void fixture_init(struct fixture *f)
 	assert_int_equal(ed_plan_build(&f->q, &f->stats, &f->head, &f->tail, e, sizeof(e)), 0);
 	f->sink.op = (struct ed_operator){"sink", sink_push, sink_wm, sink_free, NULL, &f->stats};
 	f->tail->next = &f->sink.op;
-	assert_int_equal(ed_decoder_init(&f->dec, ED_RECORD_JSON, (const char *const *)f->src->schema.names,
-					 f->src->schema.n, 0), 0);
-	assert_int_equal(ed_chunk_init(&f->chunk, f->src->schema.types, f->src->schema.n, ED_CHUNK_DEFAULT_ROWS), 0);
+	assert_int_equal(ed_decoder_init(&f->dec, ED_RECORD_JSON,
+					 (const char *const *)f->src->schema.names,
+					 f->src->schema.n, 0),
+			 0);
+	assert_int_equal(ed_chunk_init(&f->chunk, f->src->schema.types, f->src->schema.n,
+				       ED_CHUNK_DEFAULT_ROWS),
+			 0);
 	ed_buf_init(&f->rec);
 }
 
@@ -122,10 +131,11 @@ static int push_chunk(struct fixture *f, int64_t sec)
 	char rec[128];
 	ed_chunk_reset(&f->chunk);
 	for (uint32_t r = 0; r < f->chunk.cap; r++) {
-		int n = snprintf(rec, sizeof(rec), "{\"user\":\"user%u\",\"amount\":%u,\"ts\":%lld}", r % USERS, r,
-				 (long long)(sec * 1000 + r % 1000));
+		int n = snprintf(rec, sizeof(rec), "{\"user\":\"user%u\",\"amount\":%u,\"ts\":%lld}",
+				 r % USERS, r, (long long)(sec * 1000 + r % 1000));
 		char why[128];
-		if (ed_decode_record(&f->dec, (const uint8_t *)rec, (size_t)n, &f->chunk, r, why, sizeof(why)))
+		if (ed_decode_record(&f->dec, (const uint8_t *)rec, (size_t)n, &f->chunk, r, why,
+				     sizeof(why)))
 			fail_msg("decode: %s", why);
 		f->chunk.ops[r] = ED_OP_INSERT;
 		f->chunk.rows++;

@@ -40,11 +40,11 @@ static inline struct ed_type tx_dec_type(int p, int s)
 static inline void tx_init(struct tx *t, uint32_t rows)
 {
 	struct ed_type types[C_NCOLS] = {
-		ed_type_make(ED_TYPE_INT32), ed_type_make(ED_TYPE_INT64),
-		ed_type_make(ED_TYPE_FLOAT64), ed_type_make(ED_TYPE_TEXT),
-		ed_type_make(ED_TYPE_BOOL), tx_dec_type(10, 2),
+		ed_type_make(ED_TYPE_INT32),     ed_type_make(ED_TYPE_INT64),
+		ed_type_make(ED_TYPE_FLOAT64),   ed_type_make(ED_TYPE_TEXT),
+		ed_type_make(ED_TYPE_BOOL),      tx_dec_type(10, 2),
 		ed_type_make(ED_TYPE_TIMESTAMP), ed_type_make(ED_TYPE_INTERVAL),
-		ed_type_make(ED_TYPE_INT16), ed_type_make(ED_TYPE_TIMESTAMPTZ),
+		ed_type_make(ED_TYPE_INT16),     ed_type_make(ED_TYPE_TIMESTAMPTZ),
 	};
 	memset(t, 0, sizeof *t);
 	ed_arena_init(&t->arena, 4096);

@@ -3,6 +3,7 @@
  * against a naive recomputation from the live rows after every chunk, with
  * a serialize/deserialize round trip of every state along the way (the seed
  * is printed; EDDY_TEST_SEED=n replays a run). Also SUM overflow. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <math.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -155,7 +155,8 @@ static void random_run(const char *name, bool distinct, enum ed_type_id argt)
 	struct ed_expr_error err;
 	struct ed_type t = ed_type_make(argt);
 	bool star = strcmp(name, "count*") == 0;
-	assert_int_equal(ed_agg_resolve(star ? "count" : name, star ? NULL : &t, distinct, &a, &err), 0);
+	assert_int_equal(ed_agg_resolve(star ? "count" : name, star ? NULL : &t, distinct, &a, &err),
+			 0);
 	_Alignas(16) uint8_t states[GROUPS][128];
 	assert_true(a.state_size <= 128);
 	for (int g = 0; g < GROUPS; g++)
@@ -188,7 +189,8 @@ static void random_run(const char *name, bool distinct, enum ed_type_id argt)
 					 * oldest (see agg.c). */
 					int pick = -1;
 					for (int j = 0; j < nlive[g]; j++)
-						if (live[g][j].null == r.null && (r.null || live[g][j].v == r.v)) {
+						if (live[g][j].null == r.null &&
+						    (r.null || live[g][j].v == r.v)) {
 							pick = j;
 							if (!is_first)
 								break;
@@ -265,9 +267,9 @@ static void test_random_retraction(void **state)
 	printf("test_agg: seed %llu\n", (unsigned long long)seed);
 	rng_state = seed;
 	size_t live0 = ed_mem_live_count();
-	static const char *const names[] = {"count*", "count", "sum", "avg", "min", "max",
-					    "first_value", "last_value", "variance", "stddev",
-					    "var_pop", "stddev_pop"};
+	static const char *const names[] = {"count*",   "count",  "sum",         "avg",
+					    "min",      "max",    "first_value", "last_value",
+					    "variance", "stddev", "var_pop",     "stddev_pop"};
 	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
 		random_run(names[k], false, ED_TYPE_INT32);
 		random_run(names[k], false, ED_TYPE_INT64);

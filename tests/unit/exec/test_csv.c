@@ -96,7 +96,8 @@ static void test_csv(void **state)
 static void test_csv_zone_rule(void **state)
 {
 	(void)state;
-	struct ed_type types[2] = {ed_type_make(ED_TYPE_TIMESTAMP), ed_type_make(ED_TYPE_TIMESTAMPTZ)};
+	struct ed_type types[2] = {ed_type_make(ED_TYPE_TIMESTAMP),
+				   ed_type_make(ED_TYPE_TIMESTAMPTZ)};
 	struct ed_chunk c;
 	struct ed_csv_decoder d;
 	struct ed_expr_error err;

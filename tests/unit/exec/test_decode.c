@@ -120,7 +120,8 @@ static void test_bad_column_name(void **state)
 	char why[200];
 	assert_int_equal(ed_chunk_init(&c, types, 1, 4), 0);
 	assert_int_equal(ed_decoder_init(&d, ED_RECORD_JSON, bad, 1, 0), ED_EINVAL);
-	assert_int_not_equal(ed_decode_record(&d, (const uint8_t *)"{}", 2, &c, 0, why, sizeof why), 0);
+	assert_int_not_equal(ed_decode_record(&d, (const uint8_t *)"{}", 2, &c, 0, why, sizeof why),
+			     0);
 	assert_non_null(strstr(why, "a..b"));
 	ed_decoder_fini(&d);
 	ed_decoder_fini(&d);

@@ -105,7 +105,8 @@ static void test_float_dec_arith(void **state)
 	EXPECT(&t, F2(&t, "+", TCOL(&t, C_DEC), TF(&t, 0.5)), "12.84|0.45");
 	/* decimal overflow at 38 digits */
 	t.chunk.rows = 1;
-	struct ed_expr *big = TTYPED(&t, "99999999999999999999999999999999999999", tx_dec_type(38, 0));
+	struct ed_expr *big = TTYPED(&t, "99999999999999999999999999999999999999",
+				     tx_dec_type(38, 0));
 	EXPECT(&t, F2(&t, "+", big, TCOL(&t, C_I32)), "NULL");
 	EXPECT(&t, F2(&t, "+", big, TI(&t, 1)), "ERROR 22003"); /* not folded: fails when run */
 	tx_set(&t, C_I32, 0, "1");
@@ -164,7 +165,8 @@ static void test_three_valued(void **state)
 		tx_set(&t, C_TXT, (uint32_t)i, vals[i % 3] ? vals[i % 3] : NULL);
 	}
 	struct ed_expr *a = TCOL(&t, C_BOOL);
-	struct ed_expr *b = ed_expr_cast(&t.arena, TCOL(&t, C_TXT), ed_type_make(ED_TYPE_BOOL), &t.err);
+	struct ed_expr *b = ed_expr_cast(&t.arena, TCOL(&t, C_TXT), ed_type_make(ED_TYPE_BOOL),
+					 &t.err);
 	EXPECT(&t, F2(&t, "and", a, b), "t|f|NULL|f|f|f|NULL|f|NULL");
 	EXPECT(&t, F2(&t, "or", a, b), "t|t|t|t|f|NULL|t|NULL|NULL");
 	EXPECT(&t, F1(&t, "not", a), "f|f|f|t|t|t|NULL|NULL|NULL");
@@ -197,7 +199,8 @@ static void test_short_circuit(void **state)
 	EXPECT(&t, F2(&t, "and", guard, div), "f|t|NULL");
 	struct ed_expr *w[1] = {F2(&t, "=", x, TI(&t, 0))};
 	struct ed_expr *th[1] = {TI(&t, -1)};
-	struct ed_expr *c = ed_expr_case(&t.arena, NULL, w, th, 1, F2(&t, "/", TI(&t, 10), x), &t.err);
+	struct ed_expr *c = ed_expr_case(&t.arena, NULL, w, th, 1, F2(&t, "/", TI(&t, 10), x),
+					 &t.err);
 	EXPECT(&t, c, "-1|2|NULL");
 	/* a constant 1/0 is not folded into an error at bind time */
 	EXPECT(&t, F2(&t, "/", TI(&t, 1), TI(&t, 0)), "ERROR 22012");
@@ -273,13 +276,16 @@ static void test_casts(void **state)
 	tx_set(&t, C_DEC, 1, "-3.50");
 	EXPECT(&t, CAST(TCOL(&t, C_DEC), ED_TYPE_INT32), "3|-4|NULL");
 	EXPECT(&t, CAST(TCOL(&t, C_DEC), ED_TYPE_FLOAT64), "2.5|-3.5|NULL");
-	EXPECT(&t, ed_expr_cast(&t.arena, TCOL(&t, C_DEC), tx_dec_type(3, 1), &t.err), "2.5|-3.5|NULL");
-	EXPECT(&t, ed_expr_cast(&t.arena, TCOL(&t, C_DEC), tx_dec_type(2, 1), &t.err), "2.5|-3.5|NULL");
+	EXPECT(&t, ed_expr_cast(&t.arena, TCOL(&t, C_DEC), tx_dec_type(3, 1), &t.err),
+	       "2.5|-3.5|NULL");
+	EXPECT(&t, ed_expr_cast(&t.arena, TCOL(&t, C_DEC), tx_dec_type(2, 1), &t.err),
+	       "2.5|-3.5|NULL");
 	EXPECT(&t, ed_expr_cast(&t.arena, TCOL(&t, C_DEC), tx_dec_type(1, 0), &t.err), "3|-4|NULL");
 	EXPECT(&t, ed_expr_cast(&t.arena, TCOL(&t, C_DEC), tx_dec_type(1, 1), &t.err), "ERROR 22003");
 	EXPECT(&t, CAST(TF(&t, 1e10), ED_TYPE_INT32), "BIND 22003");
 	EXPECT(&t, CAST(TF(&t, 0.1), ED_TYPE_DECIMAL), "0|0|0");
-	EXPECT(&t, ed_expr_cast(&t.arena, TF(&t, 0.1), tx_dec_type(10, 3), &t.err), "0.100|0.100|0.100");
+	EXPECT(&t, ed_expr_cast(&t.arena, TF(&t, 0.1), tx_dec_type(10, 3), &t.err),
+	       "0.100|0.100|0.100");
 	/* to text */
 	tx_set(&t, C_BOOL, 0, "t");
 	EXPECT(&t, CAST(TCOL(&t, C_BOOL), ED_TYPE_TEXT), "true|NULL|NULL");
@@ -290,7 +296,8 @@ static void test_casts(void **state)
 	/* timestamps and intervals */
 	EXPECT(&t, CAST(TT(&t, "2026-11-25T12:00:00.123Z"), ED_TYPE_TIMESTAMPTZ),
 	       "2026-11-25 12:00:00.123+00|2026-11-25 12:00:00.123+00|2026-11-25 12:00:00.123+00");
-	EXPECT(&t, CAST(CAST(TT(&t, "2026-11-25 14:00:00+02"), ED_TYPE_TIMESTAMPTZ), ED_TYPE_TIMESTAMP),
+	EXPECT(&t,
+	       CAST(CAST(TT(&t, "2026-11-25 14:00:00+02"), ED_TYPE_TIMESTAMPTZ), ED_TYPE_TIMESTAMP),
 	       "2026-11-25 12:00:00|2026-11-25 12:00:00|2026-11-25 12:00:00");
 	EXPECT(&t, CAST(TT(&t, "1 day 2 hours"), ED_TYPE_INTERVAL),
 	       "1 day 02:00:00|1 day 02:00:00|1 day 02:00:00");

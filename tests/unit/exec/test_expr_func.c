@@ -11,16 +11,19 @@
 
 #include "exec_test_util.h"
 
-#define EXPECT(t, e, s)                                                                      \
-	do {                                                                                 \
-		const char *got_ = tx_eval((t), (e));                                        \
-		if (strcmp(got_, (s)) != 0)                                                  \
-			fail_msg("line %d: got \"%s\" want \"%s\"", __LINE__, got_, (s));     \
+#define EXPECT(t, e, s)                                                                   \
+	do {                                                                              \
+		const char *got_ = tx_eval((t), (e));                                     \
+		if (strcmp(got_, (s)) != 0)                                               \
+			fail_msg("line %d: got \"%s\" want \"%s\"", __LINE__, got_, (s)); \
 	} while (0)
 
-static struct ed_type T(enum ed_type_id id) { return ed_type_make(id); }
+static struct ed_type T(enum ed_type_id id) {
+	return ed_type_make(id);
+}
 
-static void test_like(void **state)
+static void
+test_like(void **state)
 {
 	(void)state;
 	struct tx t;
@@ -29,12 +32,29 @@ static void test_like(void **state)
 		const char *s, *p;
 		int want;
 	} cases[] = {
-		{"hello", "hello", 1}, {"hello", "h%", 1}, {"hello", "%o", 1}, {"hello", "%ll%", 1},
-		{"hello", "h_llo", 1}, {"hello", "h_lo", 0}, {"hello", "%", 1}, {"", "%", 1},
-		{"", "", 1}, {"", "_", 0}, {"a", "", 0}, {"hello", "HELLO", 0}, {"a%b", "a\\%b", 1},
-		{"axb", "a\\%b", 0}, {"a_b", "a\\_b", 1}, {"aXb", "a\\_b", 0}, {"héllo", "h_llo", 1},
-		{"héllo", "h__llo", 0}, {"abcabc", "%abc", 1}, {"mississippi", "%issip%", 1},
-		{"mississippi", "m%i%s%p_", 1}, {"aaa", "a%%a", 1}, {"ab", "a%%%c", 0},
+		{"hello", "hello", 1},
+		{"hello", "h%", 1},
+		{"hello", "%o", 1},
+		{"hello", "%ll%", 1},
+		{"hello", "h_llo", 1},
+		{"hello", "h_lo", 0},
+		{"hello", "%", 1},
+		{"", "%", 1},
+		{"", "", 1},
+		{"", "_", 0},
+		{"a", "", 0},
+		{"hello", "HELLO", 0},
+		{"a%b", "a\\%b", 1},
+		{"axb", "a\\%b", 0},
+		{"a_b", "a\\_b", 1},
+		{"aXb", "a\\_b", 0},
+		{"héllo", "h_llo", 1},
+		{"héllo", "h__llo", 0},
+		{"abcabc", "%abc", 1},
+		{"mississippi", "%issip%", 1},
+		{"mississippi", "m%i%s%p_", 1},
+		{"aaa", "a%%a", 1},
+		{"ab", "a%%%c", 0},
 		{"a\\b", "a\\\\b", 1},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -170,11 +190,23 @@ static void test_time(void **state)
 	EXPECT(&t, F2(&t, "date_trunc", TT(&t, "fortnight"), ts), "BIND 22023");
 	EXPECT(&t, F2(&t, "date_trunc", TCOL(&t, C_TXT), ts), "BIND 0A000");
 	static const char *const ext[][2] = {
-		{"year", "2026"}, {"month", "11"}, {"day", "25"}, {"hour", "13"},
-		{"minute", "45"}, {"second", "30.123456"}, {"millisecond", "30123.456"},
-		{"microsecond", "30123456"}, {"dow", "3"}, {"isodow", "3"}, {"doy", "329"},
-		{"week", "48"}, {"quarter", "4"}, {"decade", "202"}, {"century", "21"},
-		{"millennium", "3"}, {"epoch", "1795614330.123456"},
+		{"year", "2026"},
+		{"month", "11"},
+		{"day", "25"},
+		{"hour", "13"},
+		{"minute", "45"},
+		{"second", "30.123456"},
+		{"millisecond", "30123.456"},
+		{"microsecond", "30123456"},
+		{"dow", "3"},
+		{"isodow", "3"},
+		{"doy", "329"},
+		{"week", "48"},
+		{"quarter", "4"},
+		{"decade", "202"},
+		{"century", "21"},
+		{"millennium", "3"},
+		{"epoch", "1795614330.123456"},
 	};
 	for (size_t k = 0; k < sizeof ext / sizeof ext[0]; k++) {
 		char want[64];
@@ -186,8 +218,10 @@ static void test_time(void **state)
 	EXPECT(&t, F2(&t, "extract", TT(&t, "epoch"), iv), "37015506.500000|NULL");
 	EXPECT(&t, F2(&t, "extract", TT(&t, "hour"), iv), "4|NULL");
 	EXPECT(&t, F2(&t, "extract", TT(&t, "month"), iv), "2|NULL");
-	EXPECT(&t, F1(&t, "to_timestamp", TI(&t, 1795608000)), "2026-11-25 12:00:00+00|2026-11-25 12:00:00+00");
-	EXPECT(&t, F1(&t, "to_timestamp", TF(&t, 1.5)), "1970-01-01 00:00:01.5+00|1970-01-01 00:00:01.5+00");
+	EXPECT(&t, F1(&t, "to_timestamp", TI(&t, 1795608000)),
+	       "2026-11-25 12:00:00+00|2026-11-25 12:00:00+00");
+	EXPECT(&t, F1(&t, "to_timestamp", TF(&t, 1.5)),
+	       "1970-01-01 00:00:01.5+00|1970-01-01 00:00:01.5+00");
 	/* timestamp +/- interval, timestamp - timestamp, interval arithmetic */
 	struct ed_expr *mon = TTYPED(&t, "1 month", T(ED_TYPE_INTERVAL));
 	EXPECT(&t, F2(&t, "+", tz, mon), "2024-03-29 23:59:59+00|NULL");
@@ -209,12 +243,18 @@ static void test_time(void **state)
 	EXPECT(&t, F2(&t, "/", iv, TI(&t, 0)), "ERROR 22012");
 	EXPECT(&t, F1(&t, "neg", TTYPED(&t, "1 day -02:00:00", T(ED_TYPE_INTERVAL))),
 	       "-1 days +02:00:00|-1 days +02:00:00");
-	EXPECT(&t, F2(&t, ">", TTYPED(&t, "1 day", T(ED_TYPE_INTERVAL)),
-		      TTYPED(&t, "23 hours", T(ED_TYPE_INTERVAL))), "t|t");
-	EXPECT(&t, F2(&t, "=", TTYPED(&t, "1 mon", T(ED_TYPE_INTERVAL)),
-		      TTYPED(&t, "30 days", T(ED_TYPE_INTERVAL))), "t|t");
-	EXPECT(&t, F2(&t, "+", TTYPED(&t, "9999-12-31", T(ED_TYPE_TIMESTAMP)),
-		      TTYPED(&t, "300000 years", T(ED_TYPE_INTERVAL))), "ERROR 22008");
+	EXPECT(&t,
+	       F2(&t, ">", TTYPED(&t, "1 day", T(ED_TYPE_INTERVAL)),
+		  TTYPED(&t, "23 hours", T(ED_TYPE_INTERVAL))),
+	       "t|t");
+	EXPECT(&t,
+	       F2(&t, "=", TTYPED(&t, "1 mon", T(ED_TYPE_INTERVAL)),
+		  TTYPED(&t, "30 days", T(ED_TYPE_INTERVAL))),
+	       "t|t");
+	EXPECT(&t,
+	       F2(&t, "+", TTYPED(&t, "9999-12-31", T(ED_TYPE_TIMESTAMP)),
+		  TTYPED(&t, "300000 years", T(ED_TYPE_INTERVAL))),
+	       "ERROR 22008");
 	/* now() is the same for every row of a chunk and not constant */
 	struct ed_expr *now = F0(&t, "now");
 	assert_false(ed_expr_is_const(now));
@@ -236,32 +276,43 @@ static void test_format(void **state)
 		enum ed_type_id id;
 		const char *in, *out;
 	} cases[] = {
-		{ED_TYPE_BOOL, "true", "t"}, {ED_TYPE_BOOL, "off", "f"},
-		{ED_TYPE_INT16, "-32768", "-32768"}, {ED_TYPE_INT64, "9223372036854775807", "9223372036854775807"},
-		{ED_TYPE_FLOAT32, "1.1", "1.1"}, {ED_TYPE_FLOAT32, "1e6", "1e+06"},
-		{ED_TYPE_FLOAT32, "100000", "100000"}, {ED_TYPE_FLOAT64, "0.1", "0.1"},
-		{ED_TYPE_FLOAT64, "1e15", "1e+15"}, {ED_TYPE_FLOAT64, "123456789012345", "123456789012345"},
-		{ED_TYPE_FLOAT64, "0.0001", "0.0001"}, {ED_TYPE_FLOAT64, "0.00001", "1e-05"},
-		{ED_TYPE_FLOAT64, "-Infinity", "-Infinity"}, {ED_TYPE_FLOAT64, "nan", "NaN"},
+		{ED_TYPE_BOOL, "true", "t"},
+		{ED_TYPE_BOOL, "off", "f"},
+		{ED_TYPE_INT16, "-32768", "-32768"},
+		{ED_TYPE_INT64, "9223372036854775807", "9223372036854775807"},
+		{ED_TYPE_FLOAT32, "1.1", "1.1"},
+		{ED_TYPE_FLOAT32, "1e6", "1e+06"},
+		{ED_TYPE_FLOAT32, "100000", "100000"},
+		{ED_TYPE_FLOAT64, "0.1", "0.1"},
+		{ED_TYPE_FLOAT64, "1e15", "1e+15"},
+		{ED_TYPE_FLOAT64, "123456789012345", "123456789012345"},
+		{ED_TYPE_FLOAT64, "0.0001", "0.0001"},
+		{ED_TYPE_FLOAT64, "0.00001", "1e-05"},
+		{ED_TYPE_FLOAT64, "-Infinity", "-Infinity"},
+		{ED_TYPE_FLOAT64, "nan", "NaN"},
 		{ED_TYPE_FLOAT64, "3.141592653589793", "3.141592653589793"},
 		{ED_TYPE_FLOAT64, "1.7976931348623157e308", "1.7976931348623157e+308"},
 		{ED_TYPE_TIMESTAMP, "2026-11-25 12:00:00", "2026-11-25 12:00:00"},
 		{ED_TYPE_TIMESTAMP, "0001-01-01 00:00:00.000001", "0001-01-01 00:00:00.000001"},
 		{ED_TYPE_TIMESTAMPTZ, "2026-11-25 12:00:00.5-01:00", "2026-11-25 13:00:00.5+00"},
-		{ED_TYPE_INTERVAL, "0", "00:00:00"}, {ED_TYPE_INTERVAL, "1 day", "1 day"},
-		{ED_TYPE_INTERVAL, "-1 day", "-1 days"}, {ED_TYPE_INTERVAL, "13 months", "1 year 1 mon"},
+		{ED_TYPE_INTERVAL, "0", "00:00:00"},
+		{ED_TYPE_INTERVAL, "1 day", "1 day"},
+		{ED_TYPE_INTERVAL, "-1 day", "-1 days"},
+		{ED_TYPE_INTERVAL, "13 months", "1 year 1 mon"},
 		{ED_TYPE_INTERVAL, "-1 year 2 months", "-10 mons"},
 		{ED_TYPE_INTERVAL, "1 day -1 hour", "1 day -01:00:00"},
 		{ED_TYPE_INTERVAL, "-1 day 1 hour", "-1 days +01:00:00"},
-		{ED_TYPE_INTERVAL, "1.5 days", "1 day 12:00:00"}, {ED_TYPE_INTERVAL, "100 hours", "100:00:00"},
+		{ED_TYPE_INTERVAL, "1.5 days", "1 day 12:00:00"},
+		{ED_TYPE_INTERVAL, "100 hours", "100:00:00"},
 		{ED_TYPE_INTERVAL, "P1Y2M3DT4H5M6S", "1 year 2 mons 3 days 04:05:06"},
-		{ED_TYPE_INTERVAL, "2 hours ago", "-02:00:00"}, {ED_TYPE_INTERVAL, "1:30", "01:30:00"},
+		{ED_TYPE_INTERVAL, "2 hours ago", "-02:00:00"},
+		{ED_TYPE_INTERVAL, "1:30", "01:30:00"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct ed_value v;
 		struct ed_expr_error err;
-		int rc = ed_value_parse(cases[i].in, strlen(cases[i].in), T(cases[i].id), &t.arena, &v,
-					&err);
+		int rc = ed_value_parse(cases[i].in, strlen(cases[i].in), T(cases[i].id), &t.arena,
+					&v, &err);
 		if (rc)
 			fail_msg("parse %s: %s", cases[i].in, err.message);
 		ed_buf_reset(&t.buf);
@@ -286,8 +337,8 @@ static void test_format(void **state)
 	ed_type_format(&dt, name, sizeof name);
 	assert_string_equal(name, "numeric(10,2)");
 	assert_int_equal(ed_type_pg_oid(&vc), 1043);
-	static const uint32_t oids[ED_TYPE_COUNT_] = {25, 16, 21, 23, 20, 700, 701, 1700, 25, 1114,
-						       1184, 1186};
+	static const uint32_t oids[ED_TYPE_COUNT_] = {25,  16,   21, 23,   20,   700,
+						      701, 1700, 25, 1114, 1184, 1186};
 	for (int id = 0; id < ED_TYPE_COUNT_; id++) {
 		struct ed_type ty = T((enum ed_type_id)id);
 		assert_int_equal(ed_type_pg_oid(&ty), oids[id]);
@@ -303,10 +354,8 @@ static void test_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_like),
-		cmocka_unit_test(test_strings),
-		cmocka_unit_test(test_math),
-		cmocka_unit_test(test_time),
+		cmocka_unit_test(test_like),   cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_math),   cmocka_unit_test(test_time),
 		cmocka_unit_test(test_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

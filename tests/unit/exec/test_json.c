@@ -34,14 +34,15 @@ struct jt {
 static void jt_init(struct jt *t)
 {
 	struct ed_type types[J_NCOLS] = {
-		ed_type_make(ED_TYPE_INT64), ed_type_make(ED_TYPE_TEXT), tx_dec_type(10, 2),
-		ed_type_make(ED_TYPE_TIMESTAMPTZ), ed_type_make(ED_TYPE_BOOL),
-		ed_type_make(ED_TYPE_FLOAT64), ed_type_make(ED_TYPE_INT32),
-		ed_type_make(ED_TYPE_FLOAT32), ed_type_make(ED_TYPE_INT16),
-		ed_type_make(ED_TYPE_INTERVAL), ed_type_make(ED_TYPE_TEXT),
+		ed_type_make(ED_TYPE_INT64), ed_type_make(ED_TYPE_TEXT),
+		tx_dec_type(10, 2),          ed_type_make(ED_TYPE_TIMESTAMPTZ),
+		ed_type_make(ED_TYPE_BOOL),  ed_type_make(ED_TYPE_FLOAT64),
+		ed_type_make(ED_TYPE_INT32), ed_type_make(ED_TYPE_FLOAT32),
+		ed_type_make(ED_TYPE_INT16), ed_type_make(ED_TYPE_INTERVAL),
+		ed_type_make(ED_TYPE_TEXT),
 	};
-	const char *paths[J_NCOLS] = {"id", "name", "price", "ts", "ok", "score", "user.id",
-				      "user.geo.lat", "n", "dur", "raw"};
+	const char *paths[J_NCOLS] = {"id",      "name",         "price", "ts",  "ok", "score",
+				      "user.id", "user.geo.lat", "n",     "dur", "raw"};
 	uint32_t cols[J_NCOLS];
 	for (uint32_t i = 0; i < J_NCOLS; i++)
 		cols[i] = i;
@@ -93,7 +94,7 @@ static void test_decode_basic(void **state)
 				    "\"user\": {\"id\": 7, \"geo\": {\"lat\": 48.5, \"x\": [1,2]}}, "
 				    "\"extra\": {\"deep\": [null, {\"a\": \"b\"}]}, \"n\": -3, "
 				    "\"dur\": \"1 hour\", \"raw\": {\"k\": [1, \"v\"]}}"),
-			 "OK");
+			    "OK");
 	assert_string_equal(cell(&t, J_ID), "42");
 	assert_string_equal(cell(&t, J_NAME), "bob");
 	assert_string_equal(cell(&t, J_PRICE), "12.35");
@@ -238,9 +239,15 @@ static void test_decode_timestamps(void **state)
 			fail_msg("%s -> %s, want %s", good[i][0], cell(&t, J_TS), good[i][1]);
 	}
 	static const char *const bad[] = {
-		"\"2026-13-01T00:00:00Z\"", "\"2023-02-29T00:00:00Z\"", "\"2026-11-25T25:00:00Z\"",
-		"\"2026-11-25X12:00:00\"", "\"yesterday\"", "\"2026-11-25T12:00:00Z junk\"", "\"\"",
-		"1e30", "true",
+		"\"2026-13-01T00:00:00Z\"",
+		"\"2023-02-29T00:00:00Z\"",
+		"\"2026-11-25T25:00:00Z\"",
+		"\"2026-11-25X12:00:00\"",
+		"\"yesterday\"",
+		"\"2026-11-25T12:00:00Z junk\"",
+		"\"\"",
+		"1e30",
+		"true",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char json[128];
@@ -258,10 +265,29 @@ static void test_decode_syntax_and_limits(void **state)
 	struct jt t;
 	jt_init(&t);
 	static const char *const bad[] = {
-		"", " ", "[]", "1", "\"x\"", "null", "{", "{\"id\"}", "{\"id\":}", "{\"id\" 1}",
-		"{\"id\":1,}", "{,}", "{\"id\":1} x", "{\"id\":1}{}", "{'id':1}", "{id:1}",
-		"{\"a\":[1,]}", "{\"a\":[1 2]}", "{\"a\":tru}", "{\"a\":nul}", "{\"a\":{\"b\":}}",
-		"{\"id\":1 /* c */}", "\xEF\xBB\xBF{}",
+		"",
+		" ",
+		"[]",
+		"1",
+		"\"x\"",
+		"null",
+		"{",
+		"{\"id\"}",
+		"{\"id\":}",
+		"{\"id\" 1}",
+		"{\"id\":1,}",
+		"{,}",
+		"{\"id\":1} x",
+		"{\"id\":1}{}",
+		"{'id':1}",
+		"{id:1}",
+		"{\"a\":[1,]}",
+		"{\"a\":[1 2]}",
+		"{\"a\":tru}",
+		"{\"a\":nul}",
+		"{\"a\":{\"b\":}}",
+		"{\"id\":1 /* c */}",
+		"\xEF\xBB\xBF{}",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		if (strcmp(dec(&t, bad[i]), "OK") == 0)
@@ -305,9 +331,9 @@ static void test_encode_round_trip(void **state)
 	assert_string_equal(dec(&t, "{\"id\": -5, \"name\": \"q\\\"u\\u0001\\n€\", \"price\": 3.1, "
 				    "\"ts\": 1795608000123, \"ok\": false, \"score\": 2.5e-7, "
 				    "\"user\": {\"id\": 1, \"geo\": {\"lat\": 0.1}}, \"dur\": 90}"),
-			 "OK");
-	const char *names[J_NCOLS] = {"id", "name", "price", "ts", "ok", "score", "uid", "lat",
-				      "n", "dur", "raw"};
+			    "OK");
+	const char *names[J_NCOLS] = {"id",  "name", "price", "ts",  "ok", "score",
+				      "uid", "lat",  "n",     "dur", "raw"};
 	struct ed_buf out;
 	ed_buf_init(&out);
 	assert_int_equal(ed_json_encode_row(&t.c, 0, names, &out), 0);
@@ -359,7 +385,8 @@ static void test_encode_round_trip(void **state)
 static void test_decode_zone_rule(void **state)
 {
 	(void)state;
-	struct ed_type types[2] = {ed_type_make(ED_TYPE_TIMESTAMP), ed_type_make(ED_TYPE_TIMESTAMPTZ)};
+	struct ed_type types[2] = {ed_type_make(ED_TYPE_TIMESTAMP),
+				   ed_type_make(ED_TYPE_TIMESTAMPTZ)};
 	const char *paths[2] = {"ts", "tz"};
 	uint32_t cols[2] = {0, 1};
 	struct ed_chunk c;
@@ -378,7 +405,8 @@ static void test_decode_zone_rule(void **state)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char json[160];
-		int n = snprintf(json, sizeof json, "{\"ts\": %s, \"tz\": %s}", cases[i][0], cases[i][0]);
+		int n = snprintf(json, sizeof json, "{\"ts\": %s, \"tz\": %s}", cases[i][0],
+				 cases[i][0]);
 		assert_int_equal(ed_json_decode(&d, json, (size_t)n, &c, 0, &err), 0);
 		for (int k = 0; k < 2; k++) {
 			struct ed_value v;
@@ -387,8 +415,9 @@ static void test_decode_zone_rule(void **state)
 			ed_value_format(&v, &b);
 			ed_buf_put_u8(&b, 0);
 			if (strcmp((char *)b.data, cases[i][1 + k]) != 0)
-				fail_msg("%s into %s: %s, want %s", cases[i][0], k ? "timestamptz" : "timestamp",
-					 (char *)b.data, cases[i][1 + k]);
+				fail_msg("%s into %s: %s, want %s", cases[i][0],
+					 k ? "timestamptz" : "timestamp", (char *)b.data,
+					 cases[i][1 + k]);
 		}
 	}
 	ed_json_decoder_fini(&d);
@@ -477,7 +506,8 @@ static void test_encode_values(void **state)
 	/* not UTF-8 (CSV text, record bytes): U+FFFD, still valid JSON */
 	v.v.s.ptr = "x\xff\xc3(y\xed\xa0\x80";
 	v.v.s.len = (uint32_t)strlen(v.v.s.ptr);
-	assert_string_equal(jv(&b, v), "\"x\xef\xbf\xbd\xef\xbf\xbd(y\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+	assert_string_equal(jv(&b, v),
+			    "\"x\xef\xbf\xbd\xef\xbf\xbd(y\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
 	v.null = true;
 	assert_string_equal(jv(&b, v), "null");
 	v = mkv(ED_TYPE_NULL);

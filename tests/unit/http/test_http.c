@@ -46,7 +46,9 @@ static void test_head_valid(void **state)
 	assert_int_equal(parse("GET / HTTP/1.1\r\nConnection: foo, close\r\n\r\n", &h, &st), 0);
 	assert_false(h.keep_alive);
 	assert_int_equal(parse("PUT /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
-			       "Expect: 100-continue\r\n\r\n", &h, &st), 0);
+			       "Expect: 100-continue\r\n\r\n",
+			       &h, &st),
+			 0);
 	assert_true(h.chunked);
 	assert_true(h.expect_continue);
 	assert_int_equal(parse("\r\nGET / HTTP/1.1\r\n\r\n", &h, &st), 0); /* leading CRLF */
@@ -54,7 +56,8 @@ static void test_head_valid(void **state)
 	assert_int_equal(h.method, ED_HTTP_OTHER);
 	/* same Content-Length twice is fine */
 	assert_int_equal(parse("POST / HTTP/1.1\r\nContent-Length: 3\r\ncontent-length: 3\r\n\r\n",
-			       &h, &st), 0);
+			       &h, &st),
+			 0);
 }
 
 static void test_head_refused(void **state)
@@ -80,7 +83,8 @@ static void test_head_refused(void **state)
 		{"POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400},
 		{"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
 		{"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501},
-		{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
+		{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+		 400},
 		{"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -88,8 +92,8 @@ static void test_head_refused(void **state)
 		int st = 0;
 		int rc = parse(bad[i].req, &h, &st);
 		if (rc != ED_EPROTO || st != bad[i].status)
-			fail_msg("case %zu (%s): rc %d status %d, expected %d", i, bad[i].req, rc, st,
-				 bad[i].status);
+			fail_msg("case %zu (%s): rc %d status %d, expected %d", i, bad[i].req, rc,
+				 st, bad[i].status);
 	}
 	/* head over the limit, too many headers, target too long */
 	char big[20000];
@@ -125,7 +129,8 @@ static void test_head_partial(void **state)
 	for (size_t i = 0; i < n; i++) {
 		struct ed_http_head h;
 		int st;
-		assert_int_equal(ed_http_parse_head((const uint8_t *)r, i, 16384, &h, &st), ED_EAGAIN);
+		assert_int_equal(ed_http_parse_head((const uint8_t *)r, i, 16384, &h, &st),
+				 ED_EAGAIN);
 	}
 }
 
@@ -170,9 +175,14 @@ static void test_chunked(void **state)
 			 ED_ETOOBIG);
 	ed_buf_reset(&out);
 	assert_int_equal(chunked_all("6\r\nhello \r\n6\r\nworld!\r\n0\r\n\r\n", 27, 100, 10, &out,
-				     &used), ED_ETOOBIG);
-	static const char *const bad[] = {"x\r\n", "\r\n", "5\r\nhelloX", "5\r\nhello\rX",
-					  "fffffffffffffffff\r\n", "5\r\nhello\r\n0\r\nX"};
+				     &used),
+			 ED_ETOOBIG);
+	static const char *const bad[] = {"x\r\n",
+					  "\r\n",
+					  "5\r\nhelloX",
+					  "5\r\nhello\rX",
+					  "fffffffffffffffff\r\n",
+					  "5\r\nhello\r\n0\r\nX"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ed_buf_reset(&out);
 		long rc = chunked_all(bad[i], strlen(bad[i]), 100, 1 << 20, &out, &used);
@@ -214,16 +224,44 @@ static void test_json(void **state)
 {
 	(void)state;
 	static const char *const good[] = {
-		"{}", "[]", "0", "-0.5e+3", "\"\\u00e9\\ud83d\\ude00\"", " {\"a\" : [1, true, null, {\"b\":\"c\"}]} ",
-		"\"caf\xc3\xa9\"", "1E9", "false",
+		"{}",
+		"[]",
+		"0",
+		"-0.5e+3",
+		"\"\\u00e9\\ud83d\\ude00\"",
+		" {\"a\" : [1, true, null, {\"b\":\"c\"}]} ",
+		"\"caf\xc3\xa9\"",
+		"1E9",
+		"false",
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		if (!ed_hjson_valid(good[i], strlen(good[i])))
 			fail_msg("should be valid: %s", good[i]);
 	static const char *const bad[] = {
-		"", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "-", "1e", "tru", "nul", "\"\\x\"",
-		"\"\\ud800\"", "\"\\udc00x\"", "\"a\tb\"", "\"\xff\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"",
-		"{a:1}", "[1 2]", "{\"a\" 1}", "1 2", "'a'", "NaN",
+		"",
+		"{",
+		"[1,]",
+		"{\"a\":1,}",
+		"01",
+		"1.",
+		".5",
+		"-",
+		"1e",
+		"tru",
+		"nul",
+		"\"\\x\"",
+		"\"\\ud800\"",
+		"\"\\udc00x\"",
+		"\"a\tb\"",
+		"\"\xff\"",
+		"\"\xc0\xaf\"",
+		"\"\xed\xa0\x80\"",
+		"{a:1}",
+		"[1 2]",
+		"{\"a\" 1}",
+		"1 2",
+		"'a'",
+		"NaN",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (ed_hjson_valid(bad[i], strlen(bad[i])))
@@ -310,8 +348,8 @@ static void test_ingest(void **state)
 	assert_memory_equal(in.recs[2].key, "7", 1);
 	assert_null(in.recs[2].value);
 	static const char *const bad_env[] = {
-		"{\"value\":1,\"extra\":2}", "{\"partition\":-1}", "{\"partition\":1.5}",
-		"{\"timestamp\":\"now\"}", "{\"partition\":99999999999}",
+		"{\"value\":1,\"extra\":2}", "{\"partition\":-1}",          "{\"partition\":1.5}",
+		"{\"timestamp\":\"now\"}",   "{\"partition\":99999999999}",
 	};
 	for (size_t i = 0; i < sizeof(bad_env) / sizeof(bad_env[0]); i++)
 		if (ed_ingest_parse(&in, bad_env[i], strlen(bad_env[i]), &o, err, sizeof(err)) !=
@@ -320,8 +358,15 @@ static void test_ingest(void **state)
 	o.envelope = false;
 
 	static const char *const bad[] = {
-		"", "  \n ", "[]", "[1]", "{\"a\":1} {\"b\":2}", "{\"a\":1}\n\"s\"", "[{\"a\":1}",
-		"[{\"a\":1}] []", "{\"a\":1}\n{",
+		"",
+		"  \n ",
+		"[]",
+		"[1]",
+		"{\"a\":1} {\"b\":2}",
+		"{\"a\":1}\n\"s\"",
+		"[{\"a\":1}",
+		"[{\"a\":1}] []",
+		"{\"a\":1}\n{",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (ed_ingest_parse(&in, bad[i], strlen(bad[i]), &o, err, sizeof(err)) != ED_EINVAL)
@@ -340,9 +385,9 @@ static void test_ingest(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_head_valid),  cmocka_unit_test(test_head_refused),
+		cmocka_unit_test(test_head_valid),   cmocka_unit_test(test_head_refused),
 		cmocka_unit_test(test_head_partial), cmocka_unit_test(test_chunked),
-		cmocka_unit_test(test_url),	    cmocka_unit_test(test_json),
+		cmocka_unit_test(test_url),          cmocka_unit_test(test_json),
 		cmocka_unit_test(test_ingest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

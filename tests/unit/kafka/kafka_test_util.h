@@ -27,7 +27,10 @@ static T_UNUSED uint32_t rd32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static T_UNUSED uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static T_UNUSED uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
 
 struct broker {
 	char dir[256], logdir[300], state[300];
@@ -79,7 +82,10 @@ static T_UNUSED void broker_start_in(struct broker *b, bool reuse)
 	assert_int_equal(pthread_create(&b->thread, NULL, loop_main, b), 0);
 }
 
-static T_UNUSED void broker_start(struct broker *b) { broker_start_in(b, false); }
+static T_UNUSED void broker_start(struct broker *b)
+{
+	broker_start_in(b, false);
+}
 
 /* Stop the loop thread and free the broker; keep leaves the directory. */
 static T_UNUSED void broker_stop_keep(struct broker *b, bool keep)
@@ -96,7 +102,10 @@ static T_UNUSED void broker_stop_keep(struct broker *b, bool keep)
 	assert_int_equal(system(cmd), 0);
 }
 
-static T_UNUSED void broker_stop(struct broker *b) { broker_stop_keep(b, false); }
+static T_UNUSED void broker_stop(struct broker *b)
+{
+	broker_stop_keep(b, false);
+}
 
 static T_UNUSED int client_connect(int port)
 {

@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "base/clock.h"
-#include "log/batch.h"
 #include "kafka_test_util.h"
+#include "log/batch.h"
 
 /* Send a Fetch v4 for partition 0 of topic at offset. */
 static void send_fetch(int fd, const char *topic, int64_t offset, int32_t max_wait, int32_t corr)
@@ -72,7 +72,9 @@ static void append_one(struct ed_log *log, const char *topic)
 	assert_int_equal(ed_batch_builder_finish(&bb, &batch, &len), 0);
 	struct ed_topic *t = ed_log_topic_get(log, topic);
 	assert_non_null(t);
-	assert_int_equal(ed_partition_append(ed_topic_partition(t, 0), batch, len, NULL, err, sizeof err), 0);
+	assert_int_equal(ed_partition_append(ed_topic_partition(t, 0), batch, len, NULL, err,
+					     sizeof err),
+			 0);
 	ed_topic_unref(t);
 	ed_batch_builder_fini(&bb);
 }
@@ -149,7 +151,8 @@ static void test_produce_many_batches(void **state)
 		size_t len;
 		ed_batch_builder_init(&bb, ED_CODEC_NONE);
 		for (int r = 0; r <= i; r++)
-			assert_int_equal(ed_batch_builder_add(&bb, 1000, NULL, -1, "v", 1, NULL, 0), 0);
+			assert_int_equal(ed_batch_builder_add(&bb, 1000, NULL, -1, "v", 1, NULL, 0),
+					 0);
 		assert_int_equal(ed_batch_builder_finish(&bb, &batch, &len), 0);
 		ed_buf_append(&recs, batch, len);
 		ed_batch_builder_fini(&bb);

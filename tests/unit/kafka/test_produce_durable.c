@@ -10,8 +10,8 @@
 #include <cmocka.h>
 
 #include "base/io.h"
-#include "log/batch.h"
 #include "kafka_test_util.h"
+#include "log/batch.h"
 
 /* Send a Produce v3 (acks=all) of one idempotent batch of producer 1000
  * with base sequence seq. Returns the partition's error code, or -1 when

@@ -66,7 +66,8 @@ static int produce(struct env *e, int64_t pid, int16_t epoch, int32_t seq, int n
 	char err[256];
 	ed_batch_builder_reset(&e->bb);
 	for (int i = 0; i < n; i++)
-		assert_int_equal(ed_batch_builder_add(&e->bb, 1000 + i, NULL, -1, "v", 1, NULL, 0), 0);
+		assert_int_equal(ed_batch_builder_add(&e->bb, 1000 + i, NULL, -1, "v", 1, NULL, 0),
+				 0);
 	e->bb.producer_id = pid;
 	e->bb.producer_epoch = epoch;
 	e->bb.base_sequence = seq;

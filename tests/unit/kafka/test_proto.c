@@ -172,23 +172,23 @@ static void test_fetch_and_groups(void **state)
 	ed_buf_init(&b);
 	ed_arena_init(&a, 1024);
 	header(&b, ED_KAPI_FETCH, 11, 5, "c");
-	ed_kput_i32(&b, -1);     /* replica */
-	ed_kput_i32(&b, 500);    /* max wait */
-	ed_kput_i32(&b, 1);      /* min bytes */
+	ed_kput_i32(&b, -1);  /* replica */
+	ed_kput_i32(&b, 500); /* max wait */
+	ed_kput_i32(&b, 1);   /* min bytes */
 	ed_kput_i32(&b, 1 << 20);
-	ed_kput_i8(&b, 1);       /* read committed */
+	ed_kput_i8(&b, 1); /* read committed */
 	ed_kput_i32(&b, 0);
 	ed_kput_i32(&b, -1);
 	ed_kput_i32(&b, 1);
 	ed_kput_str(&b, "t");
 	ed_kput_i32(&b, 1);
-	ed_kput_i32(&b, 3);      /* partition */
-	ed_kput_i32(&b, -1);     /* leader epoch */
-	ed_kput_i64(&b, 1234);   /* fetch offset */
-	ed_kput_i64(&b, -1);     /* log start */
+	ed_kput_i32(&b, 3);    /* partition */
+	ed_kput_i32(&b, -1);   /* leader epoch */
+	ed_kput_i64(&b, 1234); /* fetch offset */
+	ed_kput_i64(&b, -1);   /* log start */
 	ed_kput_i32(&b, 65536);
-	ed_kput_i32(&b, 0);      /* forgotten */
-	ed_kput_str(&b, "");     /* rack */
+	ed_kput_i32(&b, 0);  /* forgotten */
+	ed_kput_str(&b, ""); /* rack */
 	assert_int_equal(decode(&b, &a, &m), 0);
 	assert_int_equal(m.u.fetch.max_wait_ms, 500);
 	assert_int_equal(m.u.fetch.isolation_level, 1);
@@ -248,8 +248,8 @@ static void test_response_helpers(void **state)
 	ed_kput_str(&b, "ab");
 	ed_kput_bytes(&b, NULL, -1);
 	ed_kresp_end(&b, start);
-	static const uint8_t want[] = {0, 0, 0, 14, 0, 0, 0, 77, 0xff, 0xff, 0, 2, 'a', 'b',
-				       0xff, 0xff, 0xff, 0xff};
+	static const uint8_t want[] = {0,    0, 0, 14,  0,   0,    0,    77,   0xff,
+				       0xff, 0, 2, 'a', 'b', 0xff, 0xff, 0xff, 0xff};
 	assert_int_equal(b.len, sizeof(want));
 	assert_memory_equal(b.data, want, sizeof(want));
 	ed_buf_fini(&b);
@@ -258,10 +258,8 @@ static void test_response_helpers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_api_versions),
-		cmocka_unit_test(test_metadata),
-		cmocka_unit_test(test_produce),
-		cmocka_unit_test(test_fetch_and_groups),
+		cmocka_unit_test(test_api_versions),     cmocka_unit_test(test_metadata),
+		cmocka_unit_test(test_produce),          cmocka_unit_test(test_fetch_and_groups),
 		cmocka_unit_test(test_response_helpers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

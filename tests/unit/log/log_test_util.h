@@ -60,8 +60,8 @@ static T_UNUSED void t_rmdir(char *dir)
 /* A batch of n records: key "k<keybase+i>" (or null when keys is false),
  * value "v<valbase+i>-" padded to vlen bytes, timestamps ts, ts+1, ...
  * Returns a malloc'd copy in *out. */
-static T_UNUSED size_t t_batch(uint8_t **out, int n, int keybase, int valbase, int vlen,
-			       int64_t ts, int codec)
+static T_UNUSED size_t t_batch(uint8_t **out, int n, int keybase, int valbase, int vlen, int64_t ts,
+			       int codec)
 {
 	struct ed_batch_builder bb;
 	char key[32], val[4096];
@@ -71,8 +71,10 @@ static T_UNUSED size_t t_batch(uint8_t **out, int n, int keybase, int valbase, i
 	for (int i = 0; i < n; i++) {
 		int kl = snprintf(key, sizeof key, "k%d", keybase + i);
 		int vl = snprintf(val, sizeof val, "v%d-", valbase + i);
-		while (vl < vlen && vl < (int)sizeof val)
-			{ val[vl] = (char)('a' + (vl % 26)); vl++; }
+		while (vl < vlen && vl < (int)sizeof val) {
+			val[vl] = (char)('a' + (vl % 26));
+			vl++;
+		}
 		assert_int_equal(ed_batch_builder_add(&bb, ts + i, key, kl, val, vl, NULL, 0), 0);
 	}
 	assert_int_equal(ed_batch_builder_finish(&bb, &p, &len), 0);
@@ -90,8 +92,8 @@ static T_UNUSED size_t t_batch_kv(uint8_t **out, const char *key, const char *va
 	uint8_t *p;
 	size_t len;
 	ed_batch_builder_init(&bb, ED_CODEC_NONE);
-	assert_int_equal(ed_batch_builder_add(&bb, ts, key, key ? (int32_t)strlen(key) : -1,
-					      value, value ? (int32_t)strlen(value) : -1, NULL, 0),
+	assert_int_equal(ed_batch_builder_add(&bb, ts, key, key ? (int32_t)strlen(key) : -1, value,
+					      value ? (int32_t)strlen(value) : -1, NULL, 0),
 			 0);
 	assert_int_equal(ed_batch_builder_finish(&bb, &p, &len), 0);
 	*out = malloc(len);
@@ -102,8 +104,7 @@ static T_UNUSED size_t t_batch_kv(uint8_t **out, const char *key, const char *va
 }
 
 /* Append a batch of n records; returns the base offset. */
-static T_UNUSED int64_t t_append(struct ed_partition *part, int n, int keybase, int vlen,
-				 int64_t ts)
+static T_UNUSED int64_t t_append(struct ed_partition *part, int n, int keybase, int vlen, int64_t ts)
 {
 	uint8_t *b;
 	size_t len = t_batch(&b, n, keybase, keybase, vlen, ts, ED_CODEC_NONE);
@@ -170,7 +171,8 @@ static T_UNUSED size_t t_read_all(struct ed_partition *part, int64_t from, size_
 		while (pos < buf.len) {
 			struct ed_batch_info bi;
 			char err[200];
-			rc = ed_batch_validate(buf.data + pos, buf.len - pos, 0, &bi, err, sizeof err);
+			rc = ed_batch_validate(buf.data + pos, buf.len - pos, 0, &bi, err,
+					       sizeof err);
 			if (rc)
 				fail_msg("batch at %zu: %s", pos, err);
 			assert_true(ed_batch_last_offset(&bi) < hwm);

@@ -318,20 +318,20 @@ static void test_bad_records(void **state)
 		const char *hex; /* records section */
 		int count;
 	} cases[] = {
-		{"", 1},                       /* no records at all */
-		{"01", 1},                     /* record length -1 */
-		{"7f", 1},                     /* record length -64 */
-		{"14", 1},                     /* length 10 with nothing after it */
-		{"0200", 1},                   /* length 1: attributes only */
-		{"0e00000001010000", 1},       /* trailing byte inside the record */
-		{"0c0000000101000000", 1},     /* bytes after the last record */
-		{"0a000000030000", 1},         /* key length -2 */
-		{"0a0000000201000000", 1},     /* key length 1 runs into value */
-		{"0a000002010100", 1},         /* offsetDelta 1 > lastOffsetDelta 0 */
-		{"0a0000000101", 1},           /* header count missing */
-		{"0c000000010101", 1},         /* header count -1 */
-		{"0c0000000101020303", 1},     /* header count 1, key len -2 */
-		{"0e00000001010002000200", 1}, /* header count 1, value len 1, none left */
+		{"", 1},                         /* no records at all */
+		{"01", 1},                       /* record length -1 */
+		{"7f", 1},                       /* record length -64 */
+		{"14", 1},                       /* length 10 with nothing after it */
+		{"0200", 1},                     /* length 1: attributes only */
+		{"0e00000001010000", 1},         /* trailing byte inside the record */
+		{"0c0000000101000000", 1},       /* bytes after the last record */
+		{"0a000000030000", 1},           /* key length -2 */
+		{"0a0000000201000000", 1},       /* key length 1 runs into value */
+		{"0a000002010100", 1},           /* offsetDelta 1 > lastOffsetDelta 0 */
+		{"0a0000000101", 1},             /* header count missing */
+		{"0c000000010101", 1},           /* header count -1 */
+		{"0c0000000101020303", 1},       /* header count 1, key len -2 */
+		{"0e00000001010002000200", 1},   /* header count 1, value len 1, none left */
 		{"1600ffffffffffffffffffff", 1}, /* timestampDelta varint of 11 bytes */
 		{"ffffffffffffffffffffff01", 1}, /* record length varint of 11 bytes */
 	};
@@ -437,8 +437,8 @@ static void test_compressed_round_trip(void **state)
 		for (int i = 0; i < 5000; i++) {
 			int kl = snprintf(key, sizeof key, "key-%d", i % 97);
 			int vl = snprintf(val, sizeof val, "value %d of the test, %d", i, i * 7919);
-			assert_int_equal(ed_batch_builder_add(&bb, 1700000000000LL + i, key, kl, val,
-							      vl, NULL, 0),
+			assert_int_equal(ed_batch_builder_add(&bb, 1700000000000LL + i, key, kl,
+							      val, vl, NULL, 0),
 					 0);
 		}
 		assert_int_equal(ed_batch_builder_finish(&bb, &p, &n), 0);
@@ -548,7 +548,8 @@ static void test_builder_reuse_without_allocation(void **state)
 		if (round == 1)
 			ed_mem_fail_at(1, 1); /* every allocation fails from now */
 		for (int i = 0; i < 1000; i++)
-			assert_int_equal(ed_batch_builder_add(&bb, i, "k", 1, val, sizeof val, NULL, 0),
+			assert_int_equal(ed_batch_builder_add(&bb, i, "k", 1, val, sizeof val, NULL,
+							      0),
 					 0);
 		assert_int_equal(ed_batch_builder_finish(&bb, &p, &n), 0);
 		/* Iterating an uncompressed batch allocates nothing either. */
@@ -594,8 +595,8 @@ static void test_builder_allocation_failure(void **state)
 			ed_mem_fail_at(nth, 0);
 			for (int i = 0; i < 20; i++) {
 				int rc;
-				while ((rc = ed_batch_builder_add(&bb, i, "key", 3, val, sizeof val, NULL,
-								  0)) == ED_ENOMEM)
+				while ((rc = ed_batch_builder_add(&bb, i, "key", 3, val, sizeof val,
+								  NULL, 0)) == ED_ENOMEM)
 					failures++;
 				assert_int_equal(rc, 0);
 			}
@@ -794,10 +795,15 @@ static void test_kafka_client_batches(void **state)
 			size_t qn;
 			int64_t ts = bi.base_timestamp;
 			ed_batch_builder_init(&bb, ED_CODEC_NONE);
-			assert_int_equal(ed_batch_builder_add(&bb, ts, "key1", 4, v1, (int32_t)strlen(v1), &hh, 1), 0);
-			assert_int_equal(ed_batch_builder_add(&bb, ts, NULL, -1, "world", 5, &hh, 1), 0);
+			assert_int_equal(ed_batch_builder_add(&bb, ts, "key1", 4, v1,
+							      (int32_t)strlen(v1), &hh, 1),
+					 0);
+			assert_int_equal(ed_batch_builder_add(&bb, ts, NULL, -1, "world", 5, &hh, 1),
+					 0);
 			assert_int_equal(ed_batch_builder_add(&bb, ts, "k3", 2, NULL, -1, &hh, 1), 0);
-			assert_int_equal(ed_batch_builder_add(&bb, ts, "k4", 2, v4, (int32_t)strlen(v4), &hh, 1), 0);
+			assert_int_equal(ed_batch_builder_add(&bb, ts, "k4", 2, v4,
+							      (int32_t)strlen(v4), &hh, 1),
+					 0);
 			assert_int_equal(ed_batch_builder_finish(&bb, &q, &qn), 0);
 			assert_int_equal(qn, n);
 			assert_memory_equal(q + ED_BOFF_MAGIC, p + ED_BOFF_MAGIC, n - ED_BOFF_MAGIC);
@@ -874,8 +880,8 @@ static void test_write_fuzz_corpus(void **state)
 		for (int i = 0; i < 200; i++) {
 			int vl = snprintf(val, sizeof val, "value %d", i);
 			struct ed_header h = {(const uint8_t *)"h", 1, (const uint8_t *)val, vl};
-			assert_int_equal(ed_batch_builder_add(&bb, 1700000000000LL + i * 3, "key", 3,
-							      val, vl, &h, i % 2),
+			assert_int_equal(ed_batch_builder_add(&bb, 1700000000000LL + i * 3, "key",
+							      3, val, vl, &h, i % 2),
 					 0);
 		}
 		assert_int_equal(ed_batch_builder_finish(&bb, &p, &n), 0);

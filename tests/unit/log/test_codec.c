@@ -73,8 +73,8 @@ static void test_names(void **state)
 static void test_round_trip(void **state)
 {
 	(void)state;
-	static const size_t sizes[] = {0, 1, 2, 100, 32767, 32768, 32769, 65536, 65537,
-				       100000, 1 << 20};
+	static const size_t sizes[] = {0,     1,     2,     100,    32767,  32768,
+				       32769, 65536, 65537, 100000, 1 << 20};
 	size_t maxn = 1 << 20;
 	uint8_t *text = malloc(maxn), *rnd = malloc(maxn);
 	fill_text(text, maxn);
@@ -103,8 +103,8 @@ static void test_round_trip(void **state)
 					assert_memory_equal(out.data + 2, in, n);
 				/* The exact size is within the limit; one byte less is not. */
 				out.len = 0;
-				int rc = ed_codec_decompress(codec, comp.data + 3, comp.len - 3, &out,
-							     n ? n : 1);
+				int rc = ed_codec_decompress(codec, comp.data + 3, comp.len - 3,
+							     &out, n ? n : 1);
 				if (rc)
 					fail_msg("%s %zu bytes kind %d at the exact limit: %d",
 						 ed_codec_name(codec), n, kind, rc);
@@ -126,7 +126,7 @@ static void test_round_trip(void **state)
 	free(rnd);
 }
 
-#define QUICK_FOX                                                                          \
+#define QUICK_FOX                                                                           \
 	"Kafka batch codecs: the quick brown fox jumps over the lazy dog, the quick brown " \
 	"fox jumps over the lazy dog."
 
@@ -305,8 +305,8 @@ static void test_truncated(void **state)
 			out.len = 0;
 			int rc = ed_codec_decompress(codec, cut, len, &out, 1 << 20);
 			if (rc != ED_ECORRUPT)
-				fail_msg("codec %s cut at %zu of %zu: rc %d", ed_codec_name(codec), len,
-					 comp.len, rc);
+				fail_msg("codec %s cut at %zu of %zu: rc %d", ed_codec_name(codec),
+					 len, comp.len, rc);
 			assert_int_equal(out.len, 0);
 			free(cut);
 		}
@@ -323,8 +323,8 @@ static void test_garbage(void **state)
 	ed_buf_init(&out);
 	for (int codec = 1; codec <= ED_CODEC_ZSTD; codec++) {
 		out.len = 0;
-		assert_int_equal(ed_codec_decompress(codec, (const uint8_t *)text, sizeof text, &out,
-						     1 << 20),
+		assert_int_equal(ed_codec_decompress(codec, (const uint8_t *)text, sizeof text,
+						     &out, 1 << 20),
 				 ED_ECORRUPT);
 		assert_int_equal(out.len, 0);
 	}

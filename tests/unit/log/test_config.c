@@ -17,15 +17,15 @@ static void test_config_set(void **state)
 	assert_int_equal(cfg.cleanup_policy, ED_CLEANUP_DELETE);
 	assert_int_equal(ed_topic_config_set(&cfg, "retention.ms", "-1", err, sizeof err), 0);
 	assert_int_equal(cfg.retention_ms, -1);
-	assert_int_equal(ed_topic_config_set(&cfg, "retention.ms", "-2", err, sizeof err),
-			 ED_EINVAL);
+	assert_int_equal(ed_topic_config_set(&cfg, "retention.ms", "-2", err, sizeof err), ED_EINVAL);
 	assert_non_null(strstr(err, "retention.ms"));
 	assert_int_equal(ed_topic_config_set(&cfg, "retention.ms", "12x", err, sizeof err),
 			 ED_EINVAL);
 	assert_int_equal(ed_topic_config_set(&cfg, "segment.bytes", "100", err, sizeof err),
 			 ED_EINVAL);
 	assert_int_equal(ed_topic_config_set(&cfg, "cleanup.policy", "compact,delete", err,
-					     sizeof err), 0);
+					     sizeof err),
+			 0);
 	assert_int_equal(cfg.cleanup_policy, ED_CLEANUP_COMPACT | ED_CLEANUP_DELETE);
 	assert_int_equal(ed_topic_config_set(&cfg, "cleanup.policy", "shred", err, sizeof err),
 			 ED_EINVAL);
@@ -33,10 +33,10 @@ static void test_config_set(void **state)
 			 0);
 	assert_int_equal(cfg.flush_policy, ED_FLUSH_ALWAYS);
 	assert_int_equal(ed_topic_config_set(&cfg, "message.timestamp.type", "LogAppendTime", err,
-					     sizeof err), 0);
+					     sizeof err),
+			 0);
 	assert_true(cfg.log_append_time);
-	assert_int_equal(ed_topic_config_set(&cfg, "no.such.thing", "1", err, sizeof err),
-			 ED_ENOENT);
+	assert_int_equal(ed_topic_config_set(&cfg, "no.such.thing", "1", err, sizeof err), ED_ENOENT);
 
 	/* Render and parse back: identical. */
 	struct ed_buf b;
@@ -49,13 +49,16 @@ static void test_config_set(void **state)
 	assert_memory_equal(&cfg, &back, sizeof cfg);
 	ed_buf_fini(&b);
 	assert_int_equal(ed_topic_config_parse("format.version=1\npartitions=0\n", &back, err,
-					       sizeof err), ED_ECORRUPT);
+					       sizeof err),
+			 ED_ECORRUPT);
 	assert_int_equal(ed_topic_config_parse("format.version=2\npartitions=1\n", &back, err,
-					       sizeof err), ED_ECORRUPT);
+					       sizeof err),
+			 ED_ECORRUPT);
 	assert_int_equal(ed_topic_config_parse("partitions=1\n", &back, err, sizeof err),
 			 ED_ECORRUPT);
 	assert_int_equal(ed_topic_config_parse("format.version=1\npartitions=1\nbogus=1\n", &back,
-					       err, sizeof err), ED_ECORRUPT);
+					       err, sizeof err),
+			 ED_ECORRUPT);
 	assert_non_null(strstr(err, "line 3"));
 }
 

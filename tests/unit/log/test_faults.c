@@ -16,11 +16,11 @@
 #define MAX_RECS 4096
 
 struct model {
-	int64_t n;                 /* offsets assigned so far */
-	int keys[MAX_RECS];        /* key number at each offset */
-	int64_t durable;           /* offsets below were acknowledged durable */
-	int errors;                /* errors seen by the workload */
-	bool failed;               /* the partition went read-only */
+	int64_t n;          /* offsets assigned so far */
+	int keys[MAX_RECS]; /* key number at each offset */
+	int64_t durable;    /* offsets below were acknowledged durable */
+	int errors;         /* errors seen by the workload */
+	bool failed;        /* the partition went read-only */
 };
 
 struct async_wait {
@@ -129,8 +129,8 @@ static void fault_loop(enum ed_io_op op)
 		size_t live = ed_mem_live_count();
 		struct ed_log *log = t_open(dir);
 		t_create(log, "f", 1,
-			 (const char *const[]){ "segment.bytes", "4096", "index.interval.bytes",
-						"300", NULL });
+			 (const char *const[]){"segment.bytes", "4096", "index.interval.bytes",
+					       "300", NULL});
 		struct model *m = calloc(1, sizeof *m);
 		ed_io_fail_at(op, nth, EIO);
 		workload(log, m);
@@ -171,8 +171,7 @@ static void test_failures_during_open(void **state)
 		for (uint64_t nth = 1; nth <= 30; nth++) {
 			char *dir = t_fast_tmpdir();
 			struct ed_log *log = t_open(dir);
-			t_create(log, "f", 1,
-				 (const char *const[]){ "segment.bytes", "4096", NULL });
+			t_create(log, "f", 1, (const char *const[]){"segment.bytes", "4096", NULL});
 			struct model *m = calloc(1, sizeof *m);
 			workload(log, m);
 			ed_log_close(log);

@@ -96,9 +96,9 @@ static void test_group_commit(void **state)
 	(void)state;
 	char *dir = t_tmpdir();
 	struct ed_log *log = t_open(dir);
-	t_create(log, "g", 1, (const char *const[]){ "segment.bytes", "65536", NULL });
+	t_create(log, "g", 1, (const char *const[]){"segment.bytes", "65536", NULL});
 	struct ed_topic *topic = ed_log_topic_get(log, "g");
-	struct shared sh = { .part = ed_topic_partition(topic, 0) };
+	struct shared sh = {.part = ed_topic_partition(topic, 0)};
 	pthread_t w[THREADS], r[2];
 	uint64_t before = ed_log_fsync_count(log);
 	for (int i = 0; i < 2; i++)

@@ -14,7 +14,7 @@
 
 struct model {
 	int64_t n;
-	int32_t *key;   /* key id at each offset */
+	int32_t *key; /* key id at each offset */
 	int64_t *ts;
 	int16_t *vlen;
 	int64_t *batch_end; /* offset after each batch, in order */
@@ -57,7 +57,8 @@ static void append_random(struct ed_partition *part, struct model *m)
 		m->vlen[o] = (int16_t)(12 + rnd() % 300);
 		int kl = snprintf(key, sizeof key, "k%d", m->key[o]);
 		make_value(val, m->key[o], m->vlen[o]);
-		assert_int_equal(ed_batch_builder_add(&bb, m->ts[o], key, kl, val, m->vlen[o], NULL, 0),
+		assert_int_equal(ed_batch_builder_add(&bb, m->ts[o], key, kl, val, m->vlen[o], NULL,
+						      0),
 				 0);
 	}
 	uint8_t *p;
@@ -115,7 +116,8 @@ static void random_read(struct ed_partition *part, const struct model *m)
 	bool first = true;
 	while (pos < buf.len) {
 		struct ed_batch_info bi;
-		assert_int_equal(ed_batch_validate(buf.data + pos, buf.len - pos, 0, &bi, NULL, 0), 0);
+		assert_int_equal(ed_batch_validate(buf.data + pos, buf.len - pos, 0, &bi, NULL, 0),
+				 0);
 		if (first) {
 			if (bi.base_offset > off || ed_batch_last_offset(&bi) < off)
 				fail_msg("seed %u: read at %lld returned batch %lld..%lld", seed,
@@ -134,8 +136,8 @@ static void random_read(struct ed_partition *part, const struct model *m)
 			r.offset = rec.offset;
 			r.ts = rec.timestamp;
 			snprintf(r.key, sizeof r.key, "%.*s", rec.key_len, rec.key);
-			snprintf(r.value, sizeof r.value, "%.*s", rec.value_len > 60 ? 60 : rec.value_len,
-				 rec.value);
+			snprintf(r.value, sizeof r.value, "%.*s",
+				 rec.value_len > 60 ? 60 : rec.value_len, rec.value);
 			check_record(m, &r);
 		}
 		assert_int_equal(rc, 0);
@@ -226,8 +228,8 @@ static void test_model(void **state)
 	snprintf(segbytes, sizeof segbytes, "%u", 8192 + rnd() % 40000);
 	snprintf(interval, sizeof interval, "%u", rnd() % 2000);
 	t_create(log, "m", 1,
-		 (const char *const[]){ "segment.bytes", segbytes, "index.interval.bytes", interval,
-					"retention.ms", "-1", NULL });
+		 (const char *const[]){"segment.bytes", segbytes, "index.interval.bytes", interval,
+				       "retention.ms", "-1", NULL});
 	struct ed_topic *topic = ed_log_topic_get(log, "m");
 	struct ed_partition *part = ed_topic_partition(topic, 0);
 	for (int step = 0; step < 4000 && m.n < MAX_RECS - 100; step++) {
@@ -240,7 +242,8 @@ static void test_model(void **state)
 			random_time_lookup(part, &m);
 		} else if (op < 93) {
 			/* Roll by age now. */
-			assert_int_equal(ed_log_maintain(log, ed_wall_ms() + 8 * 24 * 3600 * 1000LL), 0);
+			assert_int_equal(ed_log_maintain(log, ed_wall_ms() + 8 * 24 * 3600 * 1000LL),
+					 0);
 		} else if (op < 98) {
 			/* Reopen: clean, or unclean (marker removed). */
 			bool clean = rnd() % 2;

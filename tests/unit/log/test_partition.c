@@ -90,7 +90,7 @@ static void test_bad_batches(void **state)
 	(void)state;
 	char *dir = t_tmpdir();
 	struct ed_log *log = t_open(dir);
-	t_create(log, "t", 1, (const char *const[]){ "max.message.bytes", "2000", NULL });
+	t_create(log, "t", 1, (const char *const[]){"max.message.bytes", "2000", NULL});
 	struct ed_topic *topic = ed_log_topic_get(log, "t");
 	struct ed_partition *part = ed_topic_partition(topic, 0);
 	uint8_t *b;
@@ -104,8 +104,7 @@ static void test_bad_batches(void **state)
 	uint8_t *two = malloc(len * 2);
 	memcpy(two, b, len);
 	memcpy(two + len, b, len);
-	assert_int_equal(ed_partition_append(part, two, len * 2, NULL, err, sizeof err),
-			 ED_ECORRUPT);
+	assert_int_equal(ed_partition_append(part, two, len * 2, NULL, err, sizeof err), ED_ECORRUPT);
 	free(two);
 	free(b);
 	len = t_batch(&b, 30, 0, 0, 100, 1, ED_CODEC_NONE);
@@ -125,8 +124,7 @@ static void test_roll_and_reopen(void **state)
 	char *dir = t_tmpdir();
 	struct ed_log *log = t_open(dir);
 	t_create(log, "r", 1,
-		 (const char *const[]){ "segment.bytes", "4096", "index.interval.bytes", "256",
-					NULL });
+		 (const char *const[]){"segment.bytes", "4096", "index.interval.bytes", "256", NULL});
 	struct ed_topic *topic = ed_log_topic_get(log, "r");
 	struct ed_partition *part = ed_topic_partition(topic, 0);
 	for (int i = 0; i < 200; i++)
@@ -186,7 +184,7 @@ static void test_roll_by_age(void **state)
 	(void)state;
 	char *dir = t_tmpdir();
 	struct ed_log *log = t_open(dir);
-	t_create(log, "a", 1, (const char *const[]){ "segment.ms", "60000", NULL });
+	t_create(log, "a", 1, (const char *const[]){"segment.ms", "60000", NULL});
 	struct ed_topic *topic = ed_log_topic_get(log, "a");
 	struct ed_partition *part = ed_topic_partition(topic, 0);
 	int64_t now = ed_wall_ms();
@@ -212,8 +210,8 @@ static void test_log_append_time(void **state)
 	(void)state;
 	char *dir = t_tmpdir();
 	struct ed_log *log = t_open(dir);
-	t_create(log, "lat", 1, (const char *const[]){ "message.timestamp.type", "LogAppendTime",
-						       NULL });
+	t_create(log, "lat", 1,
+		 (const char *const[]){"message.timestamp.type", "LogAppendTime", NULL});
 	struct ed_topic *topic = ed_log_topic_get(log, "lat");
 	struct ed_partition *part = ed_topic_partition(topic, 0);
 	uint8_t *b;
@@ -275,8 +273,7 @@ static void test_unclean_reopen(void **state)
 	char *dir = t_tmpdir();
 	struct ed_log *log = t_open(dir);
 	t_create(log, "u", 1,
-		 (const char *const[]){ "segment.bytes", "8192", "index.interval.bytes", "512",
-					NULL });
+		 (const char *const[]){"segment.bytes", "8192", "index.interval.bytes", "512", NULL});
 	ed_log_close(log);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -326,8 +323,8 @@ static void test_flush_always_and_async(void **state)
 	(void)state;
 	char *dir = t_tmpdir();
 	struct ed_log *log = t_open(dir);
-	t_create(log, "f", 1, (const char *const[]){ "eddy.flush.policy", "always", NULL });
-	t_create(log, "n", 1, (const char *const[]){ "eddy.flush.policy", "never", NULL });
+	t_create(log, "f", 1, (const char *const[]){"eddy.flush.policy", "always", NULL});
+	t_create(log, "n", 1, (const char *const[]){"eddy.flush.policy", "never", NULL});
 	struct ed_topic *topic = ed_log_topic_get(log, "f");
 	struct ed_partition *part = ed_topic_partition(topic, 0);
 	uint64_t before = ed_log_fsync_count(log);

@@ -12,9 +12,9 @@
 struct fixture {
 	char *dir;
 	char seg_path[4096];
-	uint8_t *data;  /* the final segment's original bytes */
+	uint8_t *data; /* the final segment's original bytes */
 	size_t size;
-	int64_t *batch_pos; /* position of each batch in the final segment */
+	int64_t *batch_pos;        /* position of each batch in the final segment */
 	int64_t *batch_end_offset; /* offset after each batch */
 	size_t nbatches;
 	int64_t seg_base;
@@ -53,8 +53,7 @@ static void setup(struct fixture *f, int batches)
 	f->dir = t_fast_tmpdir();
 	struct ed_log *log = t_open(f->dir);
 	t_create(log, "rec", 1,
-		 (const char *const[]){ "segment.bytes", "4096", "index.interval.bytes", "100",
-					NULL });
+		 (const char *const[]){"segment.bytes", "4096", "index.interval.bytes", "100", NULL});
 	struct ed_topic *topic = ed_log_topic_get(log, "rec");
 	struct ed_partition *part = ed_topic_partition(topic, 0);
 	int key = 0;

@@ -22,7 +22,7 @@ static void test_retention_by_time(void **state)
 	char *dir = t_tmpdir();
 	struct ed_log *log = t_open(dir);
 	t_create(log, "rt", 1,
-		 (const char *const[]){ "segment.bytes", "4096", "retention.ms", "60000", NULL });
+		 (const char *const[]){"segment.bytes", "4096", "retention.ms", "60000", NULL});
 	struct ed_topic *topic = ed_log_topic_get(log, "rt");
 	struct ed_partition *part = ed_topic_partition(topic, 0);
 	int64_t now = ed_wall_ms();
@@ -70,8 +70,7 @@ static void test_retention_by_size(void **state)
 	char *dir = t_tmpdir();
 	struct ed_log *log = t_open(dir);
 	t_create(log, "rs", 1,
-		 (const char *const[]){ "segment.bytes", "4096", "retention.bytes", "10000",
-					NULL });
+		 (const char *const[]){"segment.bytes", "4096", "retention.bytes", "10000", NULL});
 	struct ed_topic *topic = ed_log_topic_get(log, "rs");
 	struct ed_partition *part = ed_topic_partition(topic, 0);
 	int64_t now = ed_wall_ms();
@@ -110,9 +109,9 @@ static void test_compaction(void **state)
 	char *dir = t_tmpdir();
 	struct ed_log *log = t_open(dir);
 	t_create(log, "c", 1,
-		 (const char *const[]){ "segment.bytes", "4096", "cleanup.policy", "compact",
-					"delete.retention.ms", "60000", "index.interval.bytes",
-					"200", NULL });
+		 (const char *const[]){"segment.bytes", "4096", "cleanup.policy", "compact",
+				       "delete.retention.ms", "60000", "index.interval.bytes",
+				       "200", NULL});
 	struct ed_topic *topic = ed_log_topic_get(log, "c");
 	struct ed_partition *part = ed_topic_partition(topic, 0);
 	int64_t now = ed_wall_ms();
@@ -129,9 +128,9 @@ static void test_compaction(void **state)
 				char key[16], val[16];
 				snprintf(key, sizeof key, "key%d", k);
 				snprintf(val, sizeof val, "z%d", round);
-				assert_int_equal(ed_batch_builder_add(&bb, now, key, (int32_t)strlen(key),
-								      val, (int32_t)strlen(val), NULL,
-								      0),
+				assert_int_equal(ed_batch_builder_add(&bb, now, key,
+								      (int32_t)strlen(key), val,
+								      (int32_t)strlen(val), NULL, 0),
 						 0);
 				struct appended *a = &app[napp++];
 				a->offset = ed_partition_hwm(part) + k;
@@ -147,7 +146,8 @@ static void test_compaction(void **state)
 		for (int k = 0; k < 8; k++) {
 			char key[16], val[80];
 			snprintf(key, sizeof key, "key%d", k);
-			snprintf(val, sizeof val, "r%d-padding-padding-padding-padding-padding", round);
+			snprintf(val, sizeof val, "r%d-padding-padding-padding-padding-padding",
+				 round);
 			bool tomb = (k == 2 && round == 20) || (k == 3 && round == 21);
 			int64_t ts = tomb && k == 2 ? now - 3600 * 1000 : now;
 			uint8_t *b;
@@ -170,7 +170,8 @@ static void test_compaction(void **state)
 		for (int k = 4; k < 8; k++) {
 			char key[16], val[80];
 			snprintf(key, sizeof key, "key%d", k);
-			snprintf(val, sizeof val, "r%d-padding-padding-padding-padding-padding", round);
+			snprintf(val, sizeof val, "r%d-padding-padding-padding-padding-padding",
+				 round);
 			uint8_t *b;
 			size_t len = t_batch_kv(&b, key, val, now);
 			struct ed_append_result res;
@@ -220,7 +221,8 @@ static void test_compaction(void **state)
 			assert_string_equal(recs[r].key, app[i].key);
 			assert_int_equal(recs[r].tombstone, app[i].tombstone);
 			if (!app[i].tombstone)
-				assert_memory_equal(recs[r].value, app[i].value, strlen(app[i].value));
+				assert_memory_equal(recs[r].value, app[i].value,
+						    strlen(app[i].value));
 			r++;
 		}
 		free(recs);

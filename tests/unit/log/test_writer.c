@@ -31,7 +31,8 @@ static void test_key_partition(void **state)
 		for (size_t j = 0; j < sizeof counts / sizeof counts[0]; j++) {
 			int32_t want = (int32_t)(pos % (uint32_t)counts[j]);
 			const char *k = kafka_vectors[i].key;
-			assert_int_equal(ed_log_key_partition(k, (int32_t)strlen(k), counts[j]), want);
+			assert_int_equal(ed_log_key_partition(k, (int32_t)strlen(k), counts[j]),
+					 want);
 		}
 	}
 	/* An empty key is a key (murmur2 of nothing), not a null key. */
@@ -73,10 +74,12 @@ static void test_writer_places_and_appends(void **state)
 			char v[80];
 			int vl = snprintf(v, sizeof v, "%s#%d", k, round);
 			int32_t placed = -1;
-			assert_int_equal(ed_log_writer_add(&w, -1, 1000 + round, k, (int32_t)strlen(k), v,
-							   vl, NULL, 0, &placed, err, sizeof err),
+			assert_int_equal(ed_log_writer_add(&w, -1, 1000 + round, k,
+							   (int32_t)strlen(k), v, vl, NULL, 0,
+							   &placed, err, sizeof err),
 					 0);
-			assert_int_equal(placed, (int32_t)(((uint32_t)kafka_vectors[i].h & 0x7fffffffu) % 4));
+			assert_int_equal(placed,
+					 (int32_t)(((uint32_t)kafka_vectors[i].h & 0x7fffffffu) % 4));
 		}
 	assert_int_equal(seen.calls, 0); /* nothing appended before a flush */
 	assert_int_equal(ed_log_writer_flush(&w, err, sizeof err), 0);
@@ -85,9 +88,11 @@ static void test_writer_places_and_appends(void **state)
 		struct t_rec *recs = NULL;
 		size_t n = t_read_all(ed_topic_partition(t, p), 0, 1 << 20, &recs);
 		assert_int_equal((int)n, seen.count[p]);
-		assert_int_equal(ed_partition_hwm(ed_topic_partition(t, p)), w.parts[p].next < 0 ? 0 : w.parts[p].next);
+		assert_int_equal(ed_partition_hwm(ed_topic_partition(t, p)),
+				 w.parts[p].next < 0 ? 0 : w.parts[p].next);
 		for (size_t r = 0; r < n; r++) {
-			int32_t want = ed_log_key_partition(recs[r].key, (int32_t)strlen(recs[r].key), 4);
+			int32_t want = ed_log_key_partition(recs[r].key,
+							    (int32_t)strlen(recs[r].key), 4);
 			assert_int_equal(want, p);
 			/* both rounds of a key, round 0 first */
 			char tail[8];
@@ -124,8 +129,8 @@ static void test_writer_keyless_and_limits(void **state)
 	/* keyless records go round robin from rr_start (1) */
 	for (int i = 0; i < 10; i++) {
 		int32_t placed;
-		assert_int_equal(ed_log_writer_add(&w, -1, i, NULL, -1, v, sizeof v, NULL, 0, &placed,
-						   err, sizeof err),
+		assert_int_equal(ed_log_writer_add(&w, -1, i, NULL, -1, v, sizeof v, NULL, 0,
+						   &placed, err, sizeof err),
 				 0);
 		assert_int_equal(placed, (1 + i) % 3);
 	}
@@ -138,8 +143,8 @@ static void test_writer_keyless_and_limits(void **state)
 	w.max_records = 10;
 	seen.calls = 0;
 	for (int i = 0; i < 25; i++)
-		assert_int_equal(ed_log_writer_add(&w, 0, i, "k", 1, v, sizeof v, NULL, 0, NULL, err,
-						   sizeof err),
+		assert_int_equal(ed_log_writer_add(&w, 0, i, "k", 1, v, sizeof v, NULL, 0, NULL,
+						   err, sizeof err),
 				 0);
 	assert_int_equal(seen.calls, 2); /* two full batches appended by add */
 	assert_int_equal(ed_log_writer_flush(&w, err, sizeof err), 0);
@@ -165,7 +170,8 @@ static void test_writer_keyless_and_limits(void **state)
 			ed_buf_reset(&b);
 			assert_int_equal(ed_partition_read(part, off, 1, &b), 0);
 			struct ed_batch_info bi;
-			assert_int_equal(ed_batch_validate(b.data, b.len, 0, &bi, err, sizeof err), 0);
+			assert_int_equal(ed_batch_validate(b.data, b.len, 0, &bi, err, sizeof err),
+					 0);
 			assert_true(bi.size <= 1000);
 			off = ed_batch_last_offset(&bi) + 1;
 		}

@@ -61,7 +61,10 @@ static void test_loopq(void **state)
 	int log[64], nlog = 0;
 	struct rec_task tasks[10];
 	for (int i = 0; i < 10; i++)
-		tasks[i] = (struct rec_task){.task = {.fn = rec_run}, .id = i, .log = log, .nlog = &nlog};
+		tasks[i] = (struct rec_task){.task = {.fn = rec_run},
+					     .id = i,
+					     .log = log,
+					     .nlog = &nlog};
 	/* Task 3 is cancelled before the loop runs: it must not run. */
 	struct poster p = {&q, tasks, 10};
 	pthread_t th;

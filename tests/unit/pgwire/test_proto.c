@@ -70,7 +70,8 @@ static void test_frontend(void **state)
 	assert_string_equal(m.u.query.sql, "SELECT 1");
 	assert_int_equal(decode('Q', "SELECT 1", 8, &a, &m), ED_EPROTO); /* no NUL */
 
-	static const uint8_t parse[] = {'s', '1', 0, 'S', 'E', 'L', ' ', '$', '1', 0, 0, 1, 0, 0, 0, 23};
+	static const uint8_t parse[] = {'s', '1', 0, 'S', 'E', 'L', ' ', '$',
+					'1', 0,   0, 1,   0,   0,   0,   23};
 	assert_int_equal(decode('P', parse, sizeof(parse), &a, &m), 0);
 	assert_string_equal(m.u.parse.name, "s1");
 	assert_int_equal(m.u.parse.ntypes, 1);
@@ -78,8 +79,8 @@ static void test_frontend(void **state)
 	assert_int_equal(decode('P', parse, sizeof(parse) - 1, &a, &m), ED_EPROTO);
 
 	/* Bind: portal "", stmt "s1", 1 format (binary), 2 params (4 bytes, NULL), 1 result format. */
-	static const uint8_t bind[] = {0, 's', '1', 0, 0, 1, 0, 1, 0, 2, 0, 0, 0, 4, 0, 0, 0, 42,
-				       0xff, 0xff, 0xff, 0xff, 0, 1, 0, 0};
+	static const uint8_t bind[] = {0, 's', '1', 0, 0,  1,    0,    1,    0,    2, 0, 0, 0,
+				       4, 0,   0,   0, 42, 0xff, 0xff, 0xff, 0xff, 0, 1, 0, 0};
 	assert_int_equal(decode('B', bind, sizeof(bind), &a, &m), 0);
 	assert_int_equal(m.u.bind.nparams, 2);
 	assert_int_equal(m.u.bind.params[0].len, 4);
@@ -119,7 +120,8 @@ static void test_frontend(void **state)
 	assert_int_equal(ed_pgw_decode_sasl_initial(sasl, sizeof(sasl), &mech, &data, &dlen), 0);
 	assert_string_equal(mech, "SCRAM");
 	assert_int_equal(dlen, 2);
-	assert_int_equal(ed_pgw_decode_sasl_initial(sasl, sizeof(sasl) - 1, &mech, &data, &dlen), ED_EPROTO);
+	assert_int_equal(ed_pgw_decode_sasl_initial(sasl, sizeof(sasl) - 1, &mech, &data, &dlen),
+			 ED_EPROTO);
 	ed_arena_fini(&a);
 }
 
@@ -168,7 +170,9 @@ static void test_values(void **state)
 	check_value(&v, 1, "000000080002ea470b1626c0");
 	v.type = ed_type_make(ED_TYPE_INTERVAL);
 	v.v.iv = (struct ed_interval){1, 2, 3};
-	check_value(&v, 1, "00000010000000000000000300000002" "00000001");
+	check_value(&v, 1,
+		    "00000010000000000000000300000002"
+		    "00000001");
 	v.type = ed_type_make(ED_TYPE_TEXT);
 	v.v.s = (struct ed_str){"hé", 3};
 	check_value(&v, 1, "0000000368c3a9");
@@ -180,13 +184,32 @@ static void test_values(void **state)
 	v.type.precision = 12;
 	v.type.scale = 3;
 	v.v.dec = -12345678;
-	check_value(&v, 1, "0000000e" "0003" "0001" "4000" "0003" "0001" "0929" "1a7c");
+	check_value(&v, 1,
+		    "0000000e"
+		    "0003"
+		    "0001"
+		    "4000"
+		    "0003"
+		    "0001"
+		    "0929"
+		    "1a7c");
 	/* 0.0500 (scale 4): one digit 500 at weight -1. */
 	v.type.scale = 4;
 	v.v.dec = 500;
-	check_value(&v, 1, "0000000a" "0001" "ffff" "0000" "0004" "01f4");
+	check_value(&v, 1,
+		    "0000000a"
+		    "0001"
+		    "ffff"
+		    "0000"
+		    "0004"
+		    "01f4");
 	v.v.dec = 0;
-	check_value(&v, 1, "00000008" "0000" "0000" "0000" "0004");
+	check_value(&v, 1,
+		    "00000008"
+		    "0000"
+		    "0000"
+		    "0000"
+		    "0004");
 }
 
 static void check_param(uint32_t oid, int16_t fmt, const void *data, int32_t len, int want_rc,
@@ -255,7 +278,8 @@ static int on_param(void *arg, size_t off, size_t len, uint32_t n)
 static void test_scan(void **state)
 {
 	(void)state;
-	const char *sql = "SELECT $1, '$2', \"$3\", E'\\'$4', -- $5\n /* $6 /* $7 */ */ a$8, $10 FROM t WHERE x = $2";
+	const char *sql =
+		"SELECT $1, '$2', \"$3\", E'\\'$4', -- $5\n /* $6 /* $7 */ */ a$8, $10 FROM t WHERE x = $2";
 	struct found f = {0};
 	uint32_t maxn = 0;
 	assert_int_equal(ed_pgw_scan_params(sql, strlen(sql), on_param, &f, &maxn), 0);
@@ -298,9 +322,12 @@ static void test_scram(void **state)
 	/* Malformed: channel binding "p=", tampered nonce. */
 	server = keys;
 	ed_buf_reset(&m2);
-	assert_int_equal(ed_scram_server_first(&server, (const uint8_t *)"p=x,,n=,r=abc", 13, &m2), ED_EPROTO);
+	assert_int_equal(ed_scram_server_first(&server, (const uint8_t *)"p=x,,n=,r=abc", 13, &m2),
+			 ED_EPROTO);
 	assert_int_equal(ed_scram_server_first(&server, (const uint8_t *)"n,,n=,r=abc", 11, &m2), 0);
-	assert_int_equal(ed_scram_server_final(&server, (const uint8_t *)"c=biws,r=zzz,p=AAAA", 19, &m4), ED_EPROTO);
+	assert_int_equal(ed_scram_server_final(&server, (const uint8_t *)"c=biws,r=zzz,p=AAAA", 19,
+					       &m4),
+			 ED_EPROTO);
 	ed_buf_fini(&m1);
 	ed_buf_fini(&m2);
 	ed_buf_fini(&m3);
@@ -313,9 +340,9 @@ static void test_backend(void **state)
 	struct ed_buf b;
 	ed_buf_init(&b);
 	ed_pgw_put_error(&b, 'E', "ERROR", "42601", 7, "bad");
-	static const uint8_t want[] = {'E', 0, 0, 0, 34, 'S', 'E', 'R', 'R', 'O', 'R', 0, 'V', 'E', 'R', 'R', 'O',
-				       'R', 0, 'C', '4', '2', '6', '0', '1', 0, 'M', 'b', 'a', 'd', 0, 'P', '7',
-				       0, 0};
+	static const uint8_t want[] = {'E', 0,   0,   0,   34,  'S', 'E', 'R', 'R', 'O', 'R', 0,
+				       'V', 'E', 'R', 'R', 'O', 'R', 0,   'C', '4', '2', '6', '0',
+				       '1', 0,   'M', 'b', 'a', 'd', 0,   'P', '7', 0,   0};
 	assert_int_equal(b.len, sizeof(want));
 	assert_memory_equal(b.data, want, sizeof(want));
 	ed_buf_reset(&b);

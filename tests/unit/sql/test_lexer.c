@@ -105,7 +105,8 @@ static void test_strings(void **state)
 {
 	(void)state;
 	struct lexed lx;
-	lex_all(&lx, "'abc' 'it''s' '' E'a\\nb\\t\\\\\\'' e'\\x41\\101\\u00e9\\U0001F600' 'back\\slash'");
+	lex_all(&lx,
+		"'abc' 'it''s' '' E'a\\nb\\t\\\\\\'' e'\\x41\\101\\u00e9\\U0001F600' 'back\\slash'");
 	assert_int_equal(lx.err.sqlstate[0], 0);
 	assert_int_equal(lx.n, 6);
 	assert_int_equal(lx.tok[0].type, ED_TOK_STRING);
@@ -128,15 +129,16 @@ static void test_numbers_params_ops(void **state)
 {
 	(void)state;
 	struct lexed lx;
-	lex_all(&lx, "12 1.5 .5 5. 1e10 1.5E-3 $1 $65535 ( ) , ; . + - * / % = <> != < <= > >= || :: -> ->>");
+	lex_all(&lx,
+		"12 1.5 .5 5. 1e10 1.5E-3 $1 $65535 ( ) , ; . + - * / % = <> != < <= > >= || :: -> ->>");
 	assert_int_equal(lx.err.sqlstate[0], 0);
 	enum ed_sql_tok_type want[] = {
 		ED_TOK_INTEGER, ED_TOK_DECIMAL, ED_TOK_DECIMAL, ED_TOK_DECIMAL, ED_TOK_DECIMAL,
-		ED_TOK_DECIMAL, ED_TOK_PARAM, ED_TOK_PARAM, ED_TOK_LPAREN, ED_TOK_RPAREN,
-		ED_TOK_COMMA, ED_TOK_SEMI, ED_TOK_DOT, ED_TOK_PLUS, ED_TOK_MINUS, ED_TOK_STAR,
-		ED_TOK_SLASH, ED_TOK_PERCENT, ED_TOK_EQ, ED_TOK_NE, ED_TOK_NE, ED_TOK_LT,
-		ED_TOK_LE, ED_TOK_GT, ED_TOK_GE, ED_TOK_CONCAT, ED_TOK_CAST, ED_TOK_ARROW,
-		ED_TOK_ARROW2,
+		ED_TOK_DECIMAL, ED_TOK_PARAM,   ED_TOK_PARAM,   ED_TOK_LPAREN,  ED_TOK_RPAREN,
+		ED_TOK_COMMA,   ED_TOK_SEMI,    ED_TOK_DOT,     ED_TOK_PLUS,    ED_TOK_MINUS,
+		ED_TOK_STAR,    ED_TOK_SLASH,   ED_TOK_PERCENT, ED_TOK_EQ,      ED_TOK_NE,
+		ED_TOK_NE,      ED_TOK_LT,      ED_TOK_LE,      ED_TOK_GT,      ED_TOK_GE,
+		ED_TOK_CONCAT,  ED_TOK_CAST,    ED_TOK_ARROW,   ED_TOK_ARROW2,
 	};
 	assert_int_equal(lx.n, (int)(sizeof want / sizeof want[0]));
 	for (int i = 0; i < lx.n; i++)
@@ -178,27 +180,26 @@ static void test_errors(void **state)
 {
 	(void)state;
 	static const struct lex_error_case cases[] = {
-		{"a 'abc", "42601", 3},           /* unterminated string */
-		{"a \"abc", "42601", 3},          /* unterminated quoted identifier */
-		{"a /* x /* y */", "42601", 3},   /* unterminated (nested) comment */
-		{"a \"\"", "42601", 3},           /* zero-length identifier */
-		{"a # b", "42601", 3},            /* stray character */
-		{"x 12abc", "42601", 3},          /* trailing junk after number */
-		{"x $0", "42P02", 3},             /* no parameter $0 */
-		{"x $70000", "42P02", 3},
-		{"x $", "42601", 3},
-		{"x E'\\u12'", "22025", 5},       /* short Unicode escape */
-		{"x E'\\uD800'", "22025", 5},     /* surrogate */
-		{"x E'\\x00'", "22025", 5},       /* NUL byte */
-		{"x E'\\xff'", "22021", 3},       /* not UTF-8 */
-		{"\xc3\xa9 ! y", "42601", 3},     /* positions count characters, not bytes */
+		{"a 'abc", "42601", 3},         /* unterminated string */
+		{"a \"abc", "42601", 3},        /* unterminated quoted identifier */
+		{"a /* x /* y */", "42601", 3}, /* unterminated (nested) comment */
+		{"a \"\"", "42601", 3},         /* zero-length identifier */
+		{"a # b", "42601", 3},          /* stray character */
+		{"x 12abc", "42601", 3},        /* trailing junk after number */
+		{"x $0", "42P02", 3},           /* no parameter $0 */
+		{"x $70000", "42P02", 3},       {"x $", "42601", 3},
+		{"x E'\\u12'", "22025", 5},   /* short Unicode escape */
+		{"x E'\\uD800'", "22025", 5}, /* surrogate */
+		{"x E'\\x00'", "22025", 5},   /* NUL byte */
+		{"x E'\\xff'", "22021", 3},   /* not UTF-8 */
+		{"\xc3\xa9 ! y", "42601", 3}, /* positions count characters, not bytes */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct lexed lx;
 		lex_all(&lx, cases[i].text);
 		if (strcmp(lx.err.sqlstate, cases[i].sqlstate) != 0 || lx.err.pos != cases[i].pos)
-			fail_msg("case %zu (%s): got %s at %u: %s", i, cases[i].text, lx.err.sqlstate,
-				 lx.err.pos, lx.err.msg);
+			fail_msg("case %zu (%s): got %s at %u: %s", i, cases[i].text,
+				 lx.err.sqlstate, lx.err.pos, lx.err.msg);
 		assert_int_equal(lx.p.rc, ED_EINVAL);
 		lex_done(&lx);
 	}
@@ -222,10 +223,10 @@ static void test_utf8(void **state)
 	(void)state;
 	assert_int_equal(ed_sql_utf8_check("abc", 3), UINT32_MAX);
 	assert_int_equal(ed_sql_utf8_check("a\xc3\xa9", 3), UINT32_MAX);
-	assert_int_equal(ed_sql_utf8_check("a\xc3", 2), 1);          /* truncated */
-	assert_int_equal(ed_sql_utf8_check("a\xc0\x80", 3), 1);      /* overlong */
-	assert_int_equal(ed_sql_utf8_check("ab\xed\xa0\x80", 5), 2); /* surrogate */
-	assert_int_equal(ed_sql_utf8_check("a\0b", 3), 1);           /* NUL */
+	assert_int_equal(ed_sql_utf8_check("a\xc3", 2), 1);            /* truncated */
+	assert_int_equal(ed_sql_utf8_check("a\xc0\x80", 3), 1);        /* overlong */
+	assert_int_equal(ed_sql_utf8_check("ab\xed\xa0\x80", 5), 2);   /* surrogate */
+	assert_int_equal(ed_sql_utf8_check("a\0b", 3), 1);             /* NUL */
 	assert_int_equal(ed_sql_utf8_check("\xf4\x90\x80\x80", 4), 0); /* > U+10FFFF */
 	assert_int_equal(ed_sql_char_pos("a\xc3\xa9z", 4, 3), 3);
 	assert_int_equal(ed_sql_char_pos("abc", 3, 0), 1);
@@ -235,12 +236,9 @@ static void test_utf8(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_keyword_table),
-		cmocka_unit_test(test_identifiers),
-		cmocka_unit_test(test_strings),
-		cmocka_unit_test(test_numbers_params_ops),
-		cmocka_unit_test(test_comments),
-		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_keyword_table), cmocka_unit_test(test_identifiers),
+		cmocka_unit_test(test_strings),       cmocka_unit_test(test_numbers_params_ops),
+		cmocka_unit_test(test_comments),      cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

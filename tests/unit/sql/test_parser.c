@@ -42,7 +42,8 @@ static struct ed_sql_stmt_list parse_ok(const char *text)
 	struct ed_sql_error err;
 	int rc = ed_sql_parse(&arena, text, strlen(text), &l, &err);
 	if (rc)
-		fail_msg("parse of \"%s\" failed: %s at %u: %s", text, err.sqlstate, err.pos, err.msg);
+		fail_msg("parse of \"%s\" failed: %s at %u: %s", text, err.sqlstate, err.pos,
+			 err.msg);
 	return l;
 }
 
@@ -96,8 +97,8 @@ static void expect_error(const char *text, const char *sqlstate, uint32_t pos, c
 		fail_msg("\"%s\" parsed but should fail with %s", text, sqlstate);
 	if (strcmp(err.sqlstate, sqlstate) != 0 || err.pos != pos ||
 	    (msg_part && !strstr(err.msg, msg_part)))
-		fail_msg("\"%s\": got %s at %u: %s; want %s at %u (%s)", text, err.sqlstate, err.pos,
-			 err.msg, sqlstate, pos, msg_part ? msg_part : "");
+		fail_msg("\"%s\": got %s at %u: %s; want %s at %u (%s)", text, err.sqlstate,
+			 err.pos, err.msg, sqlstate, pos, msg_part ? msg_part : "");
 	assert_int_equal(l.n, 0);
 }
 
@@ -151,20 +152,38 @@ static void test_types(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"BOOLEAN", "BOOLEAN"}, {"bool", "BOOLEAN"}, {"SMALLINT", "SMALLINT"},
-		{"int2", "SMALLINT"}, {"INT", "INTEGER"}, {"integer", "INTEGER"},
-		{"int4", "INTEGER"}, {"BIGINT", "BIGINT"}, {"int8", "BIGINT"},
-		{"REAL", "REAL"}, {"float4", "REAL"}, {"float(10)", "REAL"},
-		{"float", "DOUBLE PRECISION"}, {"float(53)", "DOUBLE PRECISION"},
-		{"float8", "DOUBLE PRECISION"}, {"double precision", "DOUBLE PRECISION"},
-		{"DECIMAL", "NUMERIC"}, {"decimal(10)", "NUMERIC(10)"},
-		{"numeric(10, 3)", "NUMERIC(10, 3)"}, {"dec(5,0)", "NUMERIC(5, 0)"},
-		{"VARCHAR", "TEXT"}, {"varchar(20)", "VARCHAR(20)"}, {"TEXT", "TEXT"},
-		{"character varying(3)", "VARCHAR(3)"}, {"string", "TEXT"},
-		{"TIMESTAMP", "TIMESTAMP"}, {"timestamp(3)", "TIMESTAMP(3)"},
+		{"BOOLEAN", "BOOLEAN"},
+		{"bool", "BOOLEAN"},
+		{"SMALLINT", "SMALLINT"},
+		{"int2", "SMALLINT"},
+		{"INT", "INTEGER"},
+		{"integer", "INTEGER"},
+		{"int4", "INTEGER"},
+		{"BIGINT", "BIGINT"},
+		{"int8", "BIGINT"},
+		{"REAL", "REAL"},
+		{"float4", "REAL"},
+		{"float(10)", "REAL"},
+		{"float", "DOUBLE PRECISION"},
+		{"float(53)", "DOUBLE PRECISION"},
+		{"float8", "DOUBLE PRECISION"},
+		{"double precision", "DOUBLE PRECISION"},
+		{"DECIMAL", "NUMERIC"},
+		{"decimal(10)", "NUMERIC(10)"},
+		{"numeric(10, 3)", "NUMERIC(10, 3)"},
+		{"dec(5,0)", "NUMERIC(5, 0)"},
+		{"VARCHAR", "TEXT"},
+		{"varchar(20)", "VARCHAR(20)"},
+		{"TEXT", "TEXT"},
+		{"character varying(3)", "VARCHAR(3)"},
+		{"string", "TEXT"},
+		{"TIMESTAMP", "TIMESTAMP"},
+		{"timestamp(3)", "TIMESTAMP(3)"},
 		{"timestamp without time zone", "TIMESTAMP"},
-		{"TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"}, {"timestamptz", "TIMESTAMPTZ"},
-		{"timestamp(6) with time zone", "TIMESTAMPTZ(6)"}, {"INTERVAL", "INTERVAL"},
+		{"TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"},
+		{"timestamptz", "TIMESTAMPTZ"},
+		{"timestamp(6) with time zone", "TIMESTAMPTZ(6)"},
+		{"INTERVAL", "INTERVAL"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char sql[256], want[256];
@@ -208,7 +227,8 @@ static void test_views_sinks(void **state)
 	f = parse1("SELECT * FROM SESSION(b, ts, INTERVAL '1 minute')")->u.select->from[0];
 	assert_int_equal(f->u.func.tvf, ED_SQL_TVF_SESSION);
 	assert_int_equal(f->u.func.args[2]->u.iv.usec, 60000000);
-	expect_error("SELECT * FROM TUMBLE(b, ts)", "42601", 15, "TUMBLE(source, time_column | PROCTIME(), size");
+	expect_error("SELECT * FROM TUMBLE(b, ts)", "42601", 15,
+		     "TUMBLE(source, time_column | PROCTIME(), size");
 	expect_error("SELECT * FROM HOP(b, 1, 2, 3)", "42601", 15, "HOP(");
 
 	st = parse1("CREATE SINK IF NOT EXISTS out FROM q5 WITH (topic = 'out', format = json)");
@@ -274,10 +294,10 @@ static void test_small_statements(void **state)
 static void test_select_clauses(void **state)
 {
 	(void)state;
-	struct ed_sql_select *s = parse1(
-		"SELECT DISTINCT a AS x, b y, t.*, * FROM t AS u WHERE a > 1 GROUP BY a, b HAVING "
-		"count(*) > 2 ORDER BY a DESC NULLS LAST, b ASC NULLS FIRST, c LIMIT 10 OFFSET 5")
-		->u.select;
+	struct ed_sql_select *s =
+		parse1("SELECT DISTINCT a AS x, b y, t.*, * FROM t AS u WHERE a > 1 GROUP BY a, b HAVING "
+		       "count(*) > 2 ORDER BY a DESC NULLS LAST, b ASC NULLS FIRST, c LIMIT 10 OFFSET 5")
+			->u.select;
 	assert_true(s->distinct);
 	assert_int_equal(s->ntargets, 4);
 	assert_string_equal(s->targets[0]->alias, "x");
@@ -315,9 +335,9 @@ static void test_select_clauses(void **state)
 static void test_joins(void **state)
 {
 	(void)state;
-	struct ed_sql_select *s = parse1(
-		"SELECT * FROM a JOIN b ON a.id = b.id LEFT OUTER JOIN c ON c.k = b.k, d CROSS JOIN e")
-		->u.select;
+	struct ed_sql_select *s =
+		parse1("SELECT * FROM a JOIN b ON a.id = b.id LEFT OUTER JOIN c ON c.k = b.k, d CROSS JOIN e")
+			->u.select;
 	assert_int_equal(s->nfrom, 2);
 	struct ed_sql_from *j = s->from[0];
 	assert_int_equal(j->kind, ED_SQL_FROM_JOIN);
@@ -327,14 +347,16 @@ static void test_joins(void **state)
 	assert_int_equal(j->u.join.r->kind, ED_SQL_FROM_TABLE);
 	assert_int_equal(s->from[1]->u.join.kind, ED_SQL_JOIN_CROSS);
 	assert_null(s->from[1]->u.join.on);
-	assert_string_equal(canon("select * from a right join b on x full outer join c on y inner join d on z"),
-			    "SELECT * FROM a RIGHT JOIN b ON x FULL JOIN c ON y JOIN d ON z");
+	assert_string_equal(
+		canon("select * from a right join b on x full outer join c on y inner join d on z"),
+		"SELECT * FROM a RIGHT JOIN b ON x FULL JOIN c ON y JOIN d ON z");
 	/* A parenthesised join on the right keeps its parentheses. */
 	assert_string_equal(canon("SELECT * FROM a JOIN (b JOIN c ON b.x = c.x) ON a.y = b.y"),
 			    "SELECT * FROM a JOIN (b JOIN c ON b.x = c.x) ON a.y = b.y");
 	/* Interval join condition. */
 	j = parse1("SELECT * FROM p JOIN a ON p.id = a.seller AND a.ts BETWEEN p.ts AND "
-		   "p.ts + INTERVAL '1' HOUR")->u.select->from[0];
+		   "p.ts + INTERVAL '1' HOUR")
+		    ->u.select->from[0];
 	assert_int_equal(j->u.join.on->u.bin.op, ED_SQL_OP_AND);
 	assert_int_equal(j->u.join.on->u.bin.r->kind, ED_SQL_E_BETWEEN);
 	expect_error("SELECT * FROM a JOIN b USING (x)", "0A000", 24, "USING");
@@ -426,8 +448,10 @@ static void test_literals(void **state)
 		{"INTERVAL '2' MONTH", 2, 0, 0, "INTERVAL '2 months'"},
 		{"INTERVAL '1' YEAR", 12, 0, 0, "INTERVAL '1 year'"},
 		{"INTERVAL '1 minute'", 0, 0, 60000000, "INTERVAL '1 minute'"},
-		{"INTERVAL '1 day 2 hours 30 min'", 0, 1, 9000000000, "INTERVAL '1 day 2 hours 30 minutes'"},
-		{"INTERVAL '1 day 02:03:04.5'", 0, 1, 7384500000, "INTERVAL '1 day 2 hours 3 minutes 4.5 seconds'"},
+		{"INTERVAL '1 day 2 hours 30 min'", 0, 1, 9000000000,
+		 "INTERVAL '1 day 2 hours 30 minutes'"},
+		{"INTERVAL '1 day 02:03:04.5'", 0, 1, 7384500000,
+		 "INTERVAL '1 day 2 hours 3 minutes 4.5 seconds'"},
 		{"INTERVAL '1.5 days'", 0, 1, 43200000000, "INTERVAL '1 day 12 hours'"},
 		{"INTERVAL '1 week 250 ms'", 0, 7, 250000, "INTERVAL '7 days 0.25 seconds'"},
 		{"INTERVAL '1 year 2 mons ago'", -14, 0, 0, "INTERVAL '-1 year -2 months'"},
@@ -453,7 +477,8 @@ static void test_literals(void **state)
 	}
 
 	/* Timestamps. */
-	struct ed_sql_expr *x = parse1("SELECT TIMESTAMP '1970-01-01 00:00:01.5'")->u.select->targets[0]->expr;
+	struct ed_sql_expr *x =
+		parse1("SELECT TIMESTAMP '1970-01-01 00:00:01.5'")->u.select->targets[0]->expr;
 	assert_int_equal(x->kind, ED_SQL_E_TIMESTAMP);
 	assert_int_equal(x->u.ts.usec, 1500000);
 	assert_false(x->u.ts.tz);
@@ -475,13 +500,14 @@ static void test_literals(void **state)
 static void test_expression_forms(void **state)
 {
 	(void)state;
-	struct ed_sql_select *s = parse1(
-		"SELECT CASE WHEN a THEN 1 ELSE 2 END, CASE b WHEN 1 THEN 'x' END, CAST(a AS BIGINT), "
-		"b::text, coalesce(a, 0), count(DISTINCT x), count(*), t.a.b, "
-		"sum(x) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 3 PRECEDING AND CURRENT ROW), "
-		"EXTRACT(YEAR FROM ts), SUBSTRING(s FROM 2 FOR 3), POSITION('a' IN s), "
-		"TRIM(LEADING 'x' FROM s), pg_catalog.version(), a IN (1, 2), b NOT LIKE 'x%', "
-		"c ILIKE 'y', d IS NOT NULL, e IS TRUE")->u.select;
+	struct ed_sql_select *s =
+		parse1("SELECT CASE WHEN a THEN 1 ELSE 2 END, CASE b WHEN 1 THEN 'x' END, CAST(a AS BIGINT), "
+		       "b::text, coalesce(a, 0), count(DISTINCT x), count(*), t.a.b, "
+		       "sum(x) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 3 PRECEDING AND CURRENT ROW), "
+		       "EXTRACT(YEAR FROM ts), SUBSTRING(s FROM 2 FOR 3), POSITION('a' IN s), "
+		       "TRIM(LEADING 'x' FROM s), pg_catalog.version(), a IN (1, 2), b NOT LIKE 'x%', "
+		       "c ILIKE 'y', d IS NOT NULL, e IS TRUE")
+			->u.select;
 	struct ed_sql_expr *e = s->targets[0]->expr;
 	assert_int_equal(e->kind, ED_SQL_E_CASE);
 	assert_null(e->u.kase.arg);
@@ -559,8 +585,8 @@ static void test_errors(void **state)
 	expect_error("SELECT CASE a END", "42601", 15, "expected WHEN");
 	expect_error("SELECT 'é', FROM t", "42601", 13, "\"FROM\"");
 	expect_error("CREATE SOURCE s (a INT,)", "42601", 24, "expected a column name");
-	expect_error("CREATE SOURCE s (a INT, WATERMARK FOR a AS a, WATERMARK FOR a AS a)",
-		     "42601", 47, "multiple WATERMARK");
+	expect_error("CREATE SOURCE s (a INT, WATERMARK FOR a AS a, WATERMARK FOR a AS a)", "42601",
+		     47, "multiple WATERMARK");
 	expect_error("CREATE SINK s WITH (a = 'b')", "42601", 15, "expected FROM or AS");
 	expect_error("DROP TABLE t", "42601", 6, "SOURCE, MATERIALIZED VIEW or SINK");
 	expect_error("SELECT a FROM t; SELECT b FROM", "42601", 31, "end of input");
@@ -570,11 +596,13 @@ static void test_errors_more(void **state)
 {
 	(void)state;
 	expect_error("SELECT 'open", "42601", 8, "unterminated quoted string");
-	expect_error("SELECT INTERVAL '10 parsecs'", "22007", 17, "invalid input syntax for type interval");
+	expect_error("SELECT INTERVAL '10 parsecs'", "22007", 17,
+		     "invalid input syntax for type interval");
 	expect_error("SELECT INTERVAL '99999999999999999 years'", "22015", 17, "out of range");
 	expect_error("SELECT INTERVAL '1 day' SECOND", "0A000", 17, "bare number");
 	expect_error("SELECT TIMESTAMP '2026-02-30 00:00:00'", "22008", 18, "out of range");
-	expect_error("SELECT TIMESTAMP 'yesterday'", "22007", 18, "invalid input syntax for type timestamp");
+	expect_error("SELECT TIMESTAMP 'yesterday'", "22007", 18,
+		     "invalid input syntax for type timestamp");
 	expect_error("SELECT TIMESTAMP '2026-01-01 25:00'", "22008", 18, NULL);
 	expect_error("SELECT $0", "42P02", 8, "no parameter $0");
 	expect_error("SELECT a FROM t UNION SELECT b FROM u", "0A000", 17, "UNION");
@@ -856,8 +884,8 @@ static void test_round_trip(void **state)
 				 round_trip_cases[i], first, second);
 		second = print_stmt(again, ED_SQL_PRINT_PARENS);
 		if (strcmp(tree, second) != 0)
-			fail_msg("tree changed: %s\n  first:  %s\n  second: %s", round_trip_cases[i],
-				 tree, second);
+			fail_msg("tree changed: %s\n  first:  %s\n  second: %s",
+				 round_trip_cases[i], tree, second);
 	}
 	/* All of them at once, as one text. */
 	struct ed_buf all;
@@ -883,7 +911,8 @@ static void test_canonical_forms(void **state)
 	assert_string_equal(canon("select position('a' in s), trim(both 'x' from s) from t"),
 			    "SELECT strpos(s, 'a'), btrim(s, 'x') FROM t");
 	assert_string_equal(canon("SELECT \"trim\"(s)"), "SELECT \"trim\"(s)");
-	assert_string_equal(canon("SELECT extract(\"Month\" from ts)"), "SELECT EXTRACT('Month' FROM ts)");
+	assert_string_equal(canon("SELECT extract(\"Month\" from ts)"),
+			    "SELECT EXTRACT('Month' FROM ts)");
 	assert_string_equal(canon("SELECT sum(a) OVER (ROWS 3 PRECEDING) FROM t"),
 			    "SELECT sum(a) OVER (ROWS BETWEEN 3 PRECEDING AND CURRENT ROW) FROM t");
 	assert_string_equal(canon("SHOW \"sources\""), "SHOW \"sources\"");
@@ -893,22 +922,14 @@ static void test_canonical_forms(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create_source),
-		cmocka_unit_test(test_types),
-		cmocka_unit_test(test_views_sinks),
-		cmocka_unit_test(test_small_statements),
-		cmocka_unit_test(test_select_clauses),
-		cmocka_unit_test(test_joins),
-		cmocka_unit_test(test_precedence),
-		cmocka_unit_test(test_literals),
-		cmocka_unit_test(test_expression_forms),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_errors_more),
-		cmocka_unit_test(test_nesting_limits),
-		cmocka_unit_test(test_memory_bound),
-		cmocka_unit_test(test_arena_failure),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_canonical_forms),
+		cmocka_unit_test(test_create_source),    cmocka_unit_test(test_types),
+		cmocka_unit_test(test_views_sinks),      cmocka_unit_test(test_small_statements),
+		cmocka_unit_test(test_select_clauses),   cmocka_unit_test(test_joins),
+		cmocka_unit_test(test_precedence),       cmocka_unit_test(test_literals),
+		cmocka_unit_test(test_expression_forms), cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_errors_more),      cmocka_unit_test(test_nesting_limits),
+		cmocka_unit_test(test_memory_bound),     cmocka_unit_test(test_arena_failure),
+		cmocka_unit_test(test_round_trip),       cmocka_unit_test(test_canonical_forms),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

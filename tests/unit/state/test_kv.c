@@ -20,7 +20,10 @@
 
 static int model[NKEYS]; /* value or -1 */
 
-static void key_of(int k, char *buf, uint32_t *len) { *len = (uint32_t)snprintf(buf, 32, "key-%d", k); }
+static void key_of(int k, char *buf, uint32_t *len)
+{
+	*len = (uint32_t)snprintf(buf, 32, "key-%d", k);
+}
 
 static void test_model(void **state)
 {
@@ -46,7 +49,8 @@ static void test_model(void **state)
 			model[k] = -1;
 		} else {
 			bool created;
-			assert_int_equal(ed_kv_upsert(&kv, key, klen, h, sizeof(int), &e, &created), 0);
+			assert_int_equal(ed_kv_upsert(&kv, key, klen, h, sizeof(int), &e, &created),
+					 0);
 			assert_int_equal(created, model[k] < 0);
 			*(int *)ed_kv_value(e) = step;
 			model[k] = step;
@@ -135,7 +139,9 @@ static void test_deleted_log_bounded(void **state)
 		struct ed_kv_entry *e;
 		bool created;
 		int n = snprintf(key, sizeof(key), "window-%d-key", i);
-		assert_int_equal(ed_kv_upsert(&kv, key, (uint32_t)n, ed_kv_hash(key, (size_t)n), 16, &e, &created), 0);
+		assert_int_equal(ed_kv_upsert(&kv, key, (uint32_t)n, ed_kv_hash(key, (size_t)n), 16,
+					      &e, &created),
+				 0);
 		assert_int_equal(ed_kv_delete(&kv, e), 0);
 	}
 	assert_true(ed_mem_in_use() <= base + 2 * ED_KV_DELETED_MIN + 4096);
@@ -158,7 +164,9 @@ static void test_pool_reuse(void **state)
 	struct ed_kv_entry *e;
 	bool created;
 	const char *big = "a-rather-long-key-of-forty-bytes-or-so..";
-	assert_int_equal(ed_kv_upsert(&kv, big, (uint32_t)strlen(big), ed_kv_hash(big, strlen(big)), 64, &e, &created), 0);
+	assert_int_equal(ed_kv_upsert(&kv, big, (uint32_t)strlen(big), ed_kv_hash(big, strlen(big)),
+				      64, &e, &created),
+			 0);
 	memset(ed_kv_value(e), 0xff, 64);
 	assert_int_equal(ed_kv_delete(&kv, e), 0);
 	assert_int_equal(kv.npool, 1);
@@ -179,7 +187,9 @@ static void test_pool_reuse(void **state)
 	assert_int_equal(ed_kv_upsert(&kv, "s", 1, ed_kv_hash("s", 1), 8, &e, &created), 0);
 	assert_int_equal(ed_kv_delete(&kv, e), 0);
 	assert_int_equal(kv.npool, 1);
-	assert_int_equal(ed_kv_upsert(&kv, big, (uint32_t)strlen(big), ed_kv_hash(big, strlen(big)), 512, &e, &created), 0);
+	assert_int_equal(ed_kv_upsert(&kv, big, (uint32_t)strlen(big), ed_kv_hash(big, strlen(big)),
+				      512, &e, &created),
+			 0);
 	assert_int_equal(kv.npool, 0);
 	for (int i = 0; i < 512; i++)
 		assert_int_equal(ed_kv_value(e)[i], 0);
