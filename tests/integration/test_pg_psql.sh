@@ -75,7 +75,7 @@ SELECT 3;
 EOF
 )
 echo "$out" | grep -q "42P01\|does not exist" || fail "error inside a block: $out"
-echo "$out" | grep -q "current transaction is aborted" || fail "25P02 expected after an error in a block: $out"
+grep -q "current transaction is aborted" <<<"$out" || fail "25P02 expected after an error in a block: $out"
 echo "$out" | tail -1 | grep -qx 3 || fail "after ROLLBACK: $out"
 echo "transaction status ok"
 
@@ -116,35 +116,35 @@ echo "create / produce / query cycle ok"
 
 # 4. errors print SQLSTATE and position
 err=$("${PSQL[@]}" -v VERBOSITY=verbose -c "SELECT bidder, nosuch FROM totals" 2>&1 >/dev/null || true)
-echo "$err" | grep -q "ERROR:  42703: column \"nosuch\" does not exist" || fail "verbose error: $err"
-echo "$err" | grep -q "LINE 1: SELECT bidder, nosuch FROM totals" || fail "position line: $err"
+grep -q "ERROR:  42703: column \"nosuch\" does not exist" <<<"$err" || fail "verbose error: $err"
+grep -q "LINE 1: SELECT bidder, nosuch FROM totals" <<<"$err" || fail "position line: $err"
 err=$("${PSQL[@]}" -v VERBOSITY=verbose -c "SELEC 1" 2>&1 >/dev/null || true)
-echo "$err" | grep -q "42601" || fail "syntax error: $err"
+grep -q "42601" <<<"$err" || fail "syntax error: $err"
 err=$("${PSQL[@]}" -v VERBOSITY=verbose -c "SELECT 1; SELECT * FROM missing; SELECT 2" 2>&1 || true)
-echo "$err" | grep -q "42P01" || fail "multi-statement error: $err"
-echo "$err" | grep -qx 2 && fail "statements after an error must not run: $err"
+grep -q "42P01" <<<"$err" || fail "multi-statement error: $err"
+grep -qx 2 <<<"$err" && fail "statements after an error must not run: $err"
 echo "errors ok"
 
 # 5. eddy sql -e / -f
 out=$(timeout 30 "$EDDY" sql --port "$SPORT" -e "SELECT bidder, n FROM totals ORDER BY bidder")
 echo "$out" | grep -q "^ b1     | 100$" || fail "eddy sql -e table: $out"
-echo "$out" | grep -q "(3 rows)" || fail "eddy sql -e footer: $out"
+grep -q "(3 rows)" <<<"$out" || fail "eddy sql -e footer: $out"
 printf "SELECT 40 + 2 AS answer;\nSHOW server_version;\n" >"$T/q.sql"
 out=$(timeout 30 "$EDDY" sql --port "$SPORT" -f "$T/q.sql")
-echo "$out" | grep -q "^     42$" || fail "eddy sql -f: $out"
+grep -q "^     42$" <<<"$out" || fail "eddy sql -f: $out"
 set +e
 err=$(timeout 30 "$EDDY" sql --port "$SPORT" -e "SELECT nosuch FROM totals" 2>&1); rc=$?
 set -e
 [ $rc -eq 1 ] || fail "eddy sql error exit status $rc"
-echo "$err" | grep -q "ERROR:  42703" || fail "eddy sql error: $err"
-echo "$err" | grep -q "^LINE 1: SELECT nosuch FROM totals" || fail "eddy sql LINE: $err"
-echo "$err" | grep -q "^               \^" || fail "eddy sql caret: $err"
+grep -q "ERROR:  42703" <<<"$err" || fail "eddy sql error: $err"
+grep -q "^LINE 1: SELECT nosuch FROM totals" <<<"$err" || fail "eddy sql LINE: $err"
+grep -q "^               \^" <<<"$err" || fail "eddy sql caret: $err"
 echo "eddy sql ok"
 
 # 6. DROP cycle
 "${PSQL[@]}" -c "DROP SINK totals_out" -c "DROP MATERIALIZED VIEW totals" -c "DROP SOURCE bids" || fail "drop"
 err=$("${PSQL[@]}" -c "SELECT * FROM totals" 2>&1 || true)
-echo "$err" | grep -q "does not exist" || fail "view still there: $err"
+grep -q "does not exist" <<<"$err" || fail "view still there: $err"
 echo "drop cycle ok"
 
 # 7. bad bytes close only that connection (08P01), the server keeps serving
@@ -162,9 +162,9 @@ if [ -x "${EDDY_BUILD:-}/it_test_pg_server" ]; then
 		-c "SELECT current_user") || fail "scram login"
 	[ "$out" = alice ] || fail "scram user: $out"
 	err=$(PGPASSWORD=wrong timeout 10 psql -X -h 127.0.0.1 -p "$SPORT" -U alice -d eddy -c "SELECT 1" 2>&1 || true)
-	echo "$err" | grep -q 'password authentication failed for user "alice"' || fail "wrong password: $err"
+	grep -q 'password authentication failed for user "alice"' <<<"$err" || fail "wrong password: $err"
 	out=$(timeout 10 "$EDDY" sql --port "$SPORT" --user alice --password 's3cret pw' -e "SELECT current_user")
-	echo "$out" | grep -q alice || fail "eddy sql scram: $out"
+	grep -q alice <<<"$out" || fail "eddy sql scram: $out"
 	echo "scram ok"
 fi
 echo "PASS"

@@ -175,9 +175,9 @@ echo "$late" | grep -q '^{"u":"a","n":4,"ts":"2026-11-25T12:00:05Z"}|eddy.reason
 dead=$(consume clicks_dead -f '%s|%h\n')
 [ "$(echo "$dead" | grep -c 'eddy.reason=')" = 3 ] || fail "dead-letter topic: $dead"
 echo "$dead" | grep -q '^not json|' || fail "dead-letter topic lacks the bad JSON: $dead"
-echo "$dead" | grep -q '"n":"many"' || fail "dead-letter topic lacks the bad INT: $dead"
+grep -q '"n":"many"' <<<"$dead" || fail "dead-letter topic lacks the bad INT: $dead"
 metrics=$(timeout 10 curl -sf "http://127.0.0.1:$HPORT/metrics") || fail "GET /metrics"
-echo "$metrics" | grep -E '^[a-z_]*late[a-z_]*\{[^}]*"clicks"[^}]*\} 1$' -q ||
+grep -E '^[a-z_]*late[a-z_]*\{[^}]*"clicks"[^}]*\} 1$' -q <<<"$metrics" ||
 	fail "/metrics has no late count 1 for clicks: $(echo "$metrics" | grep -i late)"
 echo "OK: clicks: 1 late and 3 bad records counted (SHOW SOURCES, /metrics), routed with eddy.reason"
 echo "$late" | sed 's/^/  late: /'
