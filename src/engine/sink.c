@@ -6,20 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *op_name(uint8_t op)
-{
-	switch (op) {
-	case ED_OP_DELETE:
-		return "delete";
-	case ED_OP_UPDATE_BEFORE:
-		return "update_before";
-	case ED_OP_UPDATE_AFTER:
-		return "update_after";
-	default:
-		return "insert";
-	}
-}
-
 int sink_push(struct ed_operator *op, const struct ed_chunk *in)
 {
 	struct ed_sink_rt *s = (struct ed_sink_rt *)op;
@@ -41,7 +27,7 @@ int sink_push(struct ed_operator *op, const struct ed_chunk *in)
 			ed_json_put_value(&s->line, &v);
 		}
 		if (s->changelog)
-			ed_buf_printf(&s->line, ",\"op\":\"%s\"", op_name(in->ops[i]));
+			ed_buf_printf(&s->line, ",\"op\":\"%s\"", ed_op_name(in->ops[i]));
 		ed_buf_put_u8(&s->line, '}');
 		if (s->nkey) {
 			ed_buf_put_u8(&s->key, '{');

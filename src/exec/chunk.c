@@ -342,3 +342,18 @@ int ed_vector_set(struct ed_vector *v, uint32_t i, const struct ed_value *val, s
 	}
 	return 0;
 }
+
+const char *ed_op_name(uint8_t op)
+{
+	switch (op) {
+	case ED_OP_INSERT:
+		return "insert";
+	case ED_OP_DELETE:
+		return "delete";
+	case ED_OP_UPDATE_BEFORE:
+		return "update_before";
+	case ED_OP_UPDATE_AFTER:
+		return "update_after";
+	}
+	return "unknown";
+}

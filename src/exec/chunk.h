@@ -24,6 +24,10 @@ enum ed_op {
 	ED_OP_UPDATE_AFTER = 3,
 };
 
+/* The name of a change op as sinks, SSE and SUBSCRIBE write it: "insert",
+ * "delete", "update_before", "update_after" ("unknown" otherwise). */
+const char *ed_op_name(uint8_t op);
+
 struct ed_vector {
 	struct ed_type type;
 	uint8_t *nulls; /* rows bytes; 1 = NULL */

@@ -317,22 +317,6 @@ struct ed_hsse {
 	bool overflow;
 };
 
-static const char *op_name(uint8_t op)
-{
-	switch (op) {
-	case ED_OP_INSERT:
-		return "insert";
-	case ED_OP_DELETE:
-		return "delete";
-	case ED_OP_UPDATE_BEFORE:
-		return "update_before";
-	case ED_OP_UPDATE_AFTER:
-		return "update_after";
-	default:
-		return "unknown";
-	}
-}
-
 /* Worker thread: encode, queue, wake the loop. Never blocks for long. */
 static void on_change(void *arg, const struct ed_chunk *ch)
 {
@@ -343,7 +327,7 @@ static void on_change(void *arg, const struct ed_chunk *ch)
 	ed_buf_init(&b);
 	ed_buf_append(&b, "event: change\ndata: [", 21);
 	for (uint32_t r = 0; r < ch->rows; r++) {
-		ed_buf_printf(&b, "%s{\"op\":\"%s\",\"row\":", r ? "," : "", op_name(ch->ops[r]));
+		ed_buf_printf(&b, "%s{\"op\":\"%s\",\"row\":", r ? "," : "", ed_op_name(ch->ops[r]));
 		if (ch->ncols == s->ncols) {
 			ed_json_encode_row(ch, r, (const char *const *)s->names, &b);
 		} else {

@@ -460,21 +460,6 @@ static void conn_process(struct pgw_conn *c)
 
 /* ---- SUBSCRIBE --------------------------------------------------------------------------------- */
 
-static const char *op_name(uint8_t op)
-{
-	switch (op) {
-	case ED_OP_INSERT:
-		return "insert";
-	case ED_OP_DELETE:
-		return "delete";
-	case ED_OP_UPDATE_BEFORE:
-		return "update_before";
-	case ED_OP_UPDATE_AFTER:
-		return "update_after";
-	}
-	return "unknown";
-}
-
 /* Worker thread: encode the chunk as DataRows into the bounded queue. */
 static void on_changes(void *arg, const struct ed_chunk *ch)
 {
@@ -485,7 +470,7 @@ static void on_changes(void *arg, const struct ed_chunk *ch)
 	for (uint32_t r = 0; r < ch->rows; r++) {
 		size_t pos = ed_pgw_begin(&s->pending, 'D');
 		ed_buf_put_be16(&s->pending, (uint16_t)(s->ncols + 1));
-		const char *op = op_name(ch->ops[r]);
+		const char *op = ed_op_name(ch->ops[r]);
 		ed_buf_put_be32(&s->pending, (uint32_t)strlen(op));
 		ed_buf_append(&s->pending, op, strlen(op));
 		for (uint32_t k = 0; k < s->ncols && k < ch->ncols; k++) {
